@@ -1,0 +1,20 @@
+# mnist-mlp-study: the study "MNIST classification using MLP" re-run end to end.
+# This file is the table of contents; the rules live in workflow/rules/.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        get_final_output(),

@@ -1,0 +1,89 @@
+"""Turning the raw MNIST files into the arrays training reads, and the order batches come in."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnist_mlp.idx import IdxFormatError, read_idx
+
+N_CLASSES = 10
+IMAGE_PIXELS = 28 * 28
+
+
+@dataclass(frozen=True)
+class Dataset:
+    x_train: np.ndarray  # (n_train, 784) float32 in [0, 1]
+    y_train: np.ndarray  # (n_train,) int64
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def load_idx_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read an images file and its labels file, checking that they belong together.
+
+    Returns:
+        Images as (n, 784) uint8 and labels as (n,) uint8.
+    """
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise IdxFormatError(f"{images_path}: expected n x 28 x 28 images, found shape {images.shape}")
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+        raise IdxFormatError(f"{labels_path}: {labels.shape} labels do not match {images.shape[0]} images")
+    if labels.max(initial=0) >= N_CLASSES:
+        raise IdxFormatError(f"{labels_path}: label {labels.max()} outside 0..9")
+    return images.reshape(len(images), IMAGE_PIXELS), labels
+
+
+def training_subset(n_available: int, n_train: int, seed: int) -> np.ndarray:
+    """The sorted indices of a seeded random subset of ``n_train`` of ``n_available`` images."""
+    if not 0 < n_train <= n_available:
+        raise ValueError(f"n_train must be in 1..{n_available}, got {n_train}")
+    if n_train == n_available:
+        return np.arange(n_available)
+    return np.sort(np.random.default_rng(seed).choice(n_available, size=n_train, replace=False))
+
+
+def scale_pixels(images: np.ndarray) -> np.ndarray:
+    """uint8 pixels to float32 in [0, 1]."""
+    return images.astype(np.float32) / np.float32(255)
+
+
+def preprocess(train_images, train_labels, test_images, test_labels, n_train: int, seed: int) -> dict:
+    """Scale, subset and label-check MNIST.
+
+    Returns:
+        A dict of arrays, ready for ``np.savez``: x_train, y_train, x_test, y_test, the subset's
+        ``train_indices`` into the original 60,000 and its ``train_class_counts``.
+    """
+    (x_train, y_train), (x_test, y_test) = (
+        load_idx_pair(train_images, train_labels),
+        load_idx_pair(test_images, test_labels),
+    )
+    subset = training_subset(len(x_train), n_train, seed)
+    y_sub = y_train[subset].astype(np.int64)
+    return {
+        "x_train": scale_pixels(x_train[subset]),
+        "y_train": y_sub,
+        "x_test": scale_pixels(x_test),
+        "y_test": y_test.astype(np.int64),
+        "train_indices": subset,
+        "train_class_counts": np.bincount(y_sub, minlength=N_CLASSES),
+    }
+
+
+def load_dataset(path: Path) -> Dataset:
+    """Load the file ``preprocess`` wrote."""
+    with np.load(path) as f:
+        return Dataset(f["x_train"], f["y_train"], f["x_test"], f["y_test"])
+
+
+def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
+    """The index batches of one epoch: a fresh seeded shuffle, the last batch possibly smaller.
+
+    Both backends draw their batches from this one function, which is what lets them follow the
+    same trajectory.
+    """
+    order = np.random.default_rng([seed, epoch]).permutation(n)
+    return [order[start : start + batch_size] for start in range(0, n, batch_size)]

@@ -1,0 +1,22 @@
+"""What every rule script does around its one call: log to the job's log file, fail with a message."""
+
+import contextlib
+import logging
+import sys
+
+
+@contextlib.contextmanager
+def job(log_path: str, *expected_errors: type[Exception]):
+    """Send logging and stderr to ``log_path``; turn an ``expected_errors`` into a one-line message.
+
+    Errors a user can cause (bad data, a missing file) end the job with that message in the log and
+    exit status 1, without a traceback; anything else is a bug and keeps its traceback.
+    """
+    with open(log_path, "w") as log_file, contextlib.redirect_stderr(log_file):
+        logging.basicConfig(stream=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                            force=True)
+        try:
+            yield logging.getLogger("job")
+        except expected_errors as err:
+            logging.getLogger("job").error("%s", err)
+            sys.exit(1)

@@ -1,0 +1,71 @@
+"""The same network with ``torch.nn`` and ``torch.optim.SGD``, the study's section 2.
+
+It takes its initial weights from ``init_params`` (transposed into nn.Linear's (out, in) layout) and
+exposes the same ``train_step`` / ``logits`` / ``params`` interface as ``NumpyMLP``, so the shared
+training loop drives either backend unchanged.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` picks CUDA when it is available; asking for ``cuda`` without one is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("train.device is 'cuda' but PyTorch sees no CUDA device; use 'auto' or 'cpu'")
+    return torch.device(device)
+
+
+def build_model(params, activation: str) -> nn.Sequential:
+    """nn.Linear layers with ``activation`` between them, holding copies of ``params``."""
+    layers = []
+    for i, (w, b) in enumerate(params):
+        linear = nn.Linear(w.shape[0], w.shape[1], dtype=_DTYPES[w.dtype])
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(w.T)))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers.append(linear)
+        if i < len(params) - 1:
+            layers.append(_ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
+class TorchMLP:
+    """Args as for NumpyMLP, plus the device to train on."""
+
+    def __init__(self, params, activation: str, lr: float, weight_decay: float = 0.0, device: str = "cpu"):
+        self.device = resolve_device(device)
+        self.dtype = params[0][0].dtype
+        self.model = build_model(params, activation).to(self.device)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=lr, weight_decay=weight_decay)
+        self.loss_fn = nn.CrossEntropyLoss()
+
+    def _tensor(self, array: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(array).to(self.device, non_blocking=True)
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+        self.model.train()
+        xt, yt = self._tensor(x.astype(self.dtype, copy=False)), self._tensor(y)
+        self.optimizer.zero_grad(set_to_none=True)
+        logits = self.model(xt)
+        loss = self.loss_fn(logits, yt)
+        loss.backward()
+        self.optimizer.step()
+        n_correct = (logits.detach().argmax(dim=1) == yt).sum()
+        return float(loss.detach()), int(n_correct)
+
+    @torch.no_grad()
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        return self.model(self._tensor(x.astype(self.dtype, copy=False))).cpu().numpy()
+
+    @property
+    def params(self):
+        linears = [m for m in self.model if isinstance(m, nn.Linear)]
+        return [(m.weight.detach().cpu().numpy().T.copy(), m.bias.detach().cpu().numpy().copy()) for m in linears]

@@ -1,0 +1,85 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from mnist_mlp.data import Dataset, preprocess
+from mnist_mlp.download import MNIST_MD5, download_mnist
+
+REPO = Path(__file__).resolve().parents[1]
+CANONICAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def snakemake(workdir: Path, *args: str, overlay: dict | None = None, smoke: bool = True,
+              check: bool = True) -> subprocess.CompletedProcess:
+    """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) + ``overlay``."""
+    configs = [REPO / "config" / "config.yaml"] + ([REPO / "config" / "smoke.yaml"] if smoke else [])
+    if overlay is not None:
+        overlay_path = workdir / "overlay.yaml"
+        overlay_path.write_text(yaml.safe_dump(overlay))
+        configs.append(overlay_path)
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
+           "--configfile", *map(str, configs), *args]
+    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-8000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def mnist_raw(tmp_path_factory) -> Path:
+    """The four original MNIST files, fetched once per session by the real downloader (source auto)."""
+    dest = tmp_path_factory.mktemp("mnist_raw")
+    download_mnist(dest, "auto", timeout_s=5)
+    assert sorted(p.name for p in dest.iterdir()) == sorted(MNIST_MD5)
+    return dest
+
+
+def local_data(mnist_raw: Path, **extra) -> dict:
+    """A config overlay that reads MNIST from the session's copy instead of downloading again."""
+    return {"data": {"source": "path", "path": str(mnist_raw), **extra}}
+
+
+@pytest.fixture(scope="session")
+def mnist_arrays(mnist_raw) -> dict:
+    """Preprocessed arrays of the study's 30,000-image subset and the full test set."""
+    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+             "t10k-labels-idx1-ubyte.gz"]
+    return preprocess(*(mnist_raw / n for n in names), n_train=30_000, seed=0)
+
+
+@pytest.fixture(scope="session")
+def study_data(mnist_arrays) -> Dataset:
+    a = mnist_arrays
+    return Dataset(a["x_train"], a["y_train"], a["x_test"], a["y_test"])
+
+
+@pytest.fixture(scope="session")
+def small_data(study_data) -> Dataset:
+    """2,000 training and 1,000 test images of real MNIST, for quick runs."""
+    d = study_data
+    return Dataset(d.x_train[:2000], d.y_train[:2000], d.x_test[:1000], d.y_test[:1000])
+
+
+# An extra experiment whose learning rate makes training blow up: the pipeline must carry on.
+DIVERGING = {"diverge": {"title": "forced to diverge", "backend": "numpy", "lr": 1000.0, "activations": ["relu"]}}
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory, mnist_raw) -> Path:
+    """The working directory of one full smoke-config run of the workflow, plus a diverging run."""
+    workdir = tmp_path_factory.mktemp("smoke")
+    snakemake(workdir, "--cores", "2", overlay={**local_data(mnist_raw), "experiments": DIVERGING})
+    return workdir
+
+
+def run_dir(workdir: Path, backend: str, activation: str, lr: float, wd: float = 0.0, seed: int = 0) -> Path:
+    return workdir / "results" / "runs" / backend / activation / f"lr{lr!r}_wd{wd!r}" / f"seed{seed}"
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

@@ -1,0 +1,35 @@
+import pytest
+
+from conftest import snakemake
+
+
+@pytest.mark.parametrize(
+    "overlay, key, reason",
+    [
+        ({"experiments": {"baseline": {"activations": ["softplus"]}}}, "experiments.baseline.activations.0",
+         "'softplus' is not one of"),
+        ({"experiments": {"baseline": {"lr": -0.1}}}, "experiments.baseline.lr", "less than or equal to the minimum of 0"),
+        ({"train": {"batch_size": 0}}, "train.batch_size", "less than the minimum of 1"),
+        ({"train": {"batch_sise": 64}}, "train", "'batch_sise' was unexpected"),
+        ({"train": {"epochs": "fifteen"}}, "train.epochs", "'fifteen' is not of type 'integer'"),
+    ],
+)
+def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, key, reason):
+    result = snakemake(tmp_path, "-n", overlay=overlay, smoke=False, check=False)
+    assert result.returncode != 0
+    assert f"Invalid config, key {key}: " in result.stdout
+    assert reason in result.stdout
+    assert "Job stats" not in result.stdout
+
+
+def test_default_config_plans_the_study(tmp_path):
+    result = snakemake(tmp_path, "-n", "--quiet", "rules", smoke=False)
+    counts = dict(line.split()[:2] for line in result.stdout.splitlines() if line.split()[:1]
+                  and line.split()[0] in {"download_mnist", "preprocess_mnist", "train"})
+    # 5 experiments x 3 activations x 1 seed, no two experiments share a run
+    assert counts == {"download_mnist": "1", "preprocess_mnist": "1", "train": "15"}
+
+
+def test_workflow_lints_clean(tmp_path):
+    result = snakemake(tmp_path, "--lint", smoke=False)
+    assert "Congratulations, your workflow is in a good condition!" in result.stdout

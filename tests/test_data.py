@@ -1,0 +1,35 @@
+import json
+
+import numpy as np
+
+from conftest import CANONICAL_TEST_COUNTS, local_data, snakemake
+from mnist_mlp.data import epoch_batches, training_subset
+
+
+def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
+    snakemake(tmp_path, "--cores", "2", "results/data/mnist.npz", overlay=local_data(mnist_raw), smoke=False)
+    with np.load(tmp_path / "results" / "data" / "mnist.npz") as f:
+        x_train, y_train, x_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
+        counts = f["train_class_counts"]
+    assert x_train.shape == (30_000, 784) and x_train.dtype == np.float32
+    assert x_test.shape == (10_000, 784) and x_test.dtype == np.float32
+    assert 0.0 == min(x_train.min(), x_test.min()) and max(x_train.max(), x_test.max()) == 1.0
+    assert np.bincount(y_test).tolist() == CANONICAL_TEST_COUNTS
+    assert counts.tolist() == np.bincount(y_train, minlength=10).tolist() and counts.sum() == 30_000
+    summary = json.loads((tmp_path / "results" / "data" / "mnist_summary.json").read_text())
+    assert summary["train_class_counts"] == counts.tolist()
+
+
+def test_subset_is_seeded_and_without_repeats():
+    a, b, c = training_subset(60_000, 30_000, 0), training_subset(60_000, 30_000, 0), training_subset(60_000, 30_000, 1)
+    np.testing.assert_array_equal(a, b)
+    assert len(np.unique(a)) == 30_000 and not np.array_equal(a, c)
+
+
+def test_epoch_batches_cover_every_sample_once_in_a_seeded_order():
+    batches = epoch_batches(1000, 64, seed=3, epoch=1)
+    assert [len(b) for b in batches] == [64] * 15 + [40]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    again = epoch_batches(1000, 64, seed=3, epoch=1)
+    assert all(np.array_equal(x, y) for x, y in zip(batches, again))
+    assert not np.array_equal(batches[0], epoch_batches(1000, 64, seed=3, epoch=2)[0])

@@ -1,0 +1,41 @@
+import pytest
+
+from mnist_mlp.download import MNIST_MD5, DownloadError, download_mnist, md5sum
+
+
+def test_every_fetched_file_has_its_canonical_md5(mnist_raw):
+    assert {name: md5sum(mnist_raw / name) for name in MNIST_MD5} == MNIST_MD5
+
+
+def copy_of(mnist_raw, directory):
+    directory.mkdir()
+    for name in MNIST_MD5:
+        (directory / name).write_bytes((mnist_raw / name).read_bytes())
+    return directory
+
+
+def test_path_source_copies_verified_files(tmp_path, mnist_raw):
+    source = copy_of(mnist_raw, tmp_path / "offline")
+    assert download_mnist(tmp_path / "dest", "path", source) == "path"
+    assert {name: md5sum(tmp_path / "dest" / name) for name in MNIST_MD5} == MNIST_MD5
+
+
+def test_md5_mismatch_is_rejected_and_leaves_nothing(tmp_path, mnist_raw):
+    source = copy_of(mnist_raw, tmp_path / "offline")
+    tampered = source / "t10k-labels-idx1-ubyte.gz"
+    tampered.write_bytes(tampered.read_bytes()[:-10])
+    dest = tmp_path / "dest"
+    with pytest.raises(DownloadError, match=r"t10k-labels-idx1-ubyte\.gz: MD5 \w+ does not match the canonical"):
+        download_mnist(dest, "path", source)
+    assert list(dest.iterdir()) == []
+
+
+def test_path_source_without_a_path_says_which_key_to_set(tmp_path):
+    with pytest.raises(DownloadError, match="data.path is not set"):
+        download_mnist(tmp_path, "path", None)
+
+
+def test_path_source_names_missing_files(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DownloadError, match="lacks train-images-idx3-ubyte.gz"):
+        download_mnist(tmp_path / "dest", "path", tmp_path / "empty")

@@ -1,0 +1,73 @@
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+
+def validate_config():
+    """Validate against the schema, and say in one line which key is wrong and why."""
+    try:
+        validate(config, "../schemas/config.schema.yaml")
+    except WorkflowError as err:
+        cause = err.__context__  # the jsonschema ValidationError
+        if not hasattr(cause, "absolute_path"):
+            raise
+        key = ".".join(str(part) for part in cause.absolute_path) or "(top level)"
+        raise WorkflowError(
+            f"Invalid config, key {key}: {cause.message}. "
+            "See workflow/schemas/config.schema.yaml for every key."
+        ) from None
+
+
+validate_config()
+
+MNIST_FILES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
+RUN_DIR = "results/runs/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}"
+
+
+wildcard_constraints:
+    backend="numpy|torch",
+    activation="sigmoid|tanh|relu",
+    lr=r"[0-9][0-9.e+-]*",
+    wd=r"[0-9][0-9.e+-]*",
+    seed=r"\d+",
+
+
+def number_in_path(x):
+    """The one spelling of a number in a path: the shortest that reads back exactly (0.001, 1e-05)."""
+    return repr(float(x))
+
+
+def experiment_runs(experiment):
+    """Wildcard values of every run of one experiment, one dict per (activation, seed)."""
+    return [
+        dict(
+            backend=experiment["backend"],
+            activation=activation,
+            lr=number_in_path(experiment["lr"]),
+            wd=number_in_path(experiment.get("weight_decay", 0)),
+            seed=seed,
+        )
+        for activation in experiment["activations"]
+        for seed in config["train"]["seeds"]
+    ]
+
+
+def all_runs():
+    """Every distinct run of the study; experiments that share a run share its job."""
+    runs = [
+        run for exp in config["experiments"].values() for run in experiment_runs(exp)
+    ]
+    return list({tuple(run.items()): run for run in runs}.values())
+
+
+def run_files(name, runs=None):
+    """The path of file ``name`` of each run."""
+    return [f"{RUN_DIR}/{name}".format(**run) for run in (runs or all_runs())]
+
+
+def get_final_output():
+    return run_files("metrics.json")

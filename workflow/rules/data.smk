@@ -1,0 +1,30 @@
+rule download_mnist:
+    output:
+        expand("resources/mnist/{name}", name=MNIST_FILES),
+    log:
+        "logs/download_mnist.log",
+    conda:
+        "../../envs/mnist-mlp.yaml"
+    params:
+        source=config["data"]["source"],
+        path=config["data"]["path"],
+        timeout_s=config["data"]["timeout_s"],
+    script:
+        "../scripts/download_mnist.py"
+
+
+rule preprocess_mnist:
+    input:
+        expand("resources/mnist/{name}", name=MNIST_FILES),
+    output:
+        data="results/data/mnist.npz",
+        summary="results/data/mnist_summary.json",
+    log:
+        "logs/preprocess_mnist.log",
+    conda:
+        "../../envs/mnist-mlp.yaml"
+    params:
+        n_train=config["data"]["n_train"],
+        subset_seed=config["data"]["subset_seed"],
+    script:
+        "../scripts/preprocess_mnist.py"

@@ -1,0 +1,28 @@
+rule train:
+    input:
+        data="results/data/mnist.npz",
+    output:
+        batches=f"{RUN_DIR}/batches.csv",
+        epochs=f"{RUN_DIR}/epochs.csv",
+        metrics=f"{RUN_DIR}/metrics.json",
+        weights=f"{RUN_DIR}/weights.npz",
+    log:
+        "logs/train/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}.log",
+    benchmark:
+        "benchmarks/train/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}.tsv"
+    conda:
+        "../../envs/mnist-mlp.yaml"
+    threads: config["train"]["threads"]
+    params:
+        lr=lambda w: float(w.lr),
+        weight_decay=lambda w: float(w.wd),
+        seed=lambda w: int(w.seed),
+        hidden=config["model"]["hidden"],
+        init=config["model"]["init"],
+        epochs=config["train"]["epochs"],
+        batch_size=config["train"]["batch_size"],
+        dtype=config["train"]["dtype"],
+        # Only torch runs depend on the device; numpy runs must not rerun when it changes.
+        device=lambda w: config["train"]["device"] if w.backend == "torch" else "cpu",
+    script:
+        "../scripts/train.py"

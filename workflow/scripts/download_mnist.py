@@ -1,0 +1,16 @@
+from pathlib import Path
+
+from mnist_mlp.download import DownloadError, download_mnist
+from mnist_mlp.jobs import job
+
+
+def main(snakemake):
+    with job(snakemake.log[0], DownloadError) as log:
+        dest = {Path(p).parent for p in snakemake.output}.pop()
+        path = snakemake.params.path
+        source = download_mnist(dest, snakemake.params.source, Path(path) if path else None, snakemake.params.timeout_s)
+        log.info("source used: %s", source)
+
+
+if "snakemake" in globals():
+    main(snakemake)

@@ -90,7 +90,8 @@ def train(model, data: Dataset, epochs: int, batch_size: int, seed: int, progres
                                      mininterval=2, disable=not progress)):
             xb = x_batch[: len(idx)]
             np.take(x, idx, axis=0, out=xb)
-            loss, correct = model.train_step(xb, y[idx])
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
+                loss, correct = model.train_step(xb, y[idx])
             history.batch_loss.append((epoch, b, loss))
             if not math.isfinite(loss):
                 history.diverged, history.diverged_at = True, {"epoch": epoch, "batch": b}

@@ -1,0 +1,57 @@
+"""The numpy and torch backends are the same model: same start, same batches, same trajectory."""
+
+import numpy as np
+import pytest
+
+from conftest import run_dir
+from mnist_mlp.data import Dataset, epoch_batches
+from mnist_mlp.runs import RunSpec, check_outputs, make_model
+from mnist_mlp.training import train
+
+ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+
+
+def batch_losses(backend, activation, weight_decay, data, steps, dtype):
+    spec = RunSpec(backend, activation, 0.1, weight_decay, seed=0, hidden=(500, 250, 100), epochs=1,
+                   batch_size=64, dtype=dtype, device="cpu")
+    model = make_model(spec)
+    x = data.x_train.astype(dtype)
+    return np.array([model.train_step(x[idx], data.y_train[idx])[0]
+                     for idx in epoch_batches(len(data.y_train), 64, seed=0, epoch=1)[:steps]])
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-3])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_float64_trajectories_agree_over_200_steps(study_data, activation, weight_decay):
+    numpy_losses = batch_losses("numpy", activation, weight_decay, study_data, 200, "float64")
+    torch_losses = batch_losses("torch", activation, weight_decay, study_data, 200, "float64")
+    assert len(numpy_losses) == 200 and numpy_losses[-1] < numpy_losses[0]  # it learns
+    np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_float32_test_accuracy_agrees_after_a_short_epoch(study_data, activation):
+    d = study_data
+    data = Dataset(d.x_train[:15000], d.y_train[:15000], d.x_test, d.y_test)
+    accuracy = {}
+    for backend in ("numpy", "torch"):
+        spec = RunSpec(backend, activation, 0.1, 1e-5, 0, (500, 250, 100), 1, 64, device="cpu")
+        accuracy[backend] = train(make_model(spec), data, 1, 64, 0, progress=False).final.accuracy
+    assert accuracy["numpy"] > 0.5, accuracy
+    assert abs(accuracy["numpy"] - accuracy["torch"]) <= 0.005
+
+
+@pytest.mark.parametrize("backend, lr, wd", [("numpy", 0.1, 0.0), ("torch", 0.1, 0.0), ("torch", 0.1, 1e-5)])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_both_backends_write_outputs_of_one_shared_format(smoke_run, backend, activation, lr, wd):
+    directory = run_dir(smoke_run, backend, activation, lr, wd)
+    metrics = check_outputs(*(directory / name for name in ("batches.csv", "epochs.csv", "metrics.json", "weights.npz")))
+    assert metrics["run"]["backend"] == backend
+
+
+def test_the_format_check_rejects_a_broken_run(smoke_run, tmp_path):
+    directory = run_dir(smoke_run, "torch", "relu", 0.1)
+    broken = tmp_path / "epochs.csv"
+    broken.write_text("epoch,accuracy\n1,0.9\n")
+    with pytest.raises(ValueError, match="columns"):
+        check_outputs(directory / "batches.csv", broken, directory / "metrics.json", directory / "weights.npz")

@@ -1,0 +1,90 @@
+"""The from-scratch backend: gradients against finite differences, determinism, real learning."""
+
+import numpy as np
+import pytest
+
+from mnist_mlp.init import init_params
+from mnist_mlp.numpy_mlp import NumpyMLP
+from mnist_mlp.runs import RunSpec, make_model
+from mnist_mlp.training import log_softmax_loss, train
+
+ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+
+
+def regularised_loss(model: NumpyMLP, x, y) -> float:
+    """The loss the gradients belong to, computed by a separate route: the forward pass only."""
+    decay = 0.5 * model.weight_decay * sum(float(np.sum(t * t)) for t in model.weights + model.biases)
+    return log_softmax_loss(model.logits(x), y) / len(y) + decay
+
+
+def numerical_gradient(model, theta, x, y, eps=1e-6):
+    grad = np.empty_like(theta)
+    for i in np.ndindex(theta.shape):
+        original = theta[i]
+        theta[i] = original + eps
+        plus = regularised_loss(model, x, y)
+        theta[i] = original - eps
+        minus = regularised_loss(model, x, y)
+        theta[i] = original
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-2])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_gradients_match_central_differences(small_data, activation, weight_decay):
+    x, y = small_data.x_train[:16].astype(np.float64), small_data.y_train[:16]
+    params = init_params([784, 8, 6, 10], activation, "auto", seed=1, dtype=np.float64)
+    params = [(w, b + 0.1) for w, b in params]  # non-zero biases, so their decay term is exercised
+    model = NumpyMLP(params, activation, lr=0.1, weight_decay=weight_decay)
+    loss, grads = model.gradients(x, y)
+    assert loss == pytest.approx(regularised_loss(model, x, y), rel=1e-12)
+    for layer, (grad_w, grad_b) in enumerate(grads):
+        for name, analytic, theta in (("W", grad_w, model.weights[layer]), ("b", grad_b, model.biases[layer])):
+            error = relative_error(analytic, numerical_gradient(model, theta, x, y))
+            assert error < 1e-6, f"{name}{layer}: relative error {error:.2e}"
+
+
+def test_train_step_is_the_sgd_update_of_those_gradients(small_data):
+    x, y = small_data.x_train[:32].astype(np.float64), small_data.y_train[:32]
+    params = init_params([784, 20, 10], "tanh", "auto", seed=0, dtype=np.float64)
+    model = NumpyMLP(params, "tanh", lr=0.05, weight_decay=1e-3)
+    _, grads = model.gradients(x, y)
+    expected = [(w - 0.05 * gw, b - 0.05 * gb) for (w, b), (gw, gb) in zip(params, grads)]
+    model.train_step(x, y)
+    for (w, b), (ew, eb) in zip(model.params, expected):
+        np.testing.assert_allclose(w, ew, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(b, eb, rtol=1e-12, atol=1e-15)
+
+
+def short_run(data, seed, activation="sigmoid"):
+    spec = RunSpec("numpy", activation, 0.1, 1e-5, seed, (50, 20), epochs=2, batch_size=64)
+    model = make_model(spec)
+    return model, train(model, data, spec.epochs, spec.batch_size, spec.seed, progress=False)
+
+
+def test_same_seed_gives_bit_identical_runs_and_another_seed_differs(small_data):
+    (m1, h1), (m2, h2), (m3, h3) = (short_run(small_data, s) for s in (0, 0, 1))
+    assert h1.batch_loss == h2.batch_loss and h1.epochs == h2.epochs
+    assert all(np.array_equal(a, b) for p, q in zip(m1.params, m2.params) for a, b in zip(p, q))
+    assert [loss for *_, loss in h1.batch_loss] != [loss for *_, loss in h3.batch_loss]
+
+
+def test_one_epoch_of_relu_at_lr_0_1_learns_mnist(study_data):
+    spec = RunSpec("numpy", "relu", 0.1, 0.0, seed=0, hidden=(500, 250, 100), epochs=1, batch_size=64)
+    model = make_model(spec)
+    history = train(model, study_data, 1, 64, 0, progress=False)
+    assert len(history.batch_loss) == 469  # ceil(30000 / 64)
+    assert history.final.accuracy >= 0.90
+
+
+def test_non_finite_loss_ends_the_run_as_diverged(small_data):
+    spec = RunSpec("numpy", "relu", 1000.0, 0.0, seed=0, hidden=(500, 250, 100), epochs=3, batch_size=64)
+    history = train(make_model(spec), small_data, 3, 64, 0, progress=False)
+    assert history.diverged and history.final is None
+    assert not np.isfinite(history.batch_loss[-1][2])
+    assert np.all(np.isfinite([loss for *_, loss in history.batch_loss[:-1]]))

@@ -1,0 +1,64 @@
+"""The training rule through the real workflow on the smoke config."""
+
+import json
+import math
+
+import pandas as pd
+
+from conftest import DIVERGING, local_data, run_dir, snakemake
+
+ACTIVATIONS = ["sigmoid", "tanh", "relu"]
+SECTION_1 = [("numpy", a, lr, 0.0) for lr in (0.01, 0.001, 0.1) for a in ACTIVATIONS]
+SECTION_2 = [("torch", a, 0.1, wd) for wd in (0.0, 1e-5) for a in ACTIVATIONS]
+
+
+def metrics_of(workdir, *run):
+    return json.loads((run_dir(workdir, *run) / "metrics.json").read_text())
+
+
+def test_smoke_run_trains_every_run_of_the_study(smoke_run):
+    for run in SECTION_1 + SECTION_2:
+        metrics = metrics_of(smoke_run, *run)
+        assert not metrics["diverged"], run
+        assert 0.1 <= metrics["test_accuracy"] <= 1.0, run
+        assert (metrics["run"]["backend"], metrics["run"]["activation"], metrics["run"]["lr"],
+                metrics["run"]["weight_decay"]) == run
+        assert metrics["run"]["n_train"] == 3000 and metrics["run"]["epochs"] == 1
+        assert sum(map(sum, metrics["confusion_matrix"])) == 10_000
+        batches = pd.read_csv(run_dir(smoke_run, *run) / "batches.csv")
+        assert len(batches) == 47  # ceil(3000 / 64)
+        assert (smoke_run / "benchmarks" / "train").exists()
+
+
+def test_a_diverged_run_is_recorded_and_the_pipeline_carries_on(smoke_run):
+    metrics = metrics_of(smoke_run, "numpy", "relu", 1000.0)
+    assert metrics["diverged"] is True and metrics["diverged_at"]["epoch"] == 1
+    assert metrics["test_accuracy"] is None and metrics["confusion_matrix"] is None
+    last_loss = pd.read_csv(run_dir(smoke_run, "numpy", "relu", 1000.0) / "batches.csv")["loss"].iloc[-1]
+    assert not math.isfinite(last_loss)
+    log = (smoke_run / "logs" / "train" / "numpy" / "relu" / "lr1000.0_wd0.0" / "seed0.log").read_text()
+    assert "diverged" in log and "Traceback" not in log
+
+
+def planned_train_jobs(stdout: str) -> list[str]:
+    return sorted(line.strip().removeprefix("wildcards: ") for line in stdout.splitlines()
+                  if line.strip().startswith("wildcards: backend="))
+
+
+def test_editing_one_learning_rate_plans_only_its_runs(smoke_run, mnist_raw):
+    same = snakemake(smoke_run, "-n", overlay={**local_data(mnist_raw), "experiments": DIVERGING})
+    assert planned_train_jobs(same.stdout) == [] and "Nothing to be done" in same.stdout
+
+    edited = {**DIVERGING, "lr_0.1": {"lr": 0.2}}
+    result = snakemake(smoke_run, "-n", overlay={**local_data(mnist_raw), "experiments": edited})
+    assert planned_train_jobs(result.stdout) == sorted(
+        f"backend=numpy, activation={a}, lr=0.2, wd=0.0, seed=0" for a in ACTIVATIONS
+    )
+    assert "download_mnist" not in result.stdout and "preprocess_mnist" not in result.stdout
+
+
+def test_changing_the_epoch_count_reruns_training_but_not_the_data(smoke_run, mnist_raw):
+    result = snakemake(smoke_run, "-n", overlay={**local_data(mnist_raw), "experiments": DIVERGING,
+                                                 "train": {"epochs": 2}})
+    assert len(planned_train_jobs(result.stdout)) == 16
+    assert "preprocess_mnist" not in result.stdout

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,12 +16,16 @@ CANONICAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 def snakemake(workdir: Path, *args: str, overlay: dict | None = None, smoke: bool = True,
               check: bool = True) -> subprocess.CompletedProcess:
-    """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) + ``overlay``."""
+    """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) + ``overlay``.
+
+    The working directory is outside the repository, so the study's reported values are named
+    by their absolute path.
+    """
     configs = [REPO / "config" / "config.yaml"] + ([REPO / "config" / "smoke.yaml"] if smoke else [])
-    if overlay is not None:
-        overlay_path = workdir / "overlay.yaml"
-        overlay_path.write_text(yaml.safe_dump(overlay))
-        configs.append(overlay_path)
+    overlay_path = workdir / "overlay.yaml"
+    overlay_path.write_text(yaml.safe_dump({"study_reported": str(REPO / "config" / "study_reported.yaml"),
+                                            **(overlay or {})}))
+    configs.append(overlay_path)
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
            "--configfile", *map(str, configs), *args]
     result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -38,9 +43,14 @@ def mnist_raw(tmp_path_factory) -> Path:
     return dest
 
 
-def local_data(mnist_raw: Path, **extra) -> dict:
+def planned_rules(stdout: str) -> set[str]:
+    """The rules of the jobs a dry run lists."""
+    return set(re.findall(r"^(?:local)?rule (\w+):", stdout, flags=re.MULTILINE))
+
+
+def local_data(mnist_raw: Path) -> dict:
     """A config overlay that reads MNIST from the session's copy instead of downloading again."""
-    return {"data": {"source": "path", "path": str(mnist_raw), **extra}}
+    return {"data": {"source": "path", "path": str(mnist_raw)}}
 
 
 @pytest.fixture(scope="session")
@@ -68,11 +78,17 @@ def small_data(study_data) -> Dataset:
 DIVERGING = {"diverge": {"title": "forced to diverge", "backend": "numpy", "lr": 1000.0, "activations": ["relu"]}}
 
 
+def smoke_overlay(mnist_raw: Path, experiments: dict | None = None, **sections) -> dict:
+    """The overlay of the session's smoke run, with ``experiments`` and other ``sections`` changed."""
+    return {**local_data(mnist_raw), "experiments": {**DIVERGING, **(experiments or {})}, **sections}
+
+
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory, mnist_raw) -> Path:
-    """The working directory of one full smoke-config run of the workflow, plus a diverging run."""
+    """The working directory of one full smoke-config run of the workflow up to report.html,
+    with one extra run that diverges."""
     workdir = tmp_path_factory.mktemp("smoke")
-    snakemake(workdir, "--cores", "2", overlay={**local_data(mnist_raw), "experiments": DIVERGING})
+    snakemake(workdir, "--cores", "2", overlay=smoke_overlay(mnist_raw))
     return workdir
 
 

@@ -1,3 +1,6 @@
+import os
+
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -26,6 +29,7 @@ MNIST_FILES = [
     "t10k-labels-idx1-ubyte.gz",
 ]
 RUN_DIR = "results/runs/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}"
+BENCHMARK = "benchmarks/train/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}.tsv"
 
 
 wildcard_constraints:
@@ -69,5 +73,57 @@ def run_files(name, runs=None):
     return [f"{RUN_DIR}/{name}".format(**run) for run in (runs or all_runs())]
 
 
+def experiment_run_records():
+    """One record per (experiment, run) for aggregation: its keys, folder and benchmark file."""
+    return [
+        dict(
+            experiment=exp_id,
+            title=exp.get("title", exp_id),
+            backend=run["backend"],
+            activation=run["activation"],
+            lr=float(run["lr"]),
+            weight_decay=float(run["wd"]),
+            seed=run["seed"],
+            dir=RUN_DIR.format(**run),
+            benchmark=BENCHMARK.format(**run),
+        )
+        for exp_id, exp in config["experiments"].items()
+        for run in experiment_runs(exp)
+    ]
+
+
+def experiment_titles():
+    return {
+        exp_id: exp.get("title", exp_id)
+        for exp_id, exp in config["experiments"].items()
+    }
+
+
+def load_study(path):
+    """The study's reported values, claims and figure list (config key study_reported)."""
+    if not os.path.isfile(path):
+        raise WorkflowError(
+            f"Invalid config, key study_reported: {path} not found (relative to the working "
+            f"directory {os.getcwd()}); point it at the repository's config/study_reported.yaml."
+        )
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
+STUDY = load_study(config["study_reported"])
+
+
+def figure_ids(kinds=None, exclude=()):
+    return [
+        fig["id"]
+        for fig in STUDY["figures"]
+        if (kinds is None or fig["kind"] in kinds) and fig["kind"] not in exclude
+    ]
+
+
+def figure_files(ids, ext):
+    return [f"results/figures/{fig_id}.{ext}" for fig_id in ids]
+
+
 def get_final_output():
-    return run_files("metrics.json")
+    return ["report.html"]

@@ -3,6 +3,8 @@ rule download_mnist:
         expand("resources/mnist/{name}", name=MNIST_FILES),
     log:
         "logs/download_mnist.log",
+    benchmark:
+        "benchmarks/download_mnist.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     params:
@@ -21,6 +23,8 @@ rule preprocess_mnist:
         summary="results/data/mnist_summary.json",
     log:
         "logs/preprocess_mnist.log",
+    benchmark:
+        "benchmarks/preprocess_mnist.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     params:

@@ -9,7 +9,7 @@ rule train:
     log:
         "logs/train/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}.log",
     benchmark:
-        "benchmarks/train/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}.tsv"
+        BENCHMARK
     conda:
         "../../envs/mnist-mlp.yaml"
     threads: config["train"]["threads"]

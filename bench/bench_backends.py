@@ -1,0 +1,140 @@
+"""Training speed of the numpy backend against PyTorch on the CPU, and against this machine's sgemm.
+
+Run by hand (not in CI), after `snakemake --cores 2 results/data/mnist.npz`:
+
+    python bench/bench_backends.py [--data results/data/mnist.npz] [--repeats 3]
+
+Prints samples/second for (a) the bare training step of the numpy backend and of a plain torch.nn
+model of the same shape, and (b) the real training loop (batching, progress, per-epoch test
+evaluation) of both backends, each on 1 and 2 threads; the single-thread sgemm FLOP/s as the
+roofline; and the ratios. FLOPs count 6 per weight per sample (forward, weight gradient, delta),
+less 2 per first-layer weight, whose delta is never computed.
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from mnist_mlp.data import Dataset, epoch_batches, load_dataset
+from mnist_mlp.runs import RunSpec, make_model
+from mnist_mlp.threads import limit_threads
+from mnist_mlp.training import train
+
+HIDDEN = (500, 250, 100)
+SIZES = [784, *HIDDEN, 10]
+
+
+def flops_per_sample() -> int:
+    weights = [a * b for a, b in zip(SIZES[:-1], SIZES[1:])]
+    return 6 * sum(weights) - 2 * weights[0]
+
+
+def best_of(repeats: int, fn) -> float:
+    """The shortest of ``repeats`` timings of fn(), in seconds."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def sgemm_flops(repeats: int, n: int = 2048) -> float:
+    a, b = (np.random.default_rng(0).standard_normal((n, n), dtype=np.float32) for _ in range(2))
+    out = np.empty_like(a)
+    with threadpool_limits(1):
+        np.matmul(a, b, out=out)
+        return 2 * n**3 / best_of(repeats, lambda: np.matmul(a, b, out=out))
+
+
+def plain_torch_step_fn(batches):
+    """The textbook PyTorch loop body, nothing of ours in it."""
+    torch.manual_seed(0)
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        layers += [torch.nn.Linear(fan_in, fan_out)] + ([torch.nn.ReLU()] if i < len(SIZES) - 2 else [])
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    tensors = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
+
+    def epoch():
+        for x, y in tensors:
+            opt.zero_grad()
+            loss_fn(model(x), y).backward()
+            opt.step()
+
+    return epoch
+
+
+def numpy_step_fn(batches):
+    model = make_model(RunSpec("numpy", "relu", 0.1, 0.0, 0, HIDDEN, 1, 64))
+
+    def epoch():
+        for x, y in batches:
+            model.train_step(x, y)
+
+    return epoch
+
+
+def loop_fn(backend: str, data: Dataset):
+    def epoch():
+        model = make_model(RunSpec(backend, "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cpu"))
+        train(model, data, 1, 64, 0, progress=False)
+
+    return epoch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="results/data/mnist.npz")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    data = load_dataset(args.data)
+    n = len(data.y_train)
+    batches = [(np.ascontiguousarray(data.x_train[idx]), data.y_train[idx]) for idx in epoch_batches(n, 64, 0, 1)]
+    roofline = sgemm_flops(args.repeats)
+    fps = flops_per_sample()
+    print(f"machine: {torch.get_num_threads()} torch threads available, numpy {np.__version__}, torch {torch.__version__}")
+    print(f"network 784-500-250-100-10, batch 64, {n} training samples per epoch, ReLU, best of {args.repeats}")
+    print(f"sgemm roofline (1 thread, 2048^3): {roofline / 1e9:.1f} GFLOP/s; {fps / 1e6:.3f} MFLOP per sample")
+    print()
+    print(f"{'what':44s} {'threads':>7s} {'samples/s':>10s} {'GFLOP/s':>8s} {'of roofline':>11s}")
+    results = {}
+    cases = [("step: numpy backend", lambda: numpy_step_fn(batches)),
+             ("step: plain torch.nn model", lambda: plain_torch_step_fn(batches)),
+             ("loop: numpy backend (train() + test eval)", lambda: loop_fn("numpy", data)),
+             ("loop: torch backend (train() + test eval)", lambda: loop_fn("torch", data))]
+    for threads in (1, 2):
+        with limit_threads(threads, include_torch=True):
+            for name, make in cases:
+                fn = make()
+                fn()  # warm-up: buffers, caches, lazy initialisation
+                rate = n / best_of(args.repeats, fn)
+                results[name, threads] = rate
+                print(f"{name:44s} {threads:7d} {rate:10.0f} {rate * fps / 1e9:8.1f} {rate * fps / roofline:10.0%}")
+    print()
+    for threads in (1, 2):
+        step = results["step: numpy backend", threads] / results["step: plain torch.nn model", threads]
+        loop = results["loop: numpy backend (train() + test eval)", threads] / results[
+            "loop: torch backend (train() + test eval)", threads]
+        print(f"{threads} thread(s): numpy / torch samples/s = {step:.2f}x (step), {loop:.2f}x (training loop)")
+    if torch.cuda.is_available():
+        rate = n / best_of(args.repeats, loop_fn_cuda(data))
+        print(f"loop: torch backend on {torch.cuda.get_device_name()}: {rate:.0f} samples/s")
+
+
+def loop_fn_cuda(data: Dataset):
+    def epoch():
+        model = make_model(RunSpec("torch", "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cuda"))
+        train(model, data, 1, 64, 0, progress=False)
+
+    return epoch
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The self-contained report.html: the study's claims and numbers beside this run's."""
+
+import base64
+import datetime
+import os
+import platform
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import yaml
+
+from mnist_mlp.aggregate import read_benchmark
+from mnist_mlp.study import accuracy_rows, accuracy_summary, evaluate_claim
+
+PACKAGES = ["snakemake", "numpy", "torch", "torchvision", "pandas", "matplotlib", "jinja2"]
+
+
+def data_uri(png_path: Path) -> str:
+    """A PNG as a data: URI, so the report needs no file beside it."""
+    return "data:image/png;base64," + base64.b64encode(Path(png_path).read_bytes()).decode("ascii")
+
+
+def git_commit(repo: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(repo), "describe", "--always", "--dirty", "--abbrev=12"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown (git not available)"
+    return out.stdout.strip() if out.returncode == 0 else "unknown (not a git checkout)"
+
+
+def package_versions() -> dict:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def machine() -> dict:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else None
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(), "memory_gib": round(memory, 1) if memory else None,
+            "python": platform.python_version()}
+
+
+def build_context(runs: pd.DataFrame, study: dict, titles: dict, figures: dict, data_summary: dict,
+                  data_jobs: dict, config: dict, repo: Path) -> dict:
+    """Everything the template shows.
+
+    Args:
+        runs: results/runs.csv.
+        study: config/study_reported.yaml.
+        titles: experiment id -> section title, in report order.
+        figures: figure id -> PNG path.
+        data_summary: results/data/mnist_summary.json.
+        data_jobs: job name -> benchmark file of the data jobs.
+        config: the workflow config.
+        repo: the workflow's folder, for its git commit.
+    """
+    summary = accuracy_summary(runs)
+    reported = study["accuracy"]
+    specs = {fig["id"]: fig for fig in study["figures"]}
+    sections = [{
+        "id": exp, "title": title, "note": study.get("notes", {}).get(exp),
+        "rows": accuracy_rows(summary, reported, exp),
+        "figures": [{**specs[f], "src": data_uri(figures[f])} for f in specs if specs[f]["experiment"] == exp],
+    } for exp, title in titles.items()]
+    claims = []
+    for claim in study["claims"]:
+        verdict = evaluate_claim(claim, summary, study["min_difference_pp"])
+        claims.append({"text": claim["text"], "verdict": verdict.verdict, "details": verdict.details})
+    jobs = [{"job": name, **read_benchmark(Path(path))} for name, path in data_jobs.items()]
+    runs_sorted = runs.sort_values(["experiment", "activation", "seed"], key=lambda c: c.map(
+        {e: i for i, e in enumerate(titles)}) if c.name == "experiment" else c)
+    return {
+        "study": study["study"],
+        "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "claims": claims,
+        "sections": sections,
+        "extra_figures": [{"label": label, "src": data_uri(figures[key])} for key, label in (
+            ("test_accuracy_grid", "Test accuracy per epoch, every run"),
+            ("reported_vs_reproduced", "Reported and reproduced test accuracy"))],
+        "runs": runs_sorted.to_dict("records"),
+        "n_diverged": int(runs["diverged"].sum()),
+        "data_summary": data_summary,
+        "data_jobs": jobs,
+        "total_train_s": float(runs.drop_duplicates(["backend", "activation", "lr", "weight_decay", "seed"])["job_s"].sum()),
+        "peak_rss_mb": float(runs["max_rss_mb"].max()),
+        "config_yaml": yaml.safe_dump(config, sort_keys=False),
+        "model": config["model"],
+        "train": config["train"],
+        "versions": package_versions(),
+        "machine": machine(),
+        "commit": git_commit(repo),
+    }
+
+
+def render(template_path: Path, context: dict) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(template_path).parent),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["pct"] = lambda v, digits=1: "—" if v is None or pd.isna(v) else f"{v:.{digits}f}"
+    env.filters["signed"] = lambda v: "—" if v is None or pd.isna(v) else f"{v:+.1f}"
+    return env.get_template(Path(template_path).name).render(**context)

@@ -1,0 +1,24 @@
+rule report_html:
+    input:
+        runs="results/runs.csv",
+        study=config["study_reported"],
+        data_summary="results/data/mnist_summary.json",
+        figures=figure_files(CURVE_FIGURES + CONFUSION_FIGURES + EXTRA_FIGURES, "png"),
+        data_benchmarks=[
+            "benchmarks/download_mnist.tsv",
+            "benchmarks/preprocess_mnist.tsv",
+        ],
+        template=workflow.source_path("../../report/report.html.j2"),
+    output:
+        "report.html",
+    log:
+        "logs/report_html.log",
+    conda:
+        "../../envs/mnist-mlp.yaml"
+    params:
+        config=config,
+        titles=experiment_titles(),
+        # the repository holding the template, for its git commit
+        repo=lambda w, input: os.path.dirname(os.path.dirname(input.template)),
+    script:
+        "../scripts/report_html.py"

@@ -1,0 +1,30 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from mnist_mlp.jobs import job
+from mnist_mlp.report import build_context, render
+
+
+def main(snakemake):
+    with job(snakemake.log[0]):
+        figures = {Path(p).stem: p for p in snakemake.input.figures}
+        data_jobs = {Path(p).stem: p for p in snakemake.input.data_benchmarks}
+        context = build_context(
+            pd.read_csv(snakemake.input.runs),
+            yaml.safe_load(open(snakemake.input.study)),
+            snakemake.params.titles,
+            figures,
+            json.loads(Path(snakemake.input.data_summary).read_text()),
+            data_jobs,
+            snakemake.params.config,
+            Path(snakemake.params.repo),
+        )
+        html = render(Path(snakemake.input.template), context)
+        Path(snakemake.output[0]).write_text(html, encoding="utf-8")
+
+
+if "snakemake" in globals():
+    main(snakemake)

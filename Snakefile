@@ -20,6 +20,12 @@ include: "workflow/rules/plots.smk"
 include: "workflow/rules/report.smk"
 
 
+# The download needs the network, which cluster compute nodes often lack.
+localrules:
+    all,
+    download_mnist,
+
+
 rule all:
     default_target: True
     input:

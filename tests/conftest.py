@@ -1,3 +1,4 @@
+import os
 import re
 import subprocess
 import sys
@@ -15,7 +16,7 @@ CANONICAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 def snakemake(workdir: Path, *args: str, overlay: dict | None = None, smoke: bool = True,
-              check: bool = True) -> subprocess.CompletedProcess:
+              check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) + ``overlay``.
 
     The working directory is outside the repository, so the study's reported values are named
@@ -28,7 +29,8 @@ def snakemake(workdir: Path, *args: str, overlay: dict | None = None, smoke: boo
     configs.append(overlay_path)
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
            "--configfile", *map(str, configs), *args]
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, **(env or {})})
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-8000:]}")
     return result

@@ -2,6 +2,8 @@
 
 import contextlib
 import logging
+import os
+import socket
 import sys
 
 
@@ -15,8 +17,11 @@ def job(log_path: str, *expected_errors: type[Exception]):
     with open(log_path, "w") as log_file, contextlib.redirect_stderr(log_file):
         logging.basicConfig(stream=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                             force=True)
+        log = logging.getLogger("job")
+        if "SLURM_JOB_ID" in os.environ:
+            log.info("Slurm job %s on %s", os.environ["SLURM_JOB_ID"], socket.gethostname())
         try:
-            yield logging.getLogger("job")
+            yield log
         except expected_errors as err:
             logging.getLogger("job").error("%s", err)
             sys.exit(1)

@@ -12,6 +12,9 @@ rule aggregate:
         "logs/aggregate.log",
     conda:
         "../../envs/mnist-mlp.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         records=experiment_run_records(),
     script:

@@ -7,6 +7,9 @@ rule download_mnist:
         "benchmarks/download_mnist.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
+    resources:
+        mem_mb=500,
+        runtime=10,
     params:
         source=config["data"]["source"],
         path=config["data"]["path"],
@@ -27,6 +30,9 @@ rule preprocess_mnist:
         "benchmarks/preprocess_mnist.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         n_train=config["data"]["n_train"],
         subset_seed=config["data"]["subset_seed"],

@@ -22,6 +22,9 @@ rule plot_curves:
         "logs/plot_curves.log",
     conda:
         "../../envs/mnist-mlp.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         ids=CURVE_FIGURES,
         dpi=config["plots"]["dpi"],
@@ -49,6 +52,9 @@ rule plot_confusion:
         "logs/plot_confusion.log",
     conda:
         "../../envs/mnist-mlp.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         ids=CONFUSION_FIGURES,
         dpi=config["plots"]["dpi"],
@@ -78,6 +84,9 @@ rule plot_overview:
         "logs/plot_overview.log",
     conda:
         "../../envs/mnist-mlp.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         titles=experiment_titles(),
         dpi=config["plots"]["dpi"],

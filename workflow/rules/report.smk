@@ -15,6 +15,9 @@ rule report_html:
         "logs/report_html.log",
     conda:
         "../../envs/mnist-mlp.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         config=config,
         titles=experiment_titles(),

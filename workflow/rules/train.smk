@@ -13,6 +13,10 @@ rule train:
     conda:
         "../../envs/mnist-mlp.yaml"
     threads: config["train"]["threads"]
+    resources:
+        mem_mb=lambda w: 2500 if w.backend == "torch" else 1000,
+        runtime=lambda w: max(10, config["train"]["epochs"] * 2),
+        gpu=lambda w: int(w.backend == "torch" and config["train"]["device"] == "cuda"),
     params:
         lr=lambda w: float(w.lr),
         weight_decay=lambda w: float(w.wd),

@@ -1,0 +1,48 @@
+"""The smoke workflow on a real one-node Slurm cluster (tests/slurm/start.sh), via profiles/slurm.
+
+Marked ``slurm``: the default test run leaves it out; .ci/run runs it after the main suite with
+``python -m pytest -m slurm``.
+"""
+
+import os
+import re
+import subprocess
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, smoke_overlay, snakemake
+
+pytestmark = pytest.mark.slurm
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster(tmp_path_factory):
+    """A running cluster for this module; stopped afterwards by the stop script, whatever happens."""
+    state = tmp_path_factory.mktemp("slurm")
+    env = {"SLURM_TEST_DIR": str(state)}
+    started = subprocess.run(["bash", str(REPO / "tests" / "slurm" / "start.sh")], env={**os.environ, **env},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert started.returncode == 0, started.stdout
+        yield {**env, "SLURM_CONF": str(state / "slurm.conf")}
+    finally:
+        subprocess.run(["bash", str(REPO / "tests" / "slurm" / "stop.sh")], env={**os.environ, **env})
+
+
+def test_smoke_workflow_on_slurm_matches_the_local_run(slurm_cluster, smoke_run, mnist_raw, tmp_path):
+    snakemake(tmp_path, "--profile", str(REPO / "profiles" / "slurm"), "--slurm-status-command", "squeue",
+              "--slurm-init-seconds-before-status-checks", "1", "--slurm-no-account",
+              overlay=smoke_overlay(mnist_raw), env=slurm_cluster)
+
+    train_logs = sorted((tmp_path / "logs" / "train").rglob("*.log"))
+    assert len(train_logs) == 16  # the study's 15 runs and the diverging one
+    for log in train_logs:
+        assert re.search(r"Slurm job \d+ on ", log.read_text()), f"{log} did not run as a Slurm job"
+
+    keys = ["experiment", "activation", "seed"]
+    on_slurm = pd.read_csv(tmp_path / "results" / "runs.csv").set_index(keys).sort_index()
+    local = pd.read_csv(smoke_run / "results" / "runs.csv").set_index(keys).sort_index()
+    pd.testing.assert_series_equal(on_slurm["test_accuracy"], local["test_accuracy"])
+    pd.testing.assert_series_equal(on_slurm["diverged"], local["diverged"])
+    assert (tmp_path / "report.html").stat().st_size > 100_000

@@ -6,7 +6,9 @@ Notation follows Nielsen's "Neural Networks and Deep Learning", with rows as sam
     delta^L = (p - onehot(y)) / B                         (softmax and cross-entropy fused)
     delta^{l-1} = (delta^l W^l^T) * f'(z^{l-1})           (BP2)
     grad_W^l = a^{l-1}^T delta^l,  grad_b^l = sum_i delta^l_i   (BP3, BP4)
-Departures from the textbook: the 1/B of the mean loss is folded into delta^L; no delta is
+Departures from the textbook: the 1/B of the mean loss and, in a training step, the learning
+rate are folded into delta^L, so every gradient comes out already scaled by eta (backpropagation
+is linear in delta) and the update is a single subtraction; no delta is
 computed for the input layer, which has no weights below it; every array of a step is
 preallocated per batch size, so the inner loop allocates almost nothing.
 
@@ -19,8 +21,8 @@ import numpy as np
 from mnist_mlp.activations import ACTIVATIONS
 
 
-def softmax_cross_entropy_(logits: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-    """Turn ``logits`` in place into delta^L = (softmax(logits) - onehot(y)) / B.
+def softmax_cross_entropy_(logits: np.ndarray, y: np.ndarray, scale: float = 1.0) -> tuple[float, int]:
+    """Turn ``logits`` in place into scale * delta^L = scale * (softmax(logits) - onehot(y)) / B.
 
     Returns:
         The mean cross-entropy loss and the number of correct predictions, both computed before
@@ -36,7 +38,7 @@ def softmax_cross_entropy_(logits: np.ndarray, y: np.ndarray) -> tuple[float, in
     loss = float(np.mean(np.log(sums[:, 0]) - true_logit))
     logits /= sums
     logits[rows, y] -= 1
-    logits /= batch
+    logits *= scale / batch
     return loss, n_correct
 
 
@@ -100,10 +102,11 @@ class NumpyMLP:
                 self.act.backward_(acts[layer - 1], delta_below, scratch[layer - 1])
                 delta = delta_below
 
-    def _compute_gradients(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+    def _compute_gradients(self, x: np.ndarray, y: np.ndarray, scale: float = 1.0) -> tuple[float, int]:
+        """Fill grad_w and grad_b with ``scale`` times the gradients of the mean cross-entropy."""
         acts, deltas, scratch = self._batch_buffers(len(x))
         logits = self._forward(x, acts)
-        loss, n_correct = softmax_cross_entropy_(logits, y)
+        loss, n_correct = softmax_cross_entropy_(logits, y, scale)
         self._backward(x, logits, acts, deltas, scratch)
         return loss, n_correct
 
@@ -114,13 +117,12 @@ class NumpyMLP:
             The batch's mean cross-entropy (without the decay term) and its number of correct
             predictions, both before the step.
         """
-        loss, n_correct = self._compute_gradients(x, y)
+        loss, n_correct = self._compute_gradients(x, y, scale=self.lr)
         shrink = 1 - self.lr * self.weight_decay
-        for theta, grad in zip(self.weights + self.biases, self.grad_w + self.grad_b):
-            grad *= self.lr
+        for theta, lr_grad in zip(self.weights + self.biases, self.grad_w + self.grad_b):
             if self.weight_decay:
                 theta *= shrink  # theta - lr * (grad + lambda * theta), in place
-            theta -= grad
+            theta -= lr_grad
         return loss, n_correct
 
     def gradients(self, x: np.ndarray, y: np.ndarray):

@@ -58,9 +58,7 @@ def local_data(mnist_raw: Path) -> dict:
 @pytest.fixture(scope="session")
 def mnist_arrays(mnist_raw) -> dict:
     """Preprocessed arrays of the study's 30,000-image subset and the full test set."""
-    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-             "t10k-labels-idx1-ubyte.gz"]
-    return preprocess(*(mnist_raw / n for n in names), n_train=30_000, seed=0)
+    return preprocess(*(mnist_raw / name for name in MNIST_MD5), n_train=30_000, seed=0)
 
 
 @pytest.fixture(scope="session")

@@ -61,14 +61,15 @@ def test_train_step_is_the_sgd_update_of_those_gradients(small_data):
         np.testing.assert_allclose(b, eb, rtol=1e-12, atol=1e-15)
 
 
-def short_run(data, seed, activation="sigmoid"):
-    spec = RunSpec("numpy", activation, 0.1, 1e-5, seed, (50, 20), epochs=2, batch_size=64)
+def short_run(data, seed, backend="numpy", activation="sigmoid"):
+    spec = RunSpec(backend, activation, 0.1, 1e-5, seed, (50, 20), epochs=2, batch_size=64, device="cpu")
     model = make_model(spec)
     return model, train(model, data, spec.epochs, spec.batch_size, spec.seed, progress=False)
 
 
-def test_same_seed_gives_bit_identical_runs_and_another_seed_differs(small_data):
-    (m1, h1), (m2, h2), (m3, h3) = (short_run(small_data, s) for s in (0, 0, 1))
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_same_seed_gives_bit_identical_runs_and_another_seed_differs(small_data, backend):
+    (m1, h1), (m2, h2), (m3, h3) = (short_run(small_data, s, backend) for s in (0, 0, 1))
     assert h1.batch_loss == h2.batch_loss and h1.epochs == h2.epochs
     assert all(np.array_equal(a, b) for p, q in zip(m1.params, m2.params) for a, b in zip(p, q))
     assert [loss for *_, loss in h1.batch_loss] != [loss for *_, loss in h3.batch_loss]

@@ -24,11 +24,17 @@ def band(curves: pd.DataFrame, experiment: str, activation: str, metric: str) ->
 
 
 def draw_band(ax, stats: pd.DataFrame, label: str, colour=None, smooth: int = 1) -> None:
-    mean = stats["mean"].rolling(smooth, min_periods=1).mean() if smooth > 1 else stats["mean"]
-    marker = "o" if len(stats) <= 30 else None  # per-epoch curves: a single epoch must still show
-    (line,) = ax.plot(stats["x"], mean, label=label, color=colour, lw=1.4, marker=marker, ms=3.5)
+    """The mean over seeds as a line, ±1 std as a band; per-epoch curves get markers and error
+    bars, so that a one-epoch run still shows its point and spread."""
+    mean, std = stats["mean"], stats["std"]
+    if smooth > 1:
+        mean, std = (s.rolling(smooth, min_periods=1).mean() for s in (mean, std))
+    per_epoch = len(stats) <= 30
+    (line,) = ax.plot(stats["x"], mean, label=label, color=colour, lw=1.4, marker="o" if per_epoch else None, ms=3.5)
     if (stats["count"] > 1).any():
-        ax.fill_between(stats["x"], mean - stats["std"], mean + stats["std"], color=line.get_color(), alpha=0.25, lw=0)
+        ax.fill_between(stats["x"], mean - std, mean + std, color=line.get_color(), alpha=0.25, lw=0)
+        if per_epoch:
+            ax.errorbar(stats["x"], mean, yerr=std, fmt="none", ecolor=line.get_color(), capsize=3, lw=1)
 
 
 def mark_missing_or_diverged(ax, runs: pd.DataFrame, experiment: str, activations: list[str]) -> None:

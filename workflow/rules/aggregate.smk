@@ -1,9 +1,9 @@
 rule aggregate:
     input:
-        metrics=run_files("metrics.json"),
-        epochs=run_files("epochs.csv"),
-        batches=run_files("batches.csv"),
-        benchmarks=[BENCHMARK.format(**run) for run in all_runs()],
+        metrics=run_paths(f"{RUN_DIR}/metrics.json"),
+        epochs=run_paths(f"{RUN_DIR}/epochs.csv"),
+        batches=run_paths(f"{RUN_DIR}/batches.csv"),
+        benchmarks=run_paths(BENCHMARK),
     output:
         runs="results/runs.csv",
         curves="results/curves.csv",

@@ -4,6 +4,8 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from mnist_mlp.download import MNIST_MD5
+
 
 def validate_config():
     """Validate against the schema, and say in one line which key is wrong and why."""
@@ -22,12 +24,7 @@ def validate_config():
 
 validate_config()
 
-MNIST_FILES = [
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-]
+MNIST_FILES = list(MNIST_MD5)  # train images, train labels, test images, test labels
 RUN_DIR = "results/runs/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}"
 BENCHMARK = "benchmarks/train/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}.tsv"
 
@@ -68,17 +65,18 @@ def all_runs():
     return list({tuple(run.items()): run for run in runs}.values())
 
 
-def run_files(name, runs=None):
-    """The path of file ``name`` of each run."""
-    return [f"{RUN_DIR}/{name}".format(**run) for run in (runs or all_runs())]
+def run_paths(pattern):
+    """``pattern`` (with the run wildcards) filled in for every run."""
+    return [pattern.format(**run) for run in all_runs()]
 
 
 def experiment_run_records():
     """One record per (experiment, run) for aggregation: its keys, folder and benchmark file."""
+    titles = experiment_titles()
     return [
         dict(
             experiment=exp_id,
-            title=exp.get("title", exp_id),
+            title=titles[exp_id],
             backend=run["backend"],
             activation=run["activation"],
             lr=float(run["lr"]),

@@ -13,8 +13,9 @@ import pandas as pd
 import yaml
 
 from mnist_mlp.aggregate import read_benchmark
-from mnist_mlp.study import accuracy_rows, accuracy_summary, evaluate_claim
+from mnist_mlp.study import accuracy_rows, accuracy_summary, evaluate_claim, reported_summary
 
+CLOSE_PP = 2.0  # a reproduced accuracy this close to the reported one counts as matching it
 PACKAGES = ["snakemake", "numpy", "torch", "torchvision", "pandas", "matplotlib", "jinja2"]
 
 
@@ -24,6 +25,7 @@ def data_uri(png_path: Path) -> str:
 
 
 def git_commit(repo: Path) -> str:
+    """The commit of the checkout at ``repo`` (with -dirty for uncommitted changes), or why not."""
     try:
         out = subprocess.run(["git", "-C", str(repo), "describe", "--always", "--dirty", "--abbrev=12"],
                              capture_output=True, text=True, timeout=10)
@@ -50,7 +52,7 @@ def machine() -> dict:
 
 
 def build_context(runs: pd.DataFrame, study: dict, titles: dict, figures: dict, data_summary: dict,
-                  data_jobs: dict, config: dict, repo: Path) -> dict:
+                  data_jobs: dict, config: dict, commit: str) -> dict:
     """Everything the template shows.
 
     Args:
@@ -61,7 +63,7 @@ def build_context(runs: pd.DataFrame, study: dict, titles: dict, figures: dict, 
         data_summary: results/data/mnist_summary.json.
         data_jobs: job name -> benchmark file of the data jobs.
         config: the workflow config.
-        repo: the workflow's folder, for its git commit.
+        commit: the workflow's git commit, from ``git_commit``.
     """
     summary = accuracy_summary(runs)
     reported = study["accuracy"]
@@ -71,10 +73,15 @@ def build_context(runs: pd.DataFrame, study: dict, titles: dict, figures: dict, 
         "rows": accuracy_rows(summary, reported, exp),
         "figures": [{**specs[f], "src": data_uri(figures[f])} for f in specs if specs[f]["experiment"] == exp],
     } for exp, title in titles.items()]
+    compared = [{**row, "section": section["title"]} for section in sections for row in section["rows"]
+                if row["difference"] is not None]
+    own_numbers = reported_summary(reported)
     claims = []
     for claim in study["claims"]:
         verdict = evaluate_claim(claim, summary, study["min_difference_pp"])
-        claims.append({"text": claim["text"], "verdict": verdict.verdict, "details": verdict.details})
+        in_study = evaluate_claim(claim, own_numbers, study["min_difference_pp"])
+        claims.append({"text": claim["text"], "verdict": verdict.verdict, "details": verdict.details,
+                       "in_study": in_study.verdict, "in_study_details": in_study.details})
     jobs = [{"job": name, **read_benchmark(Path(path))} for name, path in data_jobs.items()]
     runs_sorted = runs.sort_values(["experiment", "activation", "seed"], key=lambda c: c.map(
         {e: i for i, e in enumerate(titles)}) if c.name == "experiment" else c)
@@ -82,6 +89,11 @@ def build_context(runs: pd.DataFrame, study: dict, titles: dict, figures: dict, 
         "study": study["study"],
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "claims": claims,
+        "n_reported": sum(len(v) for v in reported.values()),
+        "n_compared": len(compared),
+        "n_close": sum(abs(r["difference"]) <= CLOSE_PP for r in compared),
+        "close_pp": CLOSE_PP,
+        "largest_gap": max(compared, key=lambda r: abs(r["difference"]), default=None),
         "sections": sections,
         "extra_figures": [{"label": label, "src": data_uri(figures[key])} for key, label in (
             ("test_accuracy_grid", "Test accuracy per epoch, every run"),
@@ -97,7 +109,7 @@ def build_context(runs: pd.DataFrame, study: dict, titles: dict, figures: dict, 
         "train": config["train"],
         "versions": package_versions(),
         "machine": machine(),
-        "commit": git_commit(repo),
+        "commit": commit,
     }
 
 

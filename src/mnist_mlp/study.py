@@ -24,6 +24,14 @@ def accuracy_summary(runs: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def reported_summary(reported: dict) -> pd.DataFrame:
+    """The study's own numbers in the shape of ``accuracy_summary``: one seed each, no spread."""
+    rows = [(exp, act, pct) for exp, by_activation in reported.items() for act, pct in by_activation.items()]
+    index = pd.MultiIndex.from_tuples([(e, a) for e, a, _ in rows], names=["experiment", "activation"])
+    return pd.DataFrame({"mean": [float(p) for *_, p in rows], "std": 0.0, "n_seeds": 1, "n_finished": 1,
+                         "n_diverged": 0}, index=index)
+
+
 def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str) -> list[dict]:
     """Table rows for one experiment: reported, reproduced mean +- std, difference, status."""
     activations = list(reported.get(experiment, {}))

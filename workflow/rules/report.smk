@@ -21,7 +21,6 @@ rule report_html:
     params:
         config=config,
         titles=experiment_titles(),
-        # the repository holding the template, for its git commit
-        repo=lambda w, input: os.path.dirname(os.path.dirname(input.template)),
+        commit=git_commit(workflow.basedir),
     script:
         "../scripts/report_html.py"

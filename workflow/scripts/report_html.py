@@ -20,7 +20,7 @@ def main(snakemake):
             json.loads(Path(snakemake.input.data_summary).read_text()),
             data_jobs,
             snakemake.params.config,
-            Path(snakemake.params.repo),
+            snakemake.params.commit,
         )
         html = render(Path(snakemake.input.template), context)
         Path(snakemake.output[0]).write_text(html, encoding="utf-8")

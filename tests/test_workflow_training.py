@@ -61,3 +61,10 @@ def test_changing_the_epoch_count_reruns_training_but_not_the_data(smoke_run, mn
     result = snakemake(smoke_run, "-n", overlay=smoke_overlay(mnist_raw, train={"epochs": 2}))
     assert len(planned_train_jobs(result.stdout)) == 16
     assert not planned_rules(result.stdout) & {"download_mnist", "preprocess_mnist"}
+
+
+def test_changing_the_download_source_fetches_again_but_retrains_nothing(smoke_run, mnist_raw):
+    overlay = smoke_overlay(mnist_raw)
+    overlay["data"]["timeout_s"] = 3  # any download setting: the verified files are the same bytes
+    result = snakemake(smoke_run, "-n", overlay=overlay)
+    assert planned_rules(result.stdout) == {"download_mnist", "report_html", "all"}

@@ -1,6 +1,9 @@
+import subprocess
+import sys
+
 import pytest
 
-from conftest import snakemake
+from conftest import REPO, snakemake
 
 
 @pytest.mark.parametrize(
@@ -33,3 +36,9 @@ def test_default_config_plans_the_study(tmp_path):
 def test_workflow_lints_clean(tmp_path):
     result = snakemake(tmp_path, "--lint", smoke=False)
     assert "Congratulations, your workflow is in a good condition!" in result.stdout
+
+
+def test_workflow_is_formatted_with_snakefmt():
+    result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", str(REPO)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    assert result.returncode == 0, result.stdout

@@ -4,8 +4,9 @@ import json
 import math
 
 import pandas as pd
+import pytest
 
-from conftest import planned_rules, run_dir, smoke_overlay, snakemake
+from conftest import local_data, planned_rules, run_dir, smoke_overlay, snakemake
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 SECTION_1 = [("numpy", a, lr, 0.0) for lr in (0.01, 0.001, 0.1) for a in ACTIVATIONS]
@@ -68,3 +69,17 @@ def test_changing_the_download_source_fetches_again_but_retrains_nothing(smoke_r
     overlay["data"]["timeout_s"] = 3  # any download setting: the verified files are the same bytes
     result = snakemake(smoke_run, "-n", overlay=overlay)
     assert planned_rules(result.stdout) == {"download_mnist", "report_html", "all"}
+
+
+def test_asking_for_cuda_without_one_fails_with_a_message_not_a_traceback(tmp_path, mnist_raw):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    target = "results/runs/torch/relu/lr0.1_wd0.0/seed0/metrics.json"
+    result = snakemake(tmp_path, "--cores", "1", target, overlay={**local_data(mnist_raw), "train": {"device": "cuda"}},
+                       check=False)
+    assert result.returncode != 0
+    log = (tmp_path / "logs" / "train" / "torch" / "relu" / "lr0.1_wd0.0" / "seed0.log").read_text()
+    assert "train.device is 'cuda' but PyTorch sees no CUDA device" in log and "Traceback" not in log
+    assert not (tmp_path / target).exists()

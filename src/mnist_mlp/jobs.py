@@ -23,5 +23,8 @@ def job(log_path: str, *expected_errors: type[Exception]):
         try:
             yield log
         except expected_errors as err:
-            logging.getLogger("job").error("%s", err)
+            log.error("%s", err)
             sys.exit(1)
+        except Exception:
+            log.exception("unexpected error (a bug; please report it with this log)")
+            raise

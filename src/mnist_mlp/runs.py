@@ -20,6 +20,10 @@ EPOCH_COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_acc
 METRICS_SCHEMA = json.loads((Path(__file__).parent / "metrics.schema.json").read_text())
 
 
+class DeviceError(RuntimeError):
+    """The configured device is not there (a user's config error, not a bug)."""
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """Everything a training run depends on."""

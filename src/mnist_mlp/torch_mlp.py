@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from mnist_mlp.runs import DeviceError
+
 _ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
@@ -18,7 +20,7 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("train.device is 'cuda' but PyTorch sees no CUDA device; use 'auto' or 'cpu'")
+        raise DeviceError("train.device is 'cuda' but PyTorch sees no CUDA device; use 'auto' or 'cpu'")
     return torch.device(device)
 
 

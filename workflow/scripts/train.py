@@ -1,11 +1,11 @@
 from mnist_mlp.data import load_dataset
 from mnist_mlp.jobs import job
-from mnist_mlp.runs import RunSpec, execute, write_outputs
+from mnist_mlp.runs import DeviceError, RunSpec, execute, write_outputs
 from mnist_mlp.threads import limit_threads
 
 
 def main(snakemake):
-    with job(snakemake.log[0]) as log:
+    with job(snakemake.log[0], DeviceError) as log:
         p = snakemake.params
         spec = RunSpec(snakemake.wildcards.backend, snakemake.wildcards.activation, p.lr, p.weight_decay, p.seed,
                        tuple(p.hidden), p.epochs, p.batch_size, p.init, p.dtype, p.device)

@@ -55,3 +55,14 @@ def test_the_format_check_rejects_a_broken_run(smoke_run, tmp_path):
     broken.write_text("epoch,accuracy\n1,0.9\n")
     with pytest.raises(ValueError, match="columns"):
         check_outputs(directory / "batches.csv", broken, directory / "metrics.json", directory / "weights.npz")
+
+
+def test_float64_runs_train_end_to_end_and_the_backends_agree(small_data):
+    histories = {}
+    for backend in ("numpy", "torch"):
+        spec = RunSpec(backend, "tanh", 0.1, 1e-5, 0, (64, 32), 2, 64, dtype="float64", device="cpu")
+        histories[backend] = train(make_model(spec), small_data, 2, 64, 0, progress=False)
+    numpy_losses = [loss for *_, loss in histories["numpy"].batch_loss]
+    torch_losses = [loss for *_, loss in histories["torch"].batch_loss]
+    np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-9)
+    assert histories["numpy"].final.accuracy == histories["torch"].final.accuracy > 0.5

@@ -80,7 +80,7 @@ def train(model, data: Dataset, epochs: int, batch_size: int, seed: int, progres
         The History of the run.
     """
     history = History()
-    x, y = data.x_train, data.y_train
+    x, y = data.x_train.astype(model.dtype, copy=False), data.y_train  # float64 runs copy once
     x_batch = np.empty((batch_size, x.shape[1]), dtype=model.dtype)
     for epoch in range(1, epochs + 1):
         batches = epoch_batches(len(y), batch_size, seed, epoch)

@@ -1,6 +1,5 @@
 """Every run's files gathered into tidy tables: one row per run, and the curves in long form."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,15 +16,15 @@ def read_benchmark(path: Path) -> dict:
     return {"job_s": float(row["s"]), "max_rss_mb": float(row["max_rss"]) if row["max_rss"] != "-" else np.nan}
 
 
-def run_table(runs: list[dict]) -> pd.DataFrame:
+def run_table(runs: list[dict], metrics_of_runs: list[dict]) -> pd.DataFrame:
     """One row per (experiment, run).
 
     Args:
         runs: dicts with the RUN_KEYS and the run's ``dir`` and ``benchmark`` paths.
+        metrics_of_runs: each run's metrics.json, in the same order.
     """
     rows = []
-    for run in runs:
-        metrics = json.loads((Path(run["dir"]) / "metrics.json").read_text())
+    for run, metrics in zip(runs, metrics_of_runs, strict=True):
         rows.append({**{k: run[k] for k in RUN_KEYS}, **{k: metrics[k] for k in METRIC_COLUMNS},
                      "device": metrics["run"]["device"], **read_benchmark(Path(run["benchmark"]))})
     table = pd.DataFrame(rows)
@@ -48,11 +47,11 @@ def curves_table(runs: list[dict]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def confusion_table(runs: list[dict]) -> pd.DataFrame:
+def confusion_table(runs: list[dict], metrics_of_runs: list[dict]) -> pd.DataFrame:
     """Test confusion counts in long form: RUN_KEYS, true, predicted, count (no rows for diverged runs)."""
     frames = []
-    for run in runs:
-        matrix = json.loads((Path(run["dir"]) / "metrics.json").read_text())["confusion_matrix"]
+    for run, metrics in zip(runs, metrics_of_runs, strict=True):
+        matrix = metrics["confusion_matrix"]
         if matrix is None:
             continue
         counts = pd.DataFrame(matrix).rename_axis(index="true", columns="predicted").stack().rename("count")

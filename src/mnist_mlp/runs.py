@@ -15,6 +15,7 @@ from mnist_mlp.init import init_params, resolve_scheme
 from mnist_mlp.training import History, confusion_matrix, per_class_accuracy, train
 
 BACKENDS = ("numpy", "torch")
+RUN_FILES = ("batches.csv", "epochs.csv", "metrics.json", "weights.npz")  # in write_outputs' order
 BATCH_COLUMNS = ["epoch", "batch", "loss"]
 EPOCH_COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"]
 METRICS_SCHEMA = json.loads((Path(__file__).parent / "metrics.schema.json").read_text())
@@ -130,3 +131,8 @@ def check_outputs(batches_csv, epochs_csv, metrics_json, weights_npz) -> dict:
         if set(weights.files) != expected:
             raise ValueError(f"{weights_npz}: arrays {sorted(weights.files)}, expected {sorted(expected)}")
     return metrics
+
+
+def check_run_dir(directory: Path) -> dict:
+    """``check_outputs`` on the RUN_FILES of one run's folder; returns its metrics."""
+    return check_outputs(*(Path(directory) / name for name in RUN_FILES))

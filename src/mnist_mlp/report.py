@@ -2,10 +2,6 @@
 
 import base64
 import datetime
-import os
-import platform
-import subprocess
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import jinja2
@@ -13,42 +9,15 @@ import pandas as pd
 import yaml
 
 from mnist_mlp.aggregate import read_benchmark
+from mnist_mlp.provenance import machine, package_versions
 from mnist_mlp.study import accuracy_rows, accuracy_summary, evaluate_claim, reported_summary
 
 CLOSE_PP = 2.0  # a reproduced accuracy this close to the reported one counts as matching it
-PACKAGES = ["snakemake", "numpy", "torch", "torchvision", "pandas", "matplotlib", "jinja2"]
 
 
 def data_uri(png_path: Path) -> str:
     """A PNG as a data: URI, so the report needs no file beside it."""
     return "data:image/png;base64," + base64.b64encode(Path(png_path).read_bytes()).decode("ascii")
-
-
-def git_commit(repo: Path) -> str:
-    """The commit of the checkout at ``repo`` (with -dirty for uncommitted changes), or why not."""
-    try:
-        out = subprocess.run(["git", "-C", str(repo), "describe", "--always", "--dirty", "--abbrev=12"],
-                             capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown (git not available)"
-    return out.stdout.strip() if out.returncode == 0 else "unknown (not a git checkout)"
-
-
-def package_versions() -> dict:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
-def machine() -> dict:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else None
-    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "memory_gib": round(memory, 1) if memory else None,
-            "python": platform.python_version()}
 
 
 def build_context(runs: pd.DataFrame, study: dict, titles: dict, figures: dict, data_summary: dict,
@@ -63,7 +32,7 @@ def build_context(runs: pd.DataFrame, study: dict, titles: dict, figures: dict, 
         data_summary: results/data/mnist_summary.json.
         data_jobs: job name -> benchmark file of the data jobs.
         config: the workflow config.
-        commit: the workflow's git commit, from ``git_commit``.
+        commit: the workflow's git commit, from ``provenance.git_commit``.
     """
     summary = accuracy_summary(runs)
     reported = study["accuracy"]

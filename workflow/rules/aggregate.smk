@@ -3,6 +3,7 @@ rule aggregate:
         metrics=run_paths(f"{RUN_DIR}/metrics.json"),
         epochs=run_paths(f"{RUN_DIR}/epochs.csv"),
         batches=run_paths(f"{RUN_DIR}/batches.csv"),
+        weights=run_paths(f"{RUN_DIR}/weights.npz"),  # format-checked with the rest
         benchmarks=run_paths(BENCHMARK),
     output:
         runs="results/runs.csv",

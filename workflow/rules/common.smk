@@ -5,7 +5,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from mnist_mlp.download import MNIST_MD5
-from mnist_mlp.report import git_commit
+from mnist_mlp.provenance import git_commit
 
 
 def validate_config():

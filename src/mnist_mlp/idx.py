@@ -9,10 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_mlp.errors import UserError
+
 _UBYTE = 0x08
 
 
-class IdxFormatError(ValueError):
+class IdxFormatError(UserError, ValueError):
     """A file is not a well-formed unsigned-byte IDX file."""
 
 

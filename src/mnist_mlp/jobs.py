@@ -6,13 +6,16 @@ import os
 import socket
 import sys
 
+from mnist_mlp.errors import UserError
+
 
 @contextlib.contextmanager
-def job(log_path: str, *expected_errors: type[Exception]):
-    """Send logging and stderr to ``log_path``; turn an ``expected_errors`` into a one-line message.
+def job(log_path: str):
+    """Send logging and stderr to ``log_path``; turn a ``UserError`` into a one-line message.
 
-    Errors a user can cause (bad data, a missing file) end the job with that message in the log and
-    exit status 1, without a traceback; anything else is a bug and keeps its traceback.
+    Errors a user can cause (bad data, a missing file, a missing device) end the job with that
+    message in the log and exit status 1, without a traceback; anything else is a bug and keeps
+    its traceback.
     """
     with open(log_path, "w") as log_file, contextlib.redirect_stderr(log_file):
         logging.basicConfig(stream=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
@@ -22,7 +25,7 @@ def job(log_path: str, *expected_errors: type[Exception]):
             log.info("Slurm job %s on %s", os.environ["SLURM_JOB_ID"], socket.gethostname())
         try:
             yield log
-        except expected_errors as err:
+        except UserError as err:
             log.error("%s", err)
             sys.exit(1)
         except Exception:

@@ -1,11 +1,11 @@
 from pathlib import Path
 
-from mnist_mlp.download import DownloadError, download_mnist
+from mnist_mlp.download import download_mnist
 from mnist_mlp.jobs import job
 
 
 def main(snakemake):
-    with job(snakemake.log[0], DownloadError) as log:
+    with job(snakemake.log[0]) as log:
         dest = {Path(p).parent for p in snakemake.output}.pop()
         path = snakemake.params.path
         source = download_mnist(dest, snakemake.params.source, Path(path) if path else None, snakemake.params.timeout_s)

@@ -3,12 +3,11 @@ import json
 import numpy as np
 
 from mnist_mlp.data import preprocess
-from mnist_mlp.idx import IdxFormatError
 from mnist_mlp.jobs import job
 
 
 def main(snakemake):
-    with job(snakemake.log[0], IdxFormatError) as log:
+    with job(snakemake.log[0]) as log:
         train_images, train_labels, test_images, test_labels = snakemake.input
         arrays = preprocess(train_images, train_labels, test_images, test_labels,
                             snakemake.params.n_train, snakemake.params.subset_seed)

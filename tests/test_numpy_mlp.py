@@ -89,3 +89,20 @@ def test_non_finite_loss_ends_the_run_as_diverged(small_data):
     assert history.diverged and history.final is None
     assert not np.isfinite(history.batch_loss[-1][2])
     assert np.all(np.isfinite([loss for *_, loss in history.batch_loss[:-1]]))
+
+
+def test_init_schemes_draw_what_they_promise():
+    sizes = [784, 300, 10]
+    for scheme, check in {
+        # Glorot & Bengio (2010): Var W = 2 / (fan_in + fan_out), for the normal and the uniform draw alike
+        "glorot_normal": lambda w, b: abs(w.std() - np.sqrt(2 / (784 + 300))) < 0.01 * w.std() and not b.any(),
+        "he_normal": lambda w, b: abs(w.std() - np.sqrt(2 / 784)) < 0.01 * w.std() and not b.any(),
+        "glorot_uniform": lambda w, b: np.abs(w).max() <= np.sqrt(6 / 1084) and abs(w.std() - np.sqrt(2 / 1084)) < 0.01 * w.std()
+        and not b.any(),
+        "torch_default": lambda w, b: np.abs(w).max() <= 1 / 28 and np.abs(b).max() <= 1 / 28 and b.std() > 0,
+        "standard_normal": lambda w, b: abs(w.std() - 1) < 0.01 and abs(b.std() - 1) < 0.2,
+    }.items():
+        (w, b), _ = init_params(sizes, "tanh", scheme, seed=0, dtype=np.float64)
+        assert w.shape == (784, 300) and check(w, b), scheme
+    assert np.array_equal(init_params(sizes, "relu", "auto", 0)[0][0], init_params(sizes, "relu", "he_normal", 0)[0][0])
+    assert np.array_equal(init_params(sizes, "tanh", "auto", 0)[0][0], init_params(sizes, "tanh", "glorot_normal", 0)[0][0])

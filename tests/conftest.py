@@ -10,19 +10,21 @@ import yaml
 
 from mnist_mlp.data import Dataset, preprocess
 from mnist_mlp.download import MNIST_MD5, download_mnist
+from mnist_mlp.init import resolve_scheme
 
 REPO = Path(__file__).resolve().parents[1]
 CANONICAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 def snakemake(workdir: Path, *args: str, overlay: dict | None = None, smoke: bool = True,
-              check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) + ``overlay``.
+              check: bool = True, env: dict | None = None, sensitivity: bool = False) -> subprocess.CompletedProcess:
+    """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) (+ sensitivity.yaml) + ``overlay``.
 
     The working directory is outside the repository, so the study's reported values are named
     by their absolute path.
     """
-    configs = [REPO / "config" / "config.yaml"] + ([REPO / "config" / "smoke.yaml"] if smoke else [])
+    configs = [REPO / "config" / name for name, used in (("config.yaml", True), ("smoke.yaml", smoke),
+                                                          ("sensitivity.yaml", sensitivity)) if used]
     overlay_path = workdir / "overlay.yaml"
     overlay_path.write_text(yaml.safe_dump({"study_reported": str(REPO / "config" / "study_reported.yaml"),
                                             **(overlay or {})}))
@@ -92,8 +94,10 @@ def smoke_run(tmp_path_factory, mnist_raw) -> Path:
     return workdir
 
 
-def run_dir(workdir: Path, backend: str, activation: str, lr: float, wd: float = 0.0, seed: int = 0) -> Path:
-    return workdir / "results" / "runs" / backend / activation / f"lr{lr!r}_wd{wd!r}" / f"seed{seed}"
+def run_dir(workdir: Path, backend: str, activation: str, lr: float, wd: float = 0.0, seed: int = 0,
+            init: str = "auto") -> Path:
+    scheme = resolve_scheme(init, activation)
+    return workdir / "results" / "runs" / backend / activation / scheme / f"lr{lr!r}_wd{wd!r}" / f"seed{seed}"
 
 
 @pytest.fixture

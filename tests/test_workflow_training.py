@@ -1,12 +1,12 @@
 """The training rule through the real workflow on the smoke config."""
 
-import json
 import math
 
-import pandas as pd
 import pytest
 
 from conftest import local_data, planned_rules, run_dir, smoke_overlay, snakemake
+from mnist_mlp import run_format
+from mnist_mlp.init import resolve_scheme
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 SECTION_1 = [("numpy", a, lr, 0.0) for lr in (0.01, 0.001, 0.1) for a in ACTIVATIONS]
@@ -14,7 +14,7 @@ SECTION_2 = [("torch", a, 0.1, wd) for wd in (0.0, 1e-5) for a in ACTIVATIONS]
 
 
 def metrics_of(workdir, *run):
-    return json.loads((run_dir(workdir, *run) / "metrics.json").read_text())
+    return run_format.read_metrics(run_dir(workdir, *run))
 
 
 def test_smoke_run_trains_every_run_of_the_study(smoke_run):
@@ -26,7 +26,7 @@ def test_smoke_run_trains_every_run_of_the_study(smoke_run):
                 metrics["run"]["weight_decay"]) == run
         assert metrics["run"]["n_train"] == 3000 and metrics["run"]["epochs"] == 1
         assert sum(map(sum, metrics["confusion_matrix"])) == 10_000
-        batches = pd.read_csv(run_dir(smoke_run, *run) / "batches.csv")
+        batches = run_format.read_batches(run_dir(smoke_run, *run))
         assert len(batches) == 47  # ceil(3000 / 64)
         assert (smoke_run / "benchmarks" / "train").exists()
 
@@ -35,9 +35,9 @@ def test_a_diverged_run_is_recorded_and_the_pipeline_carries_on(smoke_run):
     metrics = metrics_of(smoke_run, "numpy", "relu", 1000.0)
     assert metrics["diverged"] is True and metrics["diverged_at"]["epoch"] == 1
     assert metrics["test_accuracy"] is None and metrics["confusion_matrix"] is None
-    last_loss = pd.read_csv(run_dir(smoke_run, "numpy", "relu", 1000.0) / "batches.csv")["loss"].iloc[-1]
+    last_loss = run_format.read_batches(run_dir(smoke_run, "numpy", "relu", 1000.0))["loss"].iloc[-1]
     assert not math.isfinite(last_loss)
-    log = (smoke_run / "logs" / "train" / "numpy" / "relu" / "lr1000.0_wd0.0" / "seed0.log").read_text()
+    log = (smoke_run / "logs" / "train" / "numpy" / "relu" / "he_normal" / "lr1000.0_wd0.0" / "seed0.log").read_text()
     assert "diverged" in log and "Traceback" not in log
 
 
@@ -52,7 +52,7 @@ def test_editing_one_learning_rate_plans_only_its_runs(smoke_run, mnist_raw):
 
     result = snakemake(smoke_run, "-n", overlay=smoke_overlay(mnist_raw, experiments={"lr_0.1": {"lr": 0.2}}))
     assert planned_train_jobs(result.stdout) == sorted(
-        f"backend=numpy, activation={a}, lr=0.2, wd=0.0, seed=0" for a in ACTIVATIONS
+        f"backend=numpy, activation={a}, init={resolve_scheme('auto', a)}, lr=0.2, wd=0.0, seed=0" for a in ACTIVATIONS
     )
     assert planned_rules(result.stdout) == {"train", "aggregate", "plot_curves", "plot_confusion", "plot_overview",
                                             "report_html", "all"}
@@ -76,10 +76,10 @@ def test_asking_for_cuda_without_one_fails_with_a_message_not_a_traceback(tmp_pa
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    target = "results/runs/torch/relu/lr0.1_wd0.0/seed0/metrics.json"
+    target = "results/runs/torch/relu/he_normal/lr0.1_wd0.0/seed0/metrics.json"
     result = snakemake(tmp_path, "--cores", "1", target, overlay={**local_data(mnist_raw), "train": {"device": "cuda"}},
                        check=False)
     assert result.returncode != 0
-    log = (tmp_path / "logs" / "train" / "torch" / "relu" / "lr0.1_wd0.0" / "seed0.log").read_text()
+    log = (tmp_path / "logs" / "train" / "torch" / "relu" / "he_normal" / "lr0.1_wd0.0" / "seed0.log").read_text()
     assert "train.device is 'cuda' but PyTorch sees no CUDA device" in log and "Traceback" not in log
     assert not (tmp_path / target).exists()

@@ -5,7 +5,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-RUN_KEYS = ["experiment", "title", "backend", "activation", "lr", "weight_decay", "seed"]
+from mnist_mlp import run_format
+
+SETTINGS = ["backend", "activation", "init", "lr", "weight_decay", "seed"]
+RUN_KEYS = ["experiment", "title", *SETTINGS]
+SWEEP_KEYS = ["sweep", "variant_of", "setting", "position", *SETTINGS]
 METRIC_COLUMNS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss", "diverged", "epochs_completed",
                   "wall_time_s", "train_time_s", "samples_per_s"]
 
@@ -16,42 +20,50 @@ def read_benchmark(path: Path) -> dict:
     return {"job_s": float(row["s"]), "max_rss_mb": float(row["max_rss"]) if row["max_rss"] != "-" else np.nan}
 
 
-def run_table(runs: list[dict], metrics_of_runs: list[dict]) -> pd.DataFrame:
-    """One row per (experiment, run).
-
-    Args:
-        runs: dicts with the RUN_KEYS and the run's ``dir`` and ``benchmark`` paths.
-        metrics_of_runs: each run's metrics.json, in the same order.
-    """
-    rows = []
-    for run, metrics in zip(runs, metrics_of_runs, strict=True):
-        rows.append({**{k: run[k] for k in RUN_KEYS}, **{k: metrics[k] for k in METRIC_COLUMNS},
-                     "device": metrics["run"]["device"], **read_benchmark(Path(run["benchmark"]))})
-    table = pd.DataFrame(rows)
+def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.DataFrame:
+    rows = [{**{k: r[k] for k in keys}, **{k: metrics_by_dir[r["dir"]][k] for k in METRIC_COLUMNS},
+             "device": metrics_by_dir[r["dir"]]["run"]["device"], **read_benchmark(Path(r["benchmark"])),
+             "dir": r["dir"]} for r in records]
+    table = pd.DataFrame(rows, columns=[*keys, *METRIC_COLUMNS, "device", "job_s", "max_rss_mb", "dir"])
     table["diverged"] = table["diverged"].astype(bool)
     return table
 
 
-def curves_table(runs: list[dict]) -> pd.DataFrame:
+def run_table(records: list[dict], metrics_by_dir: dict) -> pd.DataFrame:
+    """One row per (experiment, run).
+
+    Args:
+        records: dicts with the RUN_KEYS and the run's ``dir`` and ``benchmark`` paths.
+        metrics_by_dir: each run's metrics.json by its folder.
+    """
+    return _table(records, metrics_by_dir, RUN_KEYS)
+
+
+def sweep_table(records: list[dict], metrics_by_dir: dict) -> pd.DataFrame:
+    """One row per (sweep, experiment it varies, setting, run): the SWEEP_KEYS, metrics and folder."""
+    return _table(records, metrics_by_dir, SWEEP_KEYS)
+
+
+def curves_table(records: list[dict]) -> pd.DataFrame:
     """All curves in long form: RUN_KEYS, metric, x (epochs, fractional for batches), value."""
     frames = []
-    for run in runs:
+    for run in records:
         keys = {k: run[k] for k in RUN_KEYS}
-        batches = pd.read_csv(Path(run["dir"]) / "batches.csv")
+        batches = run_format.read_batches(run["dir"])
         per_epoch = batches.groupby("epoch")["batch"].transform("max") + 1
         batch_x = batches["epoch"] - 1 + (batches["batch"] + 1) / per_epoch
         frames.append(pd.DataFrame({**keys, "metric": "batch_loss", "x": batch_x, "value": batches["loss"]}))
-        epochs = pd.read_csv(Path(run["dir"]) / "epochs.csv")
+        epochs = run_format.read_epochs(run["dir"])
         long = epochs.melt(id_vars="epoch", var_name="metric", value_name="value").rename(columns={"epoch": "x"})
         frames.append(long.assign(**keys)[RUN_KEYS + ["metric", "x", "value"]])
     return pd.concat(frames, ignore_index=True)
 
 
-def confusion_table(runs: list[dict], metrics_of_runs: list[dict]) -> pd.DataFrame:
+def confusion_table(records: list[dict], metrics_by_dir: dict) -> pd.DataFrame:
     """Test confusion counts in long form: RUN_KEYS, true, predicted, count (no rows for diverged runs)."""
     frames = []
-    for run, metrics in zip(runs, metrics_of_runs, strict=True):
-        matrix = metrics["confusion_matrix"]
+    for run in records:
+        matrix = metrics_by_dir[run["dir"]]["confusion_matrix"]
         if matrix is None:
             continue
         counts = pd.DataFrame(matrix).rename_axis(index="true", columns="predicted").stack().rename("count")

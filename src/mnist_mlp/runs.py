@@ -1,28 +1,17 @@
 """One training run from its settings to its files, identical in format for both backends."""
 
-import json
 import math
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-import jsonschema
 import numpy as np
-import pandas as pd
 
+from mnist_mlp import run_format
 from mnist_mlp.data import IMAGE_PIXELS, N_CLASSES, Dataset
 from mnist_mlp.init import init_params, resolve_scheme
 from mnist_mlp.training import History, confusion_matrix, per_class_accuracy, train
 
 BACKENDS = ("numpy", "torch")
-RUN_FILES = ("batches.csv", "epochs.csv", "metrics.json", "weights.npz")  # in write_outputs' order
-BATCH_COLUMNS = ["epoch", "batch", "loss"]
-EPOCH_COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"]
-METRICS_SCHEMA = json.loads((Path(__file__).parent / "metrics.schema.json").read_text())
-
-
-class DeviceError(RuntimeError):
-    """The configured device is not there (a user's config error, not a bug)."""
 
 
 @dataclass(frozen=True)
@@ -103,36 +92,8 @@ def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
     return metrics
 
 
-def write_outputs(model, history: History, metrics: dict, batches_csv, epochs_csv, metrics_json, weights_npz) -> None:
-    """Write a run's four files; every backend writes exactly these."""
-    pd.DataFrame(history.batch_loss, columns=BATCH_COLUMNS).to_csv(batches_csv, index=False)
-    pd.DataFrame(history.epochs, columns=EPOCH_COLUMNS).to_csv(epochs_csv, index=False)
-    Path(metrics_json).write_text(json.dumps(metrics, indent=1) + "\n")
-    arrays = {}
-    for i, (w, b) in enumerate(model.params):
-        arrays[f"W{i}"], arrays[f"b{i}"] = w, b
-    np.savez(weights_npz, **arrays)
-
-
-def check_outputs(batches_csv, epochs_csv, metrics_json, weights_npz) -> dict:
-    """Raise if a run's files do not have the shared format; return the metrics.
-
-    This is what lets aggregation ignore which backend ran.
-    """
-    metrics = json.loads(Path(metrics_json).read_text())
-    jsonschema.validate(metrics, METRICS_SCHEMA)
-    for path, columns in ((batches_csv, BATCH_COLUMNS), (epochs_csv, EPOCH_COLUMNS)):
-        found = list(pd.read_csv(path, nrows=0).columns)
-        if found != columns:
-            raise ValueError(f"{path}: columns {found}, expected {columns}")
-    n_layers = len(metrics["run"]["hidden"]) + 1
-    with np.load(weights_npz) as weights:
-        expected = {f"{p}{i}" for i in range(n_layers) for p in "Wb"}
-        if set(weights.files) != expected:
-            raise ValueError(f"{weights_npz}: arrays {sorted(weights.files)}, expected {sorted(expected)}")
-    return metrics
-
-
-def check_run_dir(directory: Path) -> dict:
-    """``check_outputs`` on the RUN_FILES of one run's folder; returns its metrics."""
-    return check_outputs(*(Path(directory) / name for name in RUN_FILES))
+def write_run(directory, model, history: History, metrics: dict, data: Dataset) -> None:
+    """Write a trained run's files (see ``run_format``) into ``directory``."""
+    predictions = history.final.predictions if history.final is not None else None
+    run_format.write_run(directory, model.params, history.batch_loss, history.epochs, metrics, data.y_test,
+                         predictions)

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mnist_mlp.runs import DeviceError
+from mnist_mlp.errors import DeviceError
 
 _ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}

@@ -1,14 +1,13 @@
 rule aggregate:
     input:
-        metrics=run_paths(f"{RUN_DIR}/metrics.json"),
-        epochs=run_paths(f"{RUN_DIR}/epochs.csv"),
-        batches=run_paths(f"{RUN_DIR}/batches.csv"),
-        weights=run_paths(f"{RUN_DIR}/weights.npz"),  # format-checked with the rest
-        benchmarks=run_paths(BENCHMARK),
+        # every file of every run: aggregation checks their format
+        **{kind: run_paths(kind) for kind in RUN_FILES},
+        benchmarks=[BENCHMARK.format(**run) for run in all_runs()],
     output:
         runs="results/runs.csv",
         curves="results/curves.csv",
         confusion="results/confusion.csv",
+        sensitivity="results/sensitivity.csv",
     log:
         "logs/aggregate.log",
     conda:
@@ -18,5 +17,6 @@ rule aggregate:
         runtime=10,
     params:
         records=experiment_run_records(),
+        sweep_records=sweep_run_records(),
     script:
         "../scripts/aggregate.py"

@@ -1,11 +1,20 @@
 import os
 
-import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from mnist_mlp.download import MNIST_MD5
+from mnist_mlp.init import SCHEMES
+from mnist_mlp.plan import experiment_runs, sweep_variants, unknown_experiments
 from mnist_mlp.provenance import git_commit
+from mnist_mlp.run_format import FILES as RUN_FILES
+from mnist_mlp.study import (
+    BARS_FIGURE,
+    EXTRA_FIGURES,
+    GRID_FIGURE,
+    load_study,
+    sensitivity_figure,
+)
 
 
 def validate_config():
@@ -25,69 +34,95 @@ def validate_config():
 
 validate_config()
 
+
+def check_sweeps():
+    """Every sweep varies experiments that exist."""
+    for sweep, experiment in unknown_experiments(config["experiments"], SWEEPS):
+        raise WorkflowError(
+            f"Invalid config, key sensitivity.{sweep}.variants_of: no experiment {experiment!r}; "
+            f"the experiments are {', '.join(config['experiments'])}."
+        )
+
+
+SWEEPS = config.get("sensitivity") or {}
+check_sweeps()
+
 MNIST_FILES = list(MNIST_MD5)  # train images, train labels, test images, test labels
-RUN_DIR = "results/runs/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}"
-BENCHMARK = "benchmarks/train/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}.tsv"
+RUN_WILDCARDS = "{backend}/{activation}/{init}/lr{lr}_wd{wd}/seed{seed}"
+RUN_DIR = f"results/runs/{RUN_WILDCARDS}"
+BENCHMARK = f"benchmarks/train/{RUN_WILDCARDS}.tsv"
 
 
 wildcard_constraints:
     backend="numpy|torch",
     activation="sigmoid|tanh|relu",
+    init="|".join(s for s in SCHEMES if s != "auto"),
     lr=r"[0-9][0-9.e+-]*",
     wd=r"[0-9][0-9.e+-]*",
     seed=r"\d+",
 
 
-def number_in_path(x):
-    """The one spelling of a number in a path: the shortest that reads back exactly (0.001, 1e-05)."""
-    return repr(float(x))
+def runs_of(experiment):
+    """Wildcard values of every run of one experiment (a config dict), per activation and seed."""
+    return experiment_runs(
+        experiment, config["train"]["seeds"], config["model"]["init"]
+    )
 
 
-def experiment_runs(experiment):
-    """Wildcard values of every run of one experiment, one dict per (activation, seed)."""
-    return [
-        dict(
-            backend=experiment["backend"],
-            activation=activation,
-            lr=number_in_path(experiment["lr"]),
-            wd=number_in_path(experiment.get("weight_decay", 0)),
-            seed=seed,
-        )
-        for activation in experiment["activations"]
-        for seed in config["train"]["seeds"]
-    ]
+SWEEP_VARIANTS = sweep_variants(config["experiments"], SWEEPS)
 
 
 def all_runs():
-    """Every distinct run of the study; experiments that share a run share its job."""
-    runs = [
-        run for exp in config["experiments"].values() for run in experiment_runs(exp)
+    """Every distinct run of the study and its sweeps; runs that coincide are one job."""
+    experiments = list(config["experiments"].values()) + [
+        v["experiment"] for v in SWEEP_VARIANTS
     ]
+    runs = [run for exp in experiments for run in runs_of(exp)]
     return list({tuple(run.items()): run for run in runs}.values())
 
 
-def run_paths(pattern):
-    """``pattern`` (with the run wildcards) filled in for every run."""
-    return [pattern.format(**run) for run in all_runs()]
+def run_paths(kind):
+    """The file of ``kind`` (a key of run_format.FILES) of every run."""
+    return [f"{RUN_DIR}/{RUN_FILES[kind]}".format(**run) for run in all_runs()]
+
+
+def run_record(run, **labels):
+    """A run's settings, folder and benchmark file, with ``labels`` saying where it belongs."""
+    return dict(
+        **labels,
+        backend=run["backend"],
+        activation=run["activation"],
+        init=run["init"],
+        lr=float(run["lr"]),
+        weight_decay=float(run["wd"]),
+        seed=run["seed"],
+        dir=RUN_DIR.format(**run),
+        benchmark=BENCHMARK.format(**run),
+    )
 
 
 def experiment_run_records():
-    """One record per (experiment, run) for aggregation: its keys, folder and benchmark file."""
+    """One record per (experiment, run) for aggregation."""
     titles = experiment_titles()
     return [
-        dict(
-            experiment=exp_id,
-            title=titles[exp_id],
-            backend=run["backend"],
-            activation=run["activation"],
-            lr=float(run["lr"]),
-            weight_decay=float(run["wd"]),
-            seed=run["seed"],
-            dir=RUN_DIR.format(**run),
-            benchmark=BENCHMARK.format(**run),
-        )
+        run_record(run, experiment=exp_id, title=titles[exp_id])
         for exp_id, exp in config["experiments"].items()
-        for run in experiment_runs(exp)
+        for run in runs_of(exp)
+    ]
+
+
+def sweep_run_records():
+    """One record per (sweep, experiment it varies, setting, run) for aggregation."""
+    return [
+        run_record(
+            run,
+            sweep=v["sweep"],
+            variant_of=v["variant_of"],
+            setting=v["setting"],
+            position=v["position"],
+        )
+        for v in SWEEP_VARIANTS
+        for run in runs_of(v["experiment"])
     ]
 
 
@@ -98,18 +133,17 @@ def experiment_titles():
     }
 
 
-def load_study(path):
+def read_study(path):
     """The study's reported values, claims and figure list (config key study_reported)."""
     if not os.path.isfile(path):
         raise WorkflowError(
             f"Invalid config, key study_reported: {path} not found (relative to the working "
             f"directory {os.getcwd()}); point it at the repository's config/study_reported.yaml."
         )
-    with open(path) as f:
-        return yaml.safe_load(f)
+    return load_study(path)
 
 
-STUDY = load_study(config["study_reported"])
+STUDY = read_study(config["study_reported"])
 
 
 def figure_ids(kinds=None, exclude=()):

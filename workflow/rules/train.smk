@@ -2,12 +2,9 @@ rule train:
     input:
         data="results/data/mnist.npz",
     output:
-        batches=f"{RUN_DIR}/batches.csv",
-        epochs=f"{RUN_DIR}/epochs.csv",
-        metrics=f"{RUN_DIR}/metrics.json",
-        weights=f"{RUN_DIR}/weights.npz",
+        **{kind: f"{RUN_DIR}/{name}" for kind, name in RUN_FILES.items()},
     log:
-        "logs/train/{backend}/{activation}/lr{lr}_wd{wd}/seed{seed}.log",
+        f"logs/train/{RUN_WILDCARDS}.log",
     benchmark:
         BENCHMARK
     conda:
@@ -22,7 +19,6 @@ rule train:
         weight_decay=lambda w: float(w.wd),
         seed=lambda w: int(w.seed),
         hidden=config["model"]["hidden"],
-        init=config["model"]["init"],
         epochs=config["train"]["epochs"],
         batch_size=config["train"]["batch_size"],
         dtype=config["train"]["dtype"],

@@ -1,17 +1,20 @@
-from mnist_mlp.aggregate import confusion_table, curves_table, run_table
+from mnist_mlp.aggregate import confusion_table, curves_table, run_table, sweep_table
 from mnist_mlp.jobs import job
-from mnist_mlp.runs import check_run_dir
+from mnist_mlp.run_format import check_run
 
 
 def main(snakemake):
     with job(snakemake.log[0]) as log:
-        records = snakemake.params.records
-        # every run's files are checked against the one format both backends write
-        metrics = [check_run_dir(record["dir"]) for record in records]
-        run_table(records, metrics).to_csv(snakemake.output.runs, index=False)
-        curves_table(records).to_csv(snakemake.output.curves, index=False)
-        confusion_table(records, metrics).to_csv(snakemake.output.confusion, index=False)
-        log.info("aggregated %d experiment runs", len(records))
+        records, sweep_records = snakemake.params.records, snakemake.params.sweep_records
+        # every run's files are checked against the one format both backends write, once per run
+        metrics = {d: check_run(d) for d in {r["dir"] for r in records + sweep_records}}
+        out = snakemake.output
+        run_table(records, metrics).to_csv(out.runs, index=False)
+        sweep_table(sweep_records, metrics).to_csv(out.sensitivity, index=False)
+        curves_table(records).to_csv(out.curves, index=False)
+        confusion_table(records, metrics).to_csv(out.confusion, index=False)
+        log.info("aggregated %d distinct runs: %d experiment runs, %d sweep runs", len(metrics), len(records),
+                 len(sweep_records))
 
 
 if "snakemake" in globals():

@@ -1,0 +1,61 @@
+"""From the config to the list of runs: which runs each experiment and each sensitivity sweep
+needs, with one spelling per number and per initialisation, so that runs that coincide are one job.
+No Snakemake in here; workflow/rules/common.smk calls it.
+"""
+
+from mnist_mlp.init import resolve_scheme
+
+SETTING_KEYS = ("init", "lr", "weight_decay")  # what a sensitivity setting may change
+
+
+def number_in_path(x) -> str:
+    """The one spelling of a number in a path: the shortest that reads back exactly (0.001, 1e-05)."""
+    return repr(float(x))
+
+
+def run_wildcards(experiment: dict, activation: str, seed: int, default_init: str) -> dict:
+    """The wildcards that name one run of ``experiment``; ``auto`` init is resolved, so that a run
+    asked for as ``auto`` and as the scheme ``auto`` picks is the same run."""
+    return dict(
+        backend=experiment["backend"],
+        activation=activation,
+        init=resolve_scheme(experiment.get("init", default_init), activation),
+        lr=number_in_path(experiment["lr"]),
+        wd=number_in_path(experiment.get("weight_decay", 0)),
+        seed=seed,
+    )
+
+
+def experiment_runs(experiment: dict, seeds: list[int], default_init: str) -> list[dict]:
+    """Wildcards of every run of one experiment, one dict per (activation, seed)."""
+    return [run_wildcards(experiment, activation, seed, default_init)
+            for activation in experiment["activations"] for seed in seeds]
+
+
+def setting_label(setting: dict) -> str:
+    """How a sweep's setting is named: 'init standard_normal', 'lr 0.001', 'init torch_default, lr 0.01'."""
+    def value(key):
+        return setting[key] if key == "init" else f"{float(setting[key]):g}"
+
+    return ", ".join(f"{key.replace('_', ' ')} {value(key)}" for key in setting)
+
+
+def sweep_variants(experiments: dict, sweeps: dict) -> list[dict]:
+    """Every (sweep, study experiment it varies, setting): the experiment with the setting applied.
+
+    Returns:
+        Dicts with ``sweep``, ``variant_of``, ``setting`` (its label), ``position`` (its index in the
+        sweep) and ``experiment`` (the experiment's config with the setting's keys replaced).
+    """
+    variants = []
+    for sweep_id, sweep in sweeps.items():
+        for exp_id in sweep["variants_of"]:
+            for position, setting in enumerate(sweep["settings"]):
+                variants.append(dict(sweep=sweep_id, variant_of=exp_id, setting=setting_label(setting),
+                                     position=position, experiment={**experiments[exp_id], **setting}))
+    return variants
+
+
+def unknown_experiments(experiments: dict, sweeps: dict) -> list[tuple[str, str]]:
+    """(sweep id, experiment id) for every ``variants_of`` entry that names no experiment."""
+    return [(s, e) for s, sweep in sweeps.items() for e in sweep["variants_of"] if e not in experiments]

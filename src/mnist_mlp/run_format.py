@@ -1,0 +1,98 @@
+"""The files of one training run: their names, columns and schema, and how to write, check and read
+them. Both backends write through this module and aggregation reads through it, so a run's format
+is spelled here and nowhere else.
+"""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+
+FILES = {
+    "batches": "batches.csv",  # the loss of every batch
+    "epochs": "epochs.csv",  # train and test loss and accuracy per epoch
+    "metrics": "metrics.json",  # final numbers, confusion matrix, timing, settings
+    "predictions": "predictions.csv",  # the final model's class for every test image (none if diverged)
+    "weights": "weights.npz",  # the final weights and biases
+}
+BATCH_COLUMNS = ["epoch", "batch", "loss"]
+EPOCH_COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"]
+PREDICTION_COLUMNS = ["label", "predicted"]
+METRICS_SCHEMA = json.loads((Path(__file__).parent / "metrics.schema.json").read_text())
+
+
+class RunFormatError(ValueError):
+    """A run's folder does not hold the files this module writes."""
+
+
+def path(directory, kind: str) -> Path:
+    """The file of ``kind`` (a key of FILES) in a run's folder."""
+    return Path(directory) / FILES[kind]
+
+
+def write_run(directory, params, batch_loss, epochs, metrics: dict, labels: np.ndarray,
+              predictions: np.ndarray | None) -> None:
+    """Write a run's files into ``directory``; every backend writes exactly these.
+
+    Args:
+        params: the final [(W, b), ...].
+        batch_loss: (epoch, batch, loss) per batch.
+        epochs: one dict per completed epoch, with EPOCH_COLUMNS.
+        metrics: as documented by metrics.schema.json.
+        labels: the test labels.
+        predictions: the final model's predicted class per test image, or None if it diverged.
+    """
+    pd.DataFrame(batch_loss, columns=BATCH_COLUMNS).to_csv(path(directory, "batches"), index=False)
+    pd.DataFrame(epochs, columns=EPOCH_COLUMNS).to_csv(path(directory, "epochs"), index=False)
+    path(directory, "metrics").write_text(json.dumps(metrics, indent=1) + "\n")
+    columns = {"label": labels, "predicted": predictions} if predictions is not None else {}
+    pd.DataFrame(columns, columns=PREDICTION_COLUMNS).to_csv(path(directory, "predictions"), index=False)
+    arrays = {}
+    for i, (w, b) in enumerate(params):
+        arrays[f"W{i}"], arrays[f"b{i}"] = w, b
+    np.savez(path(directory, "weights"), **arrays)
+
+
+def _check_columns(file: Path, expected: list[str]) -> None:
+    found = list(pd.read_csv(file, nrows=0).columns)
+    if found != expected:
+        raise RunFormatError(f"{file}: columns {found}, expected {expected}")
+
+
+def check_run(directory) -> dict:
+    """Raise RunFormatError if a run's files do not have the shared format; return its metrics.
+
+    This is what lets aggregation ignore which backend ran.
+    """
+    metrics = read_metrics(directory)
+    try:
+        jsonschema.validate(metrics, METRICS_SCHEMA)
+    except jsonschema.ValidationError as err:
+        raise RunFormatError(f"{path(directory, 'metrics')}: {err.message}") from None
+    for kind, columns in (("batches", BATCH_COLUMNS), ("epochs", EPOCH_COLUMNS), ("predictions", PREDICTION_COLUMNS)):
+        _check_columns(path(directory, kind), columns)
+    n_layers = len(metrics["run"]["hidden"]) + 1
+    with np.load(path(directory, "weights")) as weights:
+        expected = {f"{p}{i}" for i in range(n_layers) for p in "Wb"}
+        if set(weights.files) != expected:
+            raise RunFormatError(f"{path(directory, 'weights')}: arrays {sorted(weights.files)}, expected {sorted(expected)}")
+    return metrics
+
+
+def read_metrics(directory) -> dict:
+    return json.loads(path(directory, "metrics").read_text())
+
+
+def read_batches(directory) -> pd.DataFrame:
+    return pd.read_csv(path(directory, "batches"))
+
+
+def read_epochs(directory) -> pd.DataFrame:
+    return pd.read_csv(path(directory, "epochs"))
+
+
+def read_predictions(directory) -> pd.DataFrame:
+    """The test labels and the final model's predictions, in test-set order; no rows if it diverged."""
+    return pd.read_csv(path(directory, "predictions"))

@@ -7,7 +7,7 @@ import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-PACKAGES = ["snakemake", "numpy", "torch", "torchvision", "pandas", "matplotlib", "jinja2"]
+PACKAGES = ["snakemake", "numpy", "scipy", "torch", "torchvision", "pandas", "matplotlib", "jinja2"]
 
 
 def git_commit(repo: Path) -> str:

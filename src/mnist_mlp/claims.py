@@ -1,0 +1,280 @@
+"""The study's claims judged on the runs, and on the study's own numbers, by the rules of ``stats``.
+
+A claim is data in config/study_reported.yaml (``claims``), its thresholds too (``verdicts``):
+
+- ``beats``: experiment ``better`` beats ``worse``, ``over: every`` activation (each comparison
+  must hold) or ``over: overall`` (one comparison of the mean over activations);
+- ``best_activation``: in ``experiment``, ``activation`` beats every other activation;
+- ``at_chance``: in ``experiment``, ``activation`` does no better than a network that ignores its
+  input;
+- ``train_loss_rises``: in sensitivity sweep ``sweep`` (varying ``variant_of``), every weight
+  decay larger than ``reference`` ends with a higher train loss, for every activation.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mnist_mlp import run_format
+from mnist_mlp.stats import (FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED, Interval, combine_every, decide,
+                             discordant_interval, mcnemar_exact, mcnemar_p, seed_interval)
+
+SENSITIVITY_COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The thresholds of every verdict (study_reported.yaml, ``verdicts``)."""
+
+    alpha: float  # significance level of every interval: (1 - alpha) confidence
+    margin_pp: float  # the smallest accuracy difference, in points, that counts as one
+    loss_margin: float  # the same for a final train loss (cross-entropy, nats)
+
+    @classmethod
+    def from_study(cls, study: dict) -> "Rules":
+        v = study["verdicts"]
+        return cls(float(v["alpha"]), float(v["margin_pp"]), float(v["loss_margin"]))
+
+    def sentence(self) -> str:
+        """The rule, in words, for the report."""
+        confidence = f"{100 * (1 - self.alpha):g} %"
+        return (
+            f"“A beats B” holds when A is ahead by at least {self.margin_pp:g} points and two {confidence} "
+            "intervals of the difference both exclude zero: one for the test set (McNemar's exact test on the "
+            "two runs' paired predictions, pooled over seeds) and, with 2 or more seeds, one for training "
+            "randomness (a t-interval of the per-seed differences). It fails when the same holds the other "
+            f"way, and is a tie when both intervals lie within ±{self.margin_pp:g} points; anything else is "
+            "inconclusive. A claim “for every activation” holds only if every activation's comparison holds "
+            "(one that fails makes it fail; all ties make a tie); an “overall” claim compares the means over "
+            "activations. A diverged run counts as getting every test image wrong. The study's own numbers "
+            "have neither spread nor predictions, so for them the margin alone decides."
+        )
+
+
+@dataclass
+class Judgement:
+    verdict: str
+    details: list[str] = field(default_factory=list)
+
+
+class Evidence:
+    """The runs a claim is judged on: runs.csv, sensitivity.csv, and each run's test predictions."""
+
+    def __init__(self, runs: pd.DataFrame, sweeps: pd.DataFrame | None = None,
+                 read_predictions=run_format.read_predictions):
+        self.runs = runs
+        self.sweeps = sweeps if sweeps is not None else pd.DataFrame(columns=["sweep"])
+        self._read_predictions = read_predictions
+        self._predictions = {}
+
+    def predictions(self, row: pd.Series) -> pd.DataFrame:
+        if row["dir"] not in self._predictions:
+            self._predictions[row["dir"]] = self._read_predictions(row["dir"])
+        return self._predictions[row["dir"]]
+
+    def group(self, experiment: str, activation: str) -> pd.DataFrame:
+        """The runs of one (experiment, activation), one row per seed."""
+        runs = self.runs
+        return runs[(runs["experiment"] == experiment) & (runs["activation"] == activation)].set_index("seed")
+
+    def activations(self, experiment: str) -> list[str]:
+        return list(dict.fromkeys(self.runs.loc[self.runs["experiment"] == experiment, "activation"]))
+
+    def correct(self, row: pd.Series, n_images: int) -> np.ndarray:
+        """Which test images a run gets right; a diverged run gets none."""
+        if row["diverged"]:
+            return np.zeros(n_images, dtype=bool)
+        table = self.predictions(row)
+        return (table["label"] == table["predicted"]).to_numpy()
+
+    def labels(self, rows: pd.DataFrame) -> np.ndarray | None:
+        """The test labels, from any finished run among ``rows``; None if all diverged."""
+        finished = rows[~rows["diverged"].astype(bool)]
+        return self.predictions(finished.iloc[0])["label"].to_numpy() if len(finished) else None
+
+    def n_images(self, rows: pd.DataFrame) -> int:
+        labels = self.labels(rows)
+        return 0 if labels is None else len(labels)
+
+
+def p_text(p: float) -> str:
+    return "p < 0.0001" if p < 1e-4 else f"p = {p:.2g}"
+
+
+def _name(experiment, activation):
+    return f"{experiment}/{activation}"
+
+
+@dataclass
+class Paired:
+    """A paired comparison of A and B over seeds and strata, as ``stats`` judges it."""
+
+    estimate: float  # mean over seeds of the mean over strata of accuracy A - B, in points
+    test: Interval  # test-set interval, from the discordant images pooled over seeds and strata
+    spread: Interval | None  # seed interval, with 2 or more seeds
+    a_only: int
+    b_only: int
+    n_seeds: int
+    verdict: str
+
+    def evidence(self) -> str:
+        seeds = self.spread if self.spread else f"— ({self.n_seeds} seed: no spread)"
+        return (f"{self.estimate:+.2f} points; test set {self.test} (McNemar {p_text(mcnemar_p(self.a_only, self.b_only))}, "
+                f"{self.a_only} vs {self.b_only} images only one side gets right); seeds {seeds}")
+
+
+def paired(correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]], rules: Rules) -> Paired:
+    """Judge "A beats B" from, per seed, the (correct A, correct B) of each stratum."""
+    a_only = b_only = n_images = 0
+    per_seed = []
+    for strata in correct_by_seed:
+        for ca, cb in strata:
+            a, b, _ = mcnemar_exact(ca, cb)
+            a_only, b_only, n_images = a_only + a, b_only + b, n_images + len(ca)
+        per_seed.append(float(np.mean([100 * (ca.mean() - cb.mean()) for ca, cb in strata])))
+    estimate = float(np.mean(per_seed))
+    test = discordant_interval(a_only, b_only, n_images, rules.alpha)
+    spread = seed_interval(per_seed, rules.alpha)
+    verdict = decide(estimate, [test] + ([spread] if spread else []), rules.margin_pp)
+    return Paired(estimate, test, spread, a_only, b_only, len(per_seed), verdict)
+
+
+def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rules: Rules) -> Judgement:
+    """Do the runs of A beat those of B? ``pairs`` = (experiment A, activation A, experiment B,
+    activation B), one per stratum; several strata are compared on their mean (``over: overall``).
+    """
+    groups = [(evidence.group(ea, aa), evidence.group(eb, ab)) for ea, aa, eb, ab in pairs]
+    label = " + ".join(f"{_name(ea, aa)} vs {_name(eb, ab)}" for ea, aa, eb, ab in pairs)
+    missing = [_name(*key) for (ga, gb), p in zip(groups, pairs) for g, key in ((ga, p[:2]), (gb, p[2:])) if g.empty]
+    if missing:
+        return Judgement(INCONCLUSIVE, [f"{label}: {', '.join(missing)} has no runs (missing)"])
+    if all(ga["diverged"].all() and gb["diverged"].all() for ga, gb in groups):
+        return Judgement(INCONCLUSIVE, [f"{label}: every run on both sides diverged"])
+    seeds = sorted(set.intersection(*(set(ga.index) & set(gb.index) for ga, gb in groups)))
+    n_images = max(evidence.n_images(g) for pair in groups for g in pair)
+    result = paired([[(evidence.correct(ga.loc[seed], n_images), evidence.correct(gb.loc[seed], n_images))
+                      for ga, gb in groups] for seed in seeds], rules)
+    diverged = [_name(*p[:2]) if ga["diverged"].any() else _name(*p[2:])
+                for (ga, gb), p in zip(groups, pairs) if ga["diverged"].any() or gb["diverged"].any()]
+    return Judgement(result.verdict, [f"{label}: {result.evidence()}"
+                                      + (f"; diverged runs in {', '.join(diverged)}" if diverged else "")
+                                      + f" → {result.verdict}"])
+
+
+def compare_reported(reported: dict, pairs: list[tuple[str, str, str, str]], rules: Rules) -> Judgement:
+    """The same comparison on the study's own numbers: no spread, no predictions, the margin alone."""
+    values = [(reported.get(ea, {}).get(aa), reported.get(eb, {}).get(ab)) for ea, aa, eb, ab in pairs]
+    label = " + ".join(f"{_name(ea, aa)} vs {_name(eb, ab)}" for ea, aa, eb, ab in pairs)
+    if any(a is None or b is None for a, b in values):
+        return Judgement(INCONCLUSIVE, [f"{label}: the study reports no number for one side"])
+    estimate = float(np.mean([a - b for a, b in values]))
+    verdict = decide(estimate, [], rules.margin_pp)
+    return Judgement(verdict, [f"{label}: {estimate:+.2f} points → {verdict}"])
+
+
+def comparison_pairs(claim: dict, activations_of) -> list[list[tuple[str, str, str, str]]]:
+    """The comparisons a ``beats`` or ``best_activation`` claim makes: a list of stratum lists."""
+    if claim["kind"] == "best_activation":
+        exp, best = claim["experiment"], claim["activation"]
+        return [[(exp, best, exp, other)] for other in activations_of(exp) if other != best]
+    activations = [a for a in activations_of(claim["better"]) if a in activations_of(claim["worse"])]
+    pairs = [(claim["better"], a, claim["worse"], a) for a in activations]
+    return [pairs] if claim.get("over", "every") == "overall" else [[p] for p in pairs]
+
+
+def _combined(judgements: list[Judgement]) -> Judgement:
+    if not judgements:
+        return Judgement(INCONCLUSIVE, ["nothing to compare (missing runs)"])
+    return Judgement(combine_every([j.verdict for j in judgements]), [d for j in judgements for d in j.details])
+
+
+def chance_level(test_class_counts: list[int]) -> float:
+    """The best accuracy, in percent, of a network that ignores its input: always the commonest class."""
+    return 100 * max(test_class_counts) / sum(test_class_counts)
+
+
+# "At chance" from the verdict on "the runs beat the input-blind guess".
+AT_CHANCE = {HOLDS: FAILS, TIE: HOLDS, FAILS: HOLDS, INCONCLUSIVE: INCONCLUSIVE}
+
+
+def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
+    """Is the group no better than a network that ignores its input and always answers the commonest
+    digit? The runs are compared with that guess image by image, like any two runs: the claim holds
+    when the comparison is a tie or a loss, and fails when the runs confidently beat the guess."""
+    rows = evidence.group(claim["experiment"], claim["activation"])
+    name = _name(claim["experiment"], claim["activation"])
+    if rows.empty:
+        return Judgement(INCONCLUSIVE, [f"{name}: no runs (missing)"])
+    labels = evidence.labels(rows)
+    if labels is None:
+        return Judgement(HOLDS, [f"{name}: every seed diverged, which is failing"])
+    commonest = int(np.bincount(labels).argmax())
+    guess = labels == commonest
+    result = paired([[(evidence.correct(row, len(labels)), guess)] for _, row in rows.iterrows()], rules)
+    verdict = AT_CHANCE[result.verdict]
+    return Judgement(verdict, [
+        f"{name}: {result.estimate + 100 * guess.mean():.2f}% against {100 * guess.mean():.2f}% for always answering "
+        f"{commonest} (10% for a uniform guess): {result.evidence()} → {verdict}"])
+
+
+def at_chance_reported(reported: dict, claim: dict, chance_pct: float, rules: Rules) -> Judgement:
+    value = reported.get(claim["experiment"], {}).get(claim["activation"])
+    if value is None:
+        return Judgement(INCONCLUSIVE, ["the study reports no number"])
+    verdict = AT_CHANCE[decide(value - chance_pct, [], rules.margin_pp)]
+    return Judgement(verdict, [f"{value:g}% against {chance_pct:.2f}%: {value - chance_pct:+.2f} points → {verdict}"])
+
+
+def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
+    """For every activation and every weight decay above ``reference``: final train loss minus the
+    loss at ``reference``, per seed; the seed interval and the loss margin decide."""
+    sweeps = evidence.sweeps
+    rows = sweeps[(sweeps["sweep"] == claim["sweep"]) & (sweeps["variant_of"] == claim["variant_of"])] \
+        if not sweeps.empty else sweeps
+    if rows.empty:
+        return Judgement(UNTESTED, [f"needs the weight-decay sweep; run {SENSITIVITY_COMMAND}"])
+    reference = float(claim["reference"])
+    judgements = []
+    for activation, by_activation in rows.groupby("activation", sort=False):
+        base = by_activation[by_activation["weight_decay"] == reference].set_index("seed")["train_loss"]
+        if base.empty:
+            judgements.append(Judgement(INCONCLUSIVE, [f"{activation}: no run at weight decay {reference:g}"]))
+            continue
+        for wd, larger in by_activation[by_activation["weight_decay"] > reference].groupby("weight_decay"):
+            losses = larger.set_index("seed")["train_loss"]
+            differences = (losses - base).dropna()
+            if differences.empty:
+                judgements.append(Judgement(INCONCLUSIVE, [f"{activation}, {wd:g}: no finished pair of runs"]))
+                continue
+            spread = seed_interval(differences, rules.alpha)
+            estimate = float(differences.mean())
+            verdict = decide(estimate, [spread] if spread else [], rules.loss_margin)
+            judgements.append(Judgement(verdict, [
+                f"{activation}: train loss {losses.mean():.4f} at weight decay {wd:g} vs {base.mean():.4f} at "
+                f"{reference:g}: {estimate:+.4f}; seeds {spread or f'— ({len(differences)} seed: no spread)'}"
+                f" → {verdict}"]))
+    return _combined(judgements)
+
+
+def judge(claim: dict, evidence: Evidence, rules: Rules) -> Judgement:
+    """A claim's verdict on the runs."""
+    kind = claim["kind"]
+    if kind in ("beats", "best_activation"):
+        return _combined([compare_runs(evidence, pairs, rules) for pairs in comparison_pairs(claim, evidence.activations)])
+    if kind == "at_chance":
+        return at_chance_runs(evidence, claim, rules)
+    if kind == "train_loss_rises":
+        return train_loss_rises(evidence, claim, rules)
+    raise ValueError(f"unknown claim kind {kind!r}")
+
+
+def judge_reported(claim: dict, reported: dict, rules: Rules, chance_pct: float) -> Judgement:
+    """The same claim on the study's own numbers, as far as they go."""
+    kind = claim["kind"]
+    if kind in ("beats", "best_activation"):
+        activations_of = lambda exp: list(reported.get(exp, {}))  # noqa: E731
+        return _combined([compare_reported(reported, pairs, rules) for pairs in comparison_pairs(claim, activations_of)])
+    if kind == "at_chance":
+        return at_chance_reported(reported, claim, chance_pct, rules)
+    return Judgement(UNTESTED, ["the study reports no numbers for this"])

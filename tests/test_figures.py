@@ -5,7 +5,7 @@ import pandas as pd
 import yaml
 
 from conftest import REPO
-from mnist_mlp.figures import plot_confusion_figure, plot_curve_figure
+from mnist_mlp.figures import plot_confusion_figure, plot_curve_figure, plot_sweep
 
 SPECS = {fig["id"]: fig for fig in yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["figures"]}
 
@@ -36,3 +36,28 @@ def test_missing_runs_are_written_on_the_figure(smoke_run):
     spec = {**SPECS["fig07"], "experiment": "not_run"}
     texts = [t.get_text() for ax in plot_confusion_figure(spec, runs, confusion).axes for t in ax.texts]
     assert "relu: no runs (missing)" in texts
+
+
+def sweep_summary(settings: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([{"sweep": "s", "variant_of": "torch", "position": i, "setting": setting, "activation": a,
+                          "mean": 90.0 + i, "std": float("nan"), "train_loss": 0.1 * (i + 1), "n_seeds": 1,
+                          "n_diverged": 0} for i, setting in enumerate(settings) for a in ("sigmoid", "tanh", "relu")])
+
+
+def test_a_sweep_marks_the_studys_numbers_where_its_setting_is_known_else_draws_lines():
+    reported = {"torch": {"relu": 97, "tanh": 96, "sigmoid": 93}, "torch_l2": {"relu": 96.3}}
+    summary = sweep_summary(["weight decay 0", "weight decay 1e-05", "weight decay 0.01"])
+    marks = pd.DataFrame([{"variant_of": "torch", "position": 1, "activation": "relu", "reported": 96.3}])
+    fig = plot_sweep("wd", False, summary, marks, reported, {"torch": "2.1"})
+    accuracy = fig.axes[0]
+    stars = [c for c in accuracy.collections if isinstance(c, matplotlib.collections.PathCollection)
+             and len(c.get_offsets())]
+    assert [tuple(c.get_offsets()[0]) for c in stars] == [(1.0, 96.3)]  # at weight decay 1e-5, the study's own
+    assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["0", "1e-05", "0.01"]
+    assert fig.axes[1].get_xlabel() == "weight decay"
+
+    unstated = plot_sweep("init", True, sweep_summary(["init auto", "init standard_normal"]), marks.iloc[:0],
+                          reported, {"torch": "2.1"})
+    lines = {round(line.get_ydata()[0], 1) for line in unstated.axes[0].lines if len(set(line.get_ydata())) == 1
+             and line.get_linestyle() == "--"}
+    assert lines == {97.0, 96.0, 93.0}  # the study's 2.1 numbers, whose init it does not state

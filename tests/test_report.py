@@ -27,8 +27,16 @@ def test_report_recreates_every_figure_table_and_claim_of_the_study(smoke_run):
         assert f">{title}</h2>" in html
     assert html.count("<th>Reported (%)</th>") >= 5
     for claim in STUDY["claims"]:
-        row = html[html.index(str(escape(claim["text"]))):]
-        assert re.match(r".*?<span class=\"verdict [\w-]+\">(reproduced|not reproduced|inconclusive)</span>", row, re.S)
+        row = html[html.index(f'<tr id="claim-{claim["id"]}">'):]
+        assert str(escape(claim["quote"])) in row.split("</tr>")[0]
+        assert re.match(r".*?<span class=\"verdict \w+\">(holds|fails|tie|inconclusive|untested)</span>", row, re.S)
+    assert "“A beats B” holds when A is ahead by at least 0.5 points" in html  # the rule, stated
+    # without the sensitivity overlay, the weight-decay claim is untested and says how to test it
+    claim = html[html.index('<tr id="claim-larger_wd_raises_train_loss">'):].split("</tr>")[0]
+    assert '<span class="verdict untested">untested</span>' in claim
+    assert "snakemake --cores 2 --configfile config/sensitivity.yaml" in claim
+    unstated = html[html.index('<h2 id="unstated">'):html.index('<h2 id="beyond">')]
+    assert "Not run here" in unstated and "--configfile config/sensitivity.yaml" in unstated
     assert 'src="http' not in html and "<script" not in html  # self-contained, nothing to fetch or run
 
 

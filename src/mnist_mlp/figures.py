@@ -147,3 +147,70 @@ def save(fig, png_path, svg_path, dpi: int) -> None:
     fig.savefig(png_path, dpi=dpi)
     fig.savefig(svg_path)
     plt.close(fig)
+
+
+def _tick_labels(settings: list[str]) -> tuple[list[str], str]:
+    """Settings as tick labels, without the key they all share ('weight decay 0.01' -> '0.01', axis
+    'weight decay'); settings of several keys keep their whole label."""
+    if any("," in s for s in settings):
+        return list(settings), "setting"
+    keys, values = zip(*(s.rsplit(" ", 1) for s in settings))
+    if len(set(keys)) == 1:
+        return list(values), keys[0]
+    return list(settings), "setting"
+
+
+def plot_sweep(title: str, unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, reported: dict,
+               titles: dict):
+    """A sensitivity sweep: final test accuracy (top) and final train loss (bottom) against the
+    setting, one line per activation (mean ± std over seeds), one column per experiment varied.
+
+    The study's numbers are stars where a setting is the study's own (``marks``); for a setting the
+    study does not state (``unstated``) they are dashed lines, as they could sit at any setting.
+    """
+    variants = list(dict.fromkeys(summary["variant_of"]))
+    fig, axes = plt.subplots(2, len(variants), figsize=(max(5.5, 4.6 * len(variants)), 6.4), squeeze=False,
+                             sharex="col", layout="constrained")
+    for column, variant in enumerate(variants):
+        sel = summary[summary["variant_of"] == variant]
+        settings = list(dict.fromkeys(sel.sort_values("position")["setting"]))
+        x_of = {s: i for i, s in enumerate(settings)}
+        acc_ax, loss_ax = axes[0][column], axes[1][column]
+        for activation, colour in ACTIVATION_COLOURS.items():
+            line = sel[sel["activation"] == activation].sort_values("position")
+            if line.empty:
+                continue
+            x = line["setting"].map(x_of)
+            acc_ax.errorbar(x, line["mean"], yerr=line["std"].fillna(0), color=colour, marker="o", ms=4, capsize=3,
+                            lw=1.4, label=activation)
+            loss_ax.plot(x, line["train_loss"], color=colour, marker="o", ms=4, lw=1.4, label=activation)
+            for xi, n_div, n in zip(x, line["n_diverged"], line["n_seeds"]):
+                if n_div:
+                    acc_ax.annotate(f"{n_div}/{n} diverged", (xi, 5), ha="center", fontsize=7, color="crimson",
+                                    rotation=90, va="bottom")
+            if unstated and activation in reported.get(variant, {}):
+                acc_ax.axhline(reported[variant][activation], color=colour, ls="--", lw=1, alpha=0.8)
+        if unstated:
+            acc_ax.plot([], [], color="0.3", ls="--", lw=1, label="study (setting unknown)")
+        mine = marks[marks["variant_of"] == variant] if len(marks) else marks
+        if not unstated and len(mine):
+            position_to_setting = dict(zip(sel["position"], sel["setting"]))
+            for activation, colour in ACTIVATION_COLOURS.items():
+                m = mine[mine["activation"] == activation]
+                acc_ax.scatter([x_of[position_to_setting[p]] for p in m["position"]], m["reported"], marker="*",
+                               s=140, color=colour, edgecolor="black", linewidth=0.6, zorder=5)
+            acc_ax.scatter([], [], marker="*", s=140, color="0.6", edgecolor="black", linewidth=0.6,
+                           label="reported by the study")
+        ticks, axis_label = _tick_labels(settings)
+        loss_ax.set_xticks(range(len(settings)), ticks, rotation=30, ha="right")
+        loss_ax.set_xlabel(axis_label)
+        acc_ax.set_title(f"varying {titles.get(variant, variant)}", fontsize=9)
+        acc_ax.set_ylim(0, 100)
+        acc_ax.set_ylabel("final test accuracy (%)")
+        loss_ax.set_yscale("log")
+        loss_ax.set_ylabel("final train loss")
+        for ax in (acc_ax, loss_ax):
+            ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7, loc="lower left")
+    fig.suptitle(title, fontsize=10)
+    return fig

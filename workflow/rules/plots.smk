@@ -1,6 +1,6 @@
 CURVE_FIGURES = figure_ids(exclude=["confusion"])
 CONFUSION_FIGURES = figure_ids(kinds=["confusion"])
-EXTRA_FIGURES = ["test_accuracy_grid", "reported_vs_reproduced"]
+SENSITIVITY_FIGURES = [sensitivity_figure(sweep) for sweep in SWEEPS]
 
 
 rule plot_curves:
@@ -69,17 +69,17 @@ rule plot_overview:
         study=config["study_reported"],
     output:
         grid=report(
-            "results/figures/test_accuracy_grid.png",
-            caption="../../report/test_accuracy_grid.rst",
+            figure_files([GRID_FIGURE], "png")[0],
+            caption=f"../../report/{GRID_FIGURE}.rst",
             category="Beyond the study",
         ),
-        grid_svg="results/figures/test_accuracy_grid.svg",
+        grid_svg=figure_files([GRID_FIGURE], "svg")[0],
         bars=report(
-            "results/figures/reported_vs_reproduced.png",
-            caption="../../report/reported_vs_reproduced.rst",
+            figure_files([BARS_FIGURE], "png")[0],
+            caption=f"../../report/{BARS_FIGURE}.rst",
             category="Beyond the study",
         ),
-        bars_svg="results/figures/reported_vs_reproduced.svg",
+        bars_svg=figure_files([BARS_FIGURE], "svg")[0],
     log:
         "logs/plot_overview.log",
     conda:
@@ -92,3 +92,35 @@ rule plot_overview:
         dpi=config["plots"]["dpi"],
     script:
         "../scripts/plot_overview.py"
+
+
+if SWEEPS:
+
+    rule plot_sensitivity:
+        input:
+            runs="results/runs.csv",
+            sensitivity="results/sensitivity.csv",
+            study=config["study_reported"],
+        output:
+            png=[
+                report(
+                    path,
+                    caption="../../report/sensitivity_figure.rst",
+                    category="What the study left unstated",
+                )
+                for path in figure_files(SENSITIVITY_FIGURES, "png")
+            ],
+            svg=figure_files(SENSITIVITY_FIGURES, "svg"),
+        log:
+            "logs/plot_sensitivity.log",
+        conda:
+            "../../envs/mnist-mlp.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            sweeps=SWEEPS,
+            titles=experiment_titles(),
+            dpi=config["plots"]["dpi"],
+        script:
+            "../scripts/plot_sensitivity.py"

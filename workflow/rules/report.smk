@@ -1,9 +1,18 @@
 rule report_html:
     input:
         runs="results/runs.csv",
+        sensitivity="results/sensitivity.csv",
+        # the claims compare runs image by image
+        predictions=run_paths("predictions"),
         study=config["study_reported"],
         data_summary="results/data/mnist_summary.json",
-        figures=figure_files(CURVE_FIGURES + CONFUSION_FIGURES + EXTRA_FIGURES, "png"),
+        figures=figure_files(
+            CURVE_FIGURES
+            + CONFUSION_FIGURES
+            + list(EXTRA_FIGURES)
+            + SENSITIVITY_FIGURES,
+            "png",
+        ),
         data_benchmarks=[
             "benchmarks/download_mnist.tsv",
             "benchmarks/preprocess_mnist.tsv",

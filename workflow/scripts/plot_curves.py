@@ -1,13 +1,13 @@
 import pandas as pd
-import yaml
 
 from mnist_mlp.figures import plot_curve_figure, save
 from mnist_mlp.jobs import job
+from mnist_mlp.study import figure_specs, load_study
 
 
 def main(snakemake):
     with job(snakemake.log[0]):
-        specs = {fig["id"]: fig for fig in yaml.safe_load(open(snakemake.input.study))["figures"]}
+        specs = figure_specs(load_study(snakemake.input.study))
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
         for fig_id, png, svg in zip(snakemake.params.ids, snakemake.output.png, snakemake.output.svg):
             fig = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth)

@@ -1,18 +1,15 @@
 import pandas as pd
-import yaml
 
 from mnist_mlp.figures import plot_reported_vs_reproduced, plot_test_accuracy_grid, save
 from mnist_mlp.jobs import job
-from mnist_mlp.study import accuracy_rows, accuracy_summary
+from mnist_mlp.study import comparison_rows, load_study
 
 
 def main(snakemake):
     with job(snakemake.log[0]):
         titles = snakemake.params.titles
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
-        reported = yaml.safe_load(open(snakemake.input.study))["accuracy"]
-        summary = accuracy_summary(runs)
-        rows = {exp: accuracy_rows(summary, reported, exp) for exp in titles}
+        rows = comparison_rows(runs, load_study(snakemake.input.study), titles)
         out, dpi = snakemake.output, snakemake.params.dpi
         save(plot_test_accuracy_grid(runs, curves, titles), out.grid, out.grid_svg, dpi)
         save(plot_reported_vs_reproduced(rows, titles), out.bars, out.bars_svg, dpi)

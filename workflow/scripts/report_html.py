@@ -2,10 +2,10 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from mnist_mlp.jobs import job
 from mnist_mlp.report import build_context, render
+from mnist_mlp.study import load_study
 
 
 def main(snakemake):
@@ -14,7 +14,8 @@ def main(snakemake):
         data_jobs = {Path(p).stem: p for p in snakemake.input.data_benchmarks}
         context = build_context(
             pd.read_csv(snakemake.input.runs),
-            yaml.safe_load(open(snakemake.input.study)),
+            pd.read_csv(snakemake.input.sensitivity),
+            load_study(snakemake.input.study),
             snakemake.params.titles,
             figures,
             json.loads(Path(snakemake.input.data_summary).read_text()),

@@ -1,0 +1,22 @@
+import pandas as pd
+
+from mnist_mlp.figures import plot_sweep, save
+from mnist_mlp.jobs import job
+from mnist_mlp.sensitivity import setting_summary, study_marks
+from mnist_mlp.study import load_study
+
+
+def main(snakemake):
+    with job(snakemake.log[0]):
+        runs, sweeps = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.sensitivity)
+        reported = load_study(snakemake.input.study)["accuracy"]
+        summary, marks = setting_summary(sweeps), study_marks(sweeps, runs, reported)
+        outputs = zip(snakemake.params.sweeps.items(), snakemake.output.png, snakemake.output.svg)
+        for (sweep_id, sweep), png, svg in outputs:
+            fig = plot_sweep(sweep["title"], sweep.get("unstated", True), summary[summary["sweep"] == sweep_id],
+                             marks[marks["sweep"] == sweep_id], reported, snakemake.params.titles)
+            save(fig, png, svg, snakemake.params.dpi)
+
+
+if "snakemake" in globals():
+    main(snakemake)

@@ -21,8 +21,9 @@ def batch_losses(backend, activation, weight_decay, data, steps, dtype, init="au
                    batch_size=64, init=init, dtype=dtype, device="cpu")
     model = make_model(spec)
     x = data.x_train.astype(dtype)
-    return np.array([model.train_step(x[idx], data.y_train[idx])[0]
-                     for idx in epoch_batches(len(data.y_train), 64, seed=0, epoch=1)[:steps]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.array([model.train_step(x[idx], data.y_train[idx])[0]
+                         for idx in epoch_batches(len(data.y_train), 64, seed=0, epoch=1)[:steps]])
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 1e-3])
@@ -48,7 +49,10 @@ def test_every_init_scheme_starts_both_backends_from_the_same_arrays(study_data,
     # chaotic, so rounding differences of 1e-16 grow (to 1e-9 by step 27 at 0.01, to whole units at 0.1)
     numpy_losses = batch_losses("numpy", activation, 1e-3, study_data, 20, "float64", init, lr=0.01)
     torch_losses = batch_losses("torch", activation, 1e-3, study_data, 20, "float64", init, lr=0.01)
-    np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-9, atol=0)
+    # ReLU from N(0, 1) weights blows up within a few steps, in both backends alike
+    finite = np.isfinite(numpy_losses)
+    assert finite[0] and np.array_equal(finite, np.isfinite(torch_losses))
+    np.testing.assert_allclose(torch_losses[finite], numpy_losses[finite], rtol=1e-9, atol=0)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)

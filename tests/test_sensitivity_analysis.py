@@ -1,6 +1,7 @@
 """The sensitivity analysis on constructed sweep tables: explained gaps and closest settings."""
 
 import pandas as pd
+import pytest
 
 from mnist_mlp.sensitivity import closest_settings, coinciding_experiments, explained_gaps, setting_summary
 
@@ -36,6 +37,7 @@ def test_a_gap_is_explained_by_the_settings_whose_range_or_mean_reaches_the_stud
     assert sigmoid["consistent"] == ["init standard_normal"] and sigmoid["explained"]
     assert (sigmoid["low"], sigmoid["high"]) == (11.3, 85.0)  # over every seed of every init setting
     assert relu["consistent"] == [] and not relu["explained"] and relu["settings"] == 3
+    assert relu["nearest"] == {"setting": "init auto", "mean": pytest.approx(95.95)}
     assert unvaried["settings"] == 0 and not unvaried["explained"]
 
 

@@ -10,7 +10,7 @@ from mnist_mlp.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 from mnist_mlp.study import accuracy_rows, accuracy_summary, load_study
 
 N = 10_000
-RULES = Rules(alpha=0.05, margin_pp=0.5, loss_margin=0.005)
+RULES = Rules(alpha=0.05, margin_pp=0.5, loss_margin_pct=5)
 STUDY = load_study(REPO / "config" / "study_reported.yaml")
 
 
@@ -106,7 +106,7 @@ def test_at_chance_is_judged_against_always_answering_the_commonest_digit():
 def sweep_table(losses: dict) -> pd.DataFrame:
     """Rows of a weight-decay sweep: {(activation, weight decay): [final train loss per seed]}."""
     return pd.DataFrame([{"sweep": "weight_decay", "variant_of": "torch", "activation": a, "weight_decay": wd,
-                          "seed": s, "train_loss": loss} for (a, wd), seeds in losses.items()
+                          "seed": s, "train_loss": loss, "dir": f"{a}/wd{wd}/seed{s}"} for (a, wd), seeds in losses.items()
                          for s, loss in enumerate(seeds)])
 
 
@@ -116,10 +116,14 @@ RISES = {"kind": "train_loss_rises", "sweep": "weight_decay", "variant_of": "tor
 def test_train_loss_rising_with_weight_decay():
     e = Evidence(pd.DataFrame(columns=["experiment", "activation"]), sweep_table({
         ("relu", 1e-5): [0.010, 0.011], ("relu", 1e-3): [0.05, 0.052], ("relu", 1e-2): [0.30, 0.29]}))
-    assert judge(RISES, e, RULES).verdict == HOLDS
+    verdict = judge(RISES, e, RULES)
+    assert verdict.verdict == HOLDS and len(verdict.runs) == 6  # every run it rests on, once
     flat = Evidence(e.runs, sweep_table({("relu", 1e-5): [0.010, 0.011], ("relu", 1e-4): [0.0101, 0.0109],
                                          ("relu", 1e-2): [0.30, 0.29]}))
-    assert judge(RISES, flat, RULES).verdict == INCONCLUSIVE  # one larger decay ties, one rises
+    assert judge(RISES, flat, RULES).verdict == INCONCLUSIVE  # one larger decay ties (within 5 %), one rises
+    # small losses count by their relative change: 0.0018 -> 0.0026 is +44 %, not a tie
+    small = Evidence(e.runs, sweep_table({("relu", 1e-5): [0.0018, 0.0017, 0.0019], ("relu", 1e-4): [0.0026, 0.0025, 0.0027]}))
+    assert judge(RISES, small, RULES).verdict == HOLDS
 
 
 def test_without_the_sweep_the_weight_decay_claim_is_untested_with_its_command():
@@ -128,12 +132,17 @@ def test_without_the_sweep_the_weight_decay_claim_is_untested_with_its_command()
 
 
 def test_accuracy_rows_show_reported_reproduced_and_missing():
-    runs = evidence(base__relu=[0.95, 0.97], base__tanh=[None, 0.9]).runs
-    rows = {r["activation"]: r for r in accuracy_rows(accuracy_summary(runs), {"base": {"relu": 95.7, "sigmoid": 62}},
-                                                      "base")}
-    assert rows["relu"]["mean"] == 96.0 and round(rows["relu"]["difference"], 6) == 0.3 and rows["relu"]["status"] == "ok"
-    assert rows["sigmoid"]["status"] == "missing" and rows["sigmoid"]["mean"] is None
-    assert rows["tanh"]["status"] == "partly diverged" and rows["tanh"]["n_diverged"] == 1
+    runs = evidence(base__relu=[0.95, 0.97], base__tanh=[None, 0.9], base__sigmoid=[0.113]).runs
+    rows = {r["activation"]: r for r in accuracy_rows(accuracy_summary(runs), {"base": {"relu": 95.7, "sigmoid": 62,
+                                                                                         "elu": 90}}, "base",
+                                                      close_pp=2, chance_pct=11.35)}
+    assert rows["relu"]["mean"] == 96.0 and round(rows["relu"]["difference"], 6) == 0.3
+    assert rows["relu"]["health"] == "ok" and rows["relu"]["reproduction"] == "within"
+    assert rows["relu"]["std"] == pytest.approx(1.414, abs=1e-3)
+    assert rows["elu"]["health"] == "missing" and rows["elu"]["mean"] is None and rows["elu"]["reproduction"] is None
+    assert rows["tanh"]["health"] == "partly diverged" and rows["tanh"]["n_diverged"] == 1
+    assert rows["tanh"]["std"] is None  # one finished seed: no spread, not a spread of 0
+    assert rows["sigmoid"]["health"] == "failed to learn" and rows["sigmoid"]["reproduction"] == "outside"
 
 
 def test_the_studys_own_numbers_contradict_its_l2_claim():

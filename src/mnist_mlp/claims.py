@@ -29,12 +29,12 @@ class Rules:
 
     alpha: float  # significance level of every interval: (1 - alpha) confidence
     margin_pp: float  # the smallest accuracy difference, in points, that counts as one
-    loss_margin: float  # the same for a final train loss (cross-entropy, nats)
+    loss_margin_pct: float  # the smallest change of a final train loss, in percent of it, that counts
 
     @classmethod
     def from_study(cls, study: dict) -> "Rules":
         v = study["verdicts"]
-        return cls(float(v["alpha"]), float(v["margin_pp"]), float(v["loss_margin"]))
+        return cls(float(v["alpha"]), float(v["margin_pp"]), float(v["loss_margin_pct"]))
 
     def sentence(self) -> str:
         """The rule, in words, for the report."""
@@ -56,6 +56,7 @@ class Rules:
 class Judgement:
     verdict: str
     details: list[str] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)  # the folders of the runs it rests on
 
 
 class Evidence:
@@ -159,7 +160,8 @@ def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rul
                 for (ga, gb), p in zip(groups, pairs) if ga["diverged"].any() or gb["diverged"].any()]
     return Judgement(result.verdict, [f"{label}: {result.evidence()}"
                                       + (f"; diverged runs in {', '.join(diverged)}" if diverged else "")
-                                      + f" → {result.verdict}"])
+                                      + f" → {result.verdict}"],
+                     [d for ga, gb in groups for d in (*ga["dir"], *gb["dir"])])
 
 
 def compare_reported(reported: dict, pairs: list[tuple[str, str, str, str]], rules: Rules) -> Judgement:
@@ -186,7 +188,8 @@ def comparison_pairs(claim: dict, activations_of) -> list[list[tuple[str, str, s
 def _combined(judgements: list[Judgement]) -> Judgement:
     if not judgements:
         return Judgement(INCONCLUSIVE, ["nothing to compare (missing runs)"])
-    return Judgement(combine_every([j.verdict for j in judgements]), [d for j in judgements for d in j.details])
+    return Judgement(combine_every([j.verdict for j in judgements]), [d for j in judgements for d in j.details],
+                     list(dict.fromkeys(r for j in judgements for r in j.runs)))
 
 
 def chance_level(test_class_counts: list[int]) -> float:
@@ -215,7 +218,7 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
     verdict = AT_CHANCE[result.verdict]
     return Judgement(verdict, [
         f"{name}: {result.estimate + 100 * guess.mean():.2f}% against {100 * guess.mean():.2f}% for always answering "
-        f"{commonest} (10% for a uniform guess): {result.evidence()} → {verdict}"])
+        f"{commonest} (10% for a uniform guess): {result.evidence()} → {verdict}"], list(rows["dir"]))
 
 
 def at_chance_reported(reported: dict, claim: dict, chance_pct: float, rules: Rules) -> Judgement:
@@ -227,8 +230,9 @@ def at_chance_reported(reported: dict, claim: dict, chance_pct: float, rules: Ru
 
 
 def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
-    """For every activation and every weight decay above ``reference``: final train loss minus the
-    loss at ``reference``, per seed; the seed interval and the loss margin decide."""
+    """For every activation and every weight decay above ``reference``: the final train loss's change
+    from the loss at ``reference``, in percent of it, per seed; the seed interval and the loss
+    margin decide. Relative, because final losses span three orders of magnitude across activations."""
     sweeps = evidence.sweeps
     rows = sweeps[(sweeps["sweep"] == claim["sweep"]) & (sweeps["variant_of"] == claim["variant_of"])] \
         if not sweeps.empty else sweeps
@@ -237,23 +241,25 @@ def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement
     reference = float(claim["reference"])
     judgements = []
     for activation, by_activation in rows.groupby("activation", sort=False):
-        base = by_activation[by_activation["weight_decay"] == reference].set_index("seed")["train_loss"]
+        at_reference = by_activation[by_activation["weight_decay"] == reference]
+        base = at_reference.set_index("seed")["train_loss"]
         if base.empty:
             judgements.append(Judgement(INCONCLUSIVE, [f"{activation}: no run at weight decay {reference:g}"]))
             continue
         for wd, larger in by_activation[by_activation["weight_decay"] > reference].groupby("weight_decay"):
             losses = larger.set_index("seed")["train_loss"]
-            differences = (losses - base).dropna()
-            if differences.empty:
-                judgements.append(Judgement(INCONCLUSIVE, [f"{activation}, {wd:g}: no finished pair of runs"]))
+            change = (100 * (losses - base) / base).dropna()
+            runs = [*larger["dir"], *at_reference["dir"]]
+            if change.empty:
+                judgements.append(Judgement(INCONCLUSIVE, [f"{activation}, {wd:g}: no finished pair of runs"], runs))
                 continue
-            spread = seed_interval(differences, rules.alpha)
-            estimate = float(differences.mean())
-            verdict = decide(estimate, [spread] if spread else [], rules.loss_margin)
+            spread = seed_interval(change, rules.alpha)
+            estimate = float(change.mean())
+            verdict = decide(estimate, [spread] if spread else [], rules.loss_margin_pct)
             judgements.append(Judgement(verdict, [
-                f"{activation}: train loss {losses.mean():.4f} at weight decay {wd:g} vs {base.mean():.4f} at "
-                f"{reference:g}: {estimate:+.4f}; seeds {spread or f'— ({len(differences)} seed: no spread)'}"
-                f" → {verdict}"]))
+                f"{activation}: train loss {losses.mean():.4g} at weight decay {wd:g} vs {base.mean():.4g} at "
+                f"{reference:g}: {estimate:+.1f}%; seeds {f'[{spread.low:+.1f}%, {spread.high:+.1f}%]' if spread else f'— ({len(change)} seed: no spread)'}"
+                f" → {verdict}"], runs))
     return _combined(judgements)
 
 

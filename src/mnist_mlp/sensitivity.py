@@ -63,9 +63,11 @@ def explained_gaps(off_numbers: list[dict], summary: pd.DataFrame, sweeps_config
     for number in off_numbers:
         tested = summary[summary["sweep"].isin(unstated) & (summary["variant_of"] == number["experiment"])
                          & (summary["activation"] == number["activation"]) & summary["mean"].notna()]
-        row = {**number, "settings": len(tested), "low": None, "high": None, "consistent": []}
+        row = {**number, "settings": len(tested), "low": None, "high": None, "consistent": [], "nearest": None}
         if len(tested):
             row["low"], row["high"] = _seeds_range(tested)
+            nearest = tested.loc[(tested["mean"] - number["reported"]).abs().idxmin()]
+            row["nearest"] = {"setting": nearest["setting"], "mean": float(nearest["mean"])}
             value = number["reported"]
             row["consistent"] = [
                 t.setting for t in tested.itertuples()

@@ -5,7 +5,7 @@ import pandas as pd
 import yaml
 
 from conftest import REPO
-from mnist_mlp.figures import plot_confusion_figure, plot_curve_figure, plot_sweep
+from mnist_mlp.figures import CHANCE_LABEL, plot_confusion_figure, plot_curve_figure, plot_sweep
 
 SPECS = {fig["id"]: fig for fig in yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["figures"]}
 
@@ -26,15 +26,15 @@ def test_one_seed_draws_lines_several_seeds_add_a_band(smoke_run):
     runs = pd.read_csv(smoke_run / "results" / "runs.csv")
     curves = pd.read_csv(smoke_run / "results" / "curves.csv")
     for fig_id in ("fig01", "fig09b", "fig15"):
-        assert bands(plot_curve_figure(SPECS[fig_id], runs, curves, smooth=5)) == 0
-        assert bands(plot_curve_figure(SPECS[fig_id], two_seeds(runs), two_seeds(curves), smooth=5)) > 0
+        assert bands(plot_curve_figure(SPECS[fig_id], runs, curves, smooth=5).figure) == 0
+        assert bands(plot_curve_figure(SPECS[fig_id], two_seeds(runs), two_seeds(curves), smooth=5).figure) > 0
 
 
 def test_missing_runs_are_written_on_the_figure(smoke_run):
     runs = pd.read_csv(smoke_run / "results" / "runs.csv")
     confusion = pd.read_csv(smoke_run / "results" / "confusion.csv")
     spec = {**SPECS["fig07"], "experiment": "not_run"}
-    texts = [t.get_text() for ax in plot_confusion_figure(spec, runs, confusion).axes for t in ax.texts]
+    texts = [t.get_text() for ax in plot_confusion_figure(spec, runs, confusion).figure.axes for t in ax.texts]
     assert "relu: no runs (missing)" in texts
 
 
@@ -48,16 +48,19 @@ def test_a_sweep_marks_the_studys_numbers_where_its_setting_is_known_else_draws_
     reported = {"torch": {"relu": 97, "tanh": 96, "sigmoid": 93}, "torch_l2": {"relu": 96.3}}
     summary = sweep_summary(["weight decay 0", "weight decay 1e-05", "weight decay 0.01"])
     marks = pd.DataFrame([{"variant_of": "torch", "position": 1, "activation": "relu", "reported": 96.3}])
-    fig = plot_sweep("wd", False, summary, marks, reported, {"torch": "2.1"})
+    fig, table = plot_sweep(False, summary, marks, reported, {"torch": "2.1"})
     accuracy = fig.axes[0]
-    stars = [c for c in accuracy.collections if isinstance(c, matplotlib.collections.PathCollection)
-             and len(c.get_offsets())]
-    assert [tuple(c.get_offsets()[0]) for c in stars] == [(1.0, 96.3)]  # at weight decay 1e-5, the study's own
+    stars = [line for line in accuracy.lines if line.get_marker() == "*"]
+    assert [tuple(line.get_xydata()[0]) for line in stars] == [(1.0, 96.3)]  # at weight decay 1e-5, the study's own
+    assert stars[0].get_label() == "torch / final test accuracy (%) / relu / reported by the study"
+    assert table[table["series"] == stars[0].get_label()][["x", "y"]].values.tolist() == [["1e-05", 96.3]]
     assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["0", "1e-05", "0.01"]
     assert fig.axes[1].get_xlabel() == "weight decay"
 
-    unstated = plot_sweep("init", True, sweep_summary(["init auto", "init standard_normal"]), marks.iloc[:0],
-                          reported, {"torch": "2.1"})
+    unstated, table = plot_sweep(True, sweep_summary(["init auto", "init standard_normal"]), marks.iloc[:0],
+                                 reported, {"torch": "2.1"})
     lines = {round(line.get_ydata()[0], 1) for line in unstated.axes[0].lines if len(set(line.get_ydata())) == 1
-             and line.get_linestyle() == "--"}
+             and line.get_linestyle() == "--" and line.get_label() != CHANCE_LABEL}
     assert lines == {97.0, 96.0, 93.0}  # the study's 2.1 numbers, whose init it does not state
+    study_rows = table[table["series"].str.endswith("(setting unknown)")]
+    assert sorted(study_rows["y"]) == [93.0, 96.0, 97.0] and study_rows["x"].isna().all()

@@ -1,5 +1,6 @@
 """report.html and the figures, built by the real workflow on the smoke config."""
 
+import base64
 import os
 import re
 import shutil
@@ -24,26 +25,34 @@ def test_report_recreates_every_figure_table_and_claim_of_the_study(smoke_run):
     for title in ("1.1 Backpropagation on the baseline model", "1.2.1 Backpropagation, learning rate 0.001",
                   "1.2.2 Backpropagation, learning rate 0.1", "2.1 PyTorch without regularisation",
                   "2.2 PyTorch with L2 regularisation"):
-        assert f">{title}</h2>" in html
-    assert html.count("<th>Reported (%)</th>") >= 5
+        assert f'>{title}<a class="anchor"' in html
+    assert html.count('<th scope="col">Reported (%)</th>') >= 5
     for claim in STUDY["claims"]:
         row = html[html.index(f'<tr id="claim-{claim["id"]}">'):]
         assert str(escape(claim["quote"])) in row.split("</tr>")[0]
         assert re.match(r".*?<span class=\"verdict \w+\">(holds|fails|tie|inconclusive|untested)</span>", row, re.S)
     assert "“A beats B” holds when A is ahead by at least 0.5 points" in html  # the rule, stated
+    # 1.2.2 and 2.1 differ only in the backend: the report says so, with the largest per-batch loss difference
+    agreement = re.search(r"lr_0\.1</a> \(from-scratch NumPy\) and <a href=\"#torch\">torch</a> \(PyTorch\) differ only in the "
+                          r"backend:.*?differ by at most ([0-9.e+-]+) in the first epoch", html, re.S)
+    assert agreement and float(agreement[1]) < 1e-3
+    # one seed: no spread was measured, so no "±" in any table and no std of 0.00
+    tables = re.findall(r"<table>.*?</table>", html, re.S)
+    assert not any("± 0.00" in t or re.search(r"<td>± ", t) for t in tables)
+    assert html.count("<td>—</td><td>1</td>") >= 15  # the ± std column beside the seed count
     # without the sensitivity overlay, the weight-decay claim is untested and says how to test it
     claim = html[html.index('<tr id="claim-larger_wd_raises_train_loss">'):].split("</tr>")[0]
     assert '<span class="verdict untested">untested</span>' in claim
     assert "snakemake --cores 2 --configfile config/sensitivity.yaml" in claim
     unstated = html[html.index('<h2 id="unstated">'):html.index('<h2 id="beyond">')]
     assert "Not run here" in unstated and "--configfile config/sensitivity.yaml" in unstated
-    assert 'src="http' not in html and "<script" not in html  # self-contained, nothing to fetch or run
+    assert 'src="http' not in html and "<script src" not in html  # self-contained, nothing to fetch
 
 
 def test_report_shows_a_diverged_run_as_diverged(smoke_run):
     html = (smoke_run / "report.html").read_text()
-    assert ">forced to diverge</h2>" in html
-    section = html[html.index(">forced to diverge</h2>"):]
+    assert '>forced to diverge<a class="anchor"' in html
+    section = html[html.index('>forced to diverge<a class="anchor"'):]
     assert re.search(r'<td class="l diverged">diverged', section)
     assert "1 run(s) diverged" in html
 
@@ -60,7 +69,7 @@ def test_labels_from_the_config_are_escaped(smoke_run, mnist_raw, tmp_path):
     snakemake(workdir, "--cores", "2", overlay=smoke_overlay(mnist_raw, experiments={"baseline": {"title": hostile}}))
     html = (workdir / "report.html").read_text()
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in html
-    assert "<script>" not in html
+    assert "<script>alert" not in html
 
 
 def test_snakemake_report_includes_the_figures_with_captions(smoke_run, mnist_raw, tmp_path):
@@ -68,6 +77,7 @@ def test_snakemake_report_includes_the_figures_with_captions(smoke_run, mnist_ra
     snakemake(smoke_run, "--report", str(out), overlay=smoke_overlay(mnist_raw))
     html = out.read_text()
     assert "fig07.png" in html and "reported_vs_reproduced.png" in html
+    assert "runs.csv" in html and "Every run of the study's experiments" in html  # the run table, as in report.html
     assert "Not in the study" in html  # a caption from report/
 
 
@@ -75,7 +85,9 @@ def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_report_loads_in_a_real_browser_with_every_image_and_no_requests(smoke_run):
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium through Playwright; skipped when either is missing, unless required."""
     required = os.environ.get("MNIST_MLP_REQUIRE_BROWSER") == "1"
     sync_api = pytest.importorskip("playwright.sync_api") if not required else __import__(
         "playwright.sync_api", fromlist=["sync_playwright"])
@@ -84,19 +96,77 @@ def test_report_loads_in_a_real_browser_with_every_image_and_no_requests(smoke_r
         if required:
             pytest.fail("MNIST_MLP_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
         pytest.skip("no chromium on PATH; apt-get install chromium")
-    url = (smoke_run / "report.html").as_uri()
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
-        page = browser.new_page()
-        errors, requests = [], []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        page.on("request", lambda req: requests.append(req.url))
-        page.goto(url, wait_until="load")
-        sizes = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+        yield browser
         browser.close()
-    assert errors == []
-    assert [r for r in requests if not r.startswith("data:")] == [url]
+
+
+def open_report(browser, workdir: Path, width: int):
+    """The report at a viewport ``width``, with its console errors and network requests recorded."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("request", lambda req: requests.append(req.url))
+    url = (workdir / "report.html").as_uri()
+    page.goto(url, wait_until="load")
+    return page, errors, [r for r in requests if not r.startswith("data:") and r != url]
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_report_reads_at_desktop_and_phone_width_with_nothing_fetched(smoke_run, browser, width):
+    page, errors, requests = open_report(browser, smoke_run, width)
+    sizes = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
     assert len(sizes) == 28 and all(complete and w > 0 and h > 0 for complete, w, h in sizes)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width  # no sideways scroll
+    dead = page.evaluate("""() => Array.from(document.querySelectorAll('a[href^="#"]'))
+        .map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id))""")
+    assert dead == []
+    toc = page.eval_on_selector_all("nav.toc a", "links => links.map(a => a.getAttribute('href'))")
+    assert len(toc) >= 10 and {"#glance", "#claims", "#runs", "#unstated", "#provenance"} <= set(toc)
+    assert errors == [] and requests == []
+    page.close()
+
+
+def test_clicking_a_run_table_header_sorts_the_rows(smoke_run, browser):
+    page, errors, _ = open_report(browser, smoke_run, 1400)
+    column = page.eval_on_selector_all("#run-table thead th", "ths => ths.map(t => t.textContent)").index(
+        "Test acc. (%)")
+    read = f"""() => Array.from(document.querySelectorAll('#run-table tbody tr'))
+        .map(r => r.cells[{column}].dataset.sort)"""
+    page.click(f"#run-table thead th:nth-child({column + 1})")
+    ascending = [float(v) for v in page.evaluate(read) if v not in ("", "nan")]
+    assert ascending == sorted(ascending) and len(ascending) >= 15
+    page.click(f"#run-table thead th:nth-child({column + 1})")
+    descending = [float(v) for v in page.evaluate(read) if v not in ("", "nan")]
+    assert descending == sorted(ascending, reverse=True)
+    page.fill("#run-filter", "tanh")
+    shown = page.eval_on_selector_all("#run-table tbody tr:not([hidden])", "rows => rows.map(r => r.textContent)")
+    assert shown and all("tanh" in row for row in shown)
+    assert errors == []
+    page.close()
+
+
+def test_each_figure_offers_its_plotted_numbers_and_its_svg(smoke_run, browser):
+    page, _, _ = open_report(browser, smoke_run, 1400)
+    downloads = page.eval_on_selector_all("a[download]", "links => links.map(a => [a.download, a.href])")
+    files = dict(downloads)
+    figures = smoke_run / "results" / "figures"
+    for png in figures.glob("*.png"):
+        csv = base64.b64decode(files[f"{png.stem}.csv"].split(",", 1)[1]).decode()
+        assert csv == (figures / f"{png.stem}.csv").read_text()  # the table plot_* returned with the figure
+        assert base64.b64decode(files[f"{png.stem}.svg"].split(",", 1)[1]).startswith(b"<?xml")
+    page.close()
+
+
+def test_the_report_prints(smoke_run, browser, tmp_path):
+    page, errors, _ = open_report(browser, smoke_run, 1400)
+    page.emulate_media(media="print")
+    pdf = page.pdf(path=str(tmp_path / "report.pdf"))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 100_000
+    assert page.evaluate("getComputedStyle(document.querySelector('nav.toc')).display") == "none"
+    assert errors == []
+    page.close()

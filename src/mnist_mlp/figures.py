@@ -1,4 +1,12 @@
-"""The study's figures, recomputed from the aggregated tables. Several seeds: mean line and ±1 std band."""
+"""The study's figures, recomputed from the aggregated tables. Several seeds: mean line and ±1 std band.
+
+Every plotting function returns a ``Plotted``: the figure, and the numbers it draws in long form
+(columns series, x, y, std; std empty where a point rests on one seed). ``save`` writes both, so the
+CSV beside a figure cannot drift from the picture. Accuracy is in percent everywhere.
+"""
+
+import textwrap
+from typing import NamedTuple
 
 import matplotlib
 
@@ -7,34 +15,163 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import LogFormatter, MaxNLocator  # noqa: E402
 
-ACTIVATION_COLOURS = {"sigmoid": "tab:blue", "tanh": "tab:orange", "relu": "tab:green"}
+# Nothing under 9 pt: the report shows the figures at their CSS size, with no zoom to rely on.
+matplotlib.rcParams.update({
+    "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
+    "legend.fontsize": 9, "legend.title_fontsize": 9, "figure.titlesize": 10,
+})
+
+# One style per activation, the same in every figure: Okabe–Ito colours (safe for colour-blind
+# readers), and a marker and line style each, so that the lines also part in greyscale.
+ACTIVATION_STYLES = {
+    "sigmoid": {"color": "#0072B2", "marker": "o", "linestyle": "-"},
+    "tanh": {"color": "#D55E00", "marker": "s", "linestyle": "-."},
+    "relu": {"color": "#009E73", "marker": "^", "linestyle": ":"},
+}
+ACTIVATIONS = list(ACTIVATION_STYLES)
+# Train and test of one activation share its colour and marker; line and marker fill tell them apart.
+SPLIT_STYLES = {"train": {"linestyle": "-"}, "test": {"linestyle": "--", "markerfacecolor": "white"}}
+BATCH_STYLE = {"color": "0.7", "lw": 0.6}
 METRIC_LABELS = {"batch_loss": "batch loss", "train_loss": "train loss", "test_loss": "test loss",
                  "train_accuracy": "train accuracy", "test_accuracy": "test accuracy"}
 
+CHANCE = 10.0  # percent: ten balanced classes
+CHANCE_LABEL = "chance (10 %)"
+CHANCE_STYLE = {"color": "0.35", "lw": 1.0, "linestyle": (0, (1, 1.5))}
+REPORTED_LABEL = "reported by the study"
+REPORTED_STYLE = {"marker": "*", "markersize": 15, "markeredgecolor": "black", "markeredgewidth": 0.7,
+                  "linestyle": "none", "zorder": 5}
+# A loss axis goes logarithmic when its values span more than this factor: late epochs would
+# otherwise sit in one flat line along zero.
+LOG_SPAN = 20
+PER_EPOCH_MAX_POINTS = 30
+COLUMNS = ["series", "x", "y", "std"]
+
+
+class Plotted(NamedTuple):
+    """A figure and the numbers it plots (COLUMNS, long form)."""
+
+    figure: Figure
+    table: pd.DataFrame
+
+
+def rows(series, x, y, std=None) -> pd.DataFrame:
+    """The long-form rows of one series; points without a finite y are not drawn, so not listed."""
+    n = len(np.atleast_1d(y))
+    table = pd.DataFrame({"series": [series] * n, "x": np.atleast_1d(x), "y": np.atleast_1d(y),
+                          "std": np.full(n, np.nan) if std is None else np.atleast_1d(std)})
+    return table[np.isfinite(table["y"].astype(float))].reset_index(drop=True)
+
+
+def collect(fig: Figure, parts: list[pd.DataFrame]) -> Plotted:
+    """The figure with its rows, in drawing order."""
+    parts = [p for p in parts if len(p)]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    return Plotted(fig, table[COLUMNS])
+
 
 def band(curves: pd.DataFrame, experiment: str, activation: str, metric: str) -> pd.DataFrame:
-    """x, mean, std and seed count of one curve over seeds; non-finite values are left out."""
-    rows = curves[(curves["experiment"] == experiment) & (curves["activation"] == activation)
-                  & (curves["metric"] == metric)]
-    rows = rows[np.isfinite(rows["value"])]
-    stats = rows.groupby("x")["value"].agg(["mean", "std", "count"]).reset_index()
+    """x, mean, std and seed count of one curve over seeds, accuracy in percent; non-finite values
+    are left out."""
+    sel = curves[(curves["experiment"] == experiment) & (curves["activation"] == activation)
+                 & (curves["metric"] == metric)]
+    sel = sel[np.isfinite(sel["value"])]
+    scale = 100.0 if metric.endswith("accuracy") else 1.0
+    stats = (sel["value"] * scale).groupby(sel["x"]).agg(["mean", "std", "count"]).reset_index()
     stats["std"] = stats["std"].fillna(0.0)
     return stats
 
 
-def draw_band(ax, stats: pd.DataFrame, label: str, colour=None, smooth: int = 1) -> None:
+def draw_band(ax, stats: pd.DataFrame, label: str, style: dict, smooth: int = 1, alpha: float = 1.0) -> pd.DataFrame:
     """The mean over seeds as a line, ±1 std as a band; per-epoch curves get markers and error
-    bars, so that a one-epoch run still shows its point and spread."""
+    bars, so that a one-epoch run still shows its point and spread.
+
+    Returns:
+        The rows drawn (``rows``): the mean, and the std where a point has several seeds.
+    """
     mean, std = stats["mean"], stats["std"]
     if smooth > 1:
         mean, std = (s.rolling(smooth, min_periods=1).mean() for s in (mean, std))
-    per_epoch = len(stats) <= 30
-    (line,) = ax.plot(stats["x"], mean, label=label, color=colour, lw=1.4, marker="o" if per_epoch else None, ms=3.5)
-    if (stats["count"] > 1).any():
-        ax.fill_between(stats["x"], mean - std, mean + std, color=line.get_color(), alpha=0.25, lw=0)
+    per_epoch = len(stats) <= PER_EPOCH_MAX_POINTS
+    line_style = style if per_epoch else {k: v for k, v in style.items() if not k.startswith("marker")}
+    (line,) = ax.plot(stats["x"], mean, label=label, lw=1.6, markersize=5, alpha=alpha, **line_style)
+    several = stats["count"] > 1
+    if several.any():
+        ax.fill_between(stats["x"], mean - std, mean + std, color=line.get_color(), alpha=0.18 * alpha, lw=0,
+                        rasterized=len(stats) > PER_EPOCH_MAX_POINTS)  # a band over every batch: pixels, not vectors
         if per_epoch:
-            ax.errorbar(stats["x"], mean, yerr=std, fmt="none", ecolor=line.get_color(), capsize=3, lw=1)
+            ax.errorbar(stats["x"], mean, yerr=std, fmt="none", ecolor=line.get_color(), capsize=3, lw=1,
+                        alpha=alpha)
+    return rows(label, stats["x"], mean, std.where(several))
+
+
+def draw_chance(ax) -> None:
+    """The accuracy of guessing: a reference, not data, so it has no rows."""
+    ax.axhline(CHANCE, label=CHANCE_LABEL, **CHANCE_STYLE)
+
+
+def accuracy_axis(ax, label: str) -> None:
+    """A percent axis from 0 to 100 with the chance line, the same on every accuracy plot."""
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(label)
+    draw_chance(ax)
+
+
+def draw_reported(ax, series: str, x, y: float | None, colour: str) -> pd.DataFrame:
+    """The study's number as a star at ``x`` (nothing where the study gives none)."""
+    if y is None or x is None:
+        return rows(series, [], [])
+    ax.plot([x], [y], label=series, markerfacecolor=colour, **REPORTED_STYLE)
+    return rows(series, [x], [y])
+
+
+def reported_handle(colour: str = "0.6") -> Line2D:
+    return Line2D([], [], markerfacecolor=colour, label=REPORTED_LABEL, **REPORTED_STYLE)
+
+
+def legend_handles(activations=ACTIVATIONS, chance: bool = True, reported: bool = False) -> list:
+    """Legend entries for figures whose lines carry their series name, not a legend label."""
+    handles = [Line2D([], [], lw=1.6, markersize=5, label=a, **ACTIVATION_STYLES[a]) for a in activations]
+    if chance:
+        handles.append(Line2D([], [], label=CHANCE_LABEL, **CHANCE_STYLE))
+    if reported:
+        handles.append(reported_handle())
+    return handles
+
+
+class PlainLogFormatter(LogFormatter):
+    """Labels the log ticks LogFormatter would label, as plain numbers (0.05, 0.2, 1): a loss spans
+    few decades, where 5e-02 reads worse."""
+
+    def __call__(self, x, pos=None):
+        return f"{x:g}" if super().__call__(x, pos) else ""
+
+
+def log_if_collapsed(axes, values) -> bool:
+    """Put ``axes`` on a log scale where the positive ``values`` span more than LOG_SPAN.
+
+    Returns:
+        Whether the scale is logarithmic.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if not len(values) or values.max() / values.min() <= LOG_SPAN:
+        return False
+    for ax in axes:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(PlainLogFormatter(labelOnlyBase=False))
+        ax.yaxis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    return True
+
+
+def epoch_axis(ax) -> None:
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
 
 
 def mark_missing_or_diverged(ax, runs: pd.DataFrame, experiment: str, activations: list[str]) -> None:
@@ -51,102 +188,182 @@ def mark_missing_or_diverged(ax, runs: pd.DataFrame, experiment: str, activation
                 fontsize=11, bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "crimson"})
 
 
-def plot_curve_figure(spec: dict, runs: pd.DataFrame, curves: pd.DataFrame, smooth: int):
-    """One figure of the study from its spec (see config/study_reported.yaml)."""
+def _batch_loss(ax, curves, exp, act, smooth) -> list[pd.DataFrame]:
+    stats = band(curves, exp, act, "batch_loss")
+    # thousands of noisy points: as vectors they would make the SVG (and the report) megabytes larger
+    ax.plot(stats["x"], stats["mean"], label="every batch", rasterized=True, **BATCH_STYLE)
+    drawn = [rows("every batch", stats["x"], stats["mean"]),
+             draw_band(ax, stats, f"moving mean of {smooth} batches", ACTIVATION_STYLES[act], smooth=smooth)]
+    ax.set_ylabel("cross-entropy loss")
+    return drawn
+
+
+def _loss_by_activation(ax, curves, exp) -> list[pd.DataFrame]:
+    drawn = [draw_band(ax, band(curves, exp, a, "train_loss"), a, ACTIVATION_STYLES[a]) for a in ACTIVATIONS]
+    ax.set_ylabel("train loss (per epoch)")
+    log_if_collapsed([ax], pd.concat(drawn)["y"] if drawn else [])
+    return drawn
+
+
+def _per_epoch(ax, curves, exp, act, kind, reported) -> list[pd.DataFrame]:
+    """Train (and test) accuracy or loss of one activation, with the study's number on accuracy."""
+    metrics = {"train_accuracy": ["train_accuracy"], "epoch_accuracy": ["train_accuracy", "test_accuracy"],
+               "epoch_loss": ["train_loss", "test_loss"]}[kind]
+    colour_marker = {k: ACTIVATION_STYLES[act][k] for k in ("color", "marker")}
+    drawn = [draw_band(ax, band(curves, exp, act, m), METRIC_LABELS[m],
+                       {**colour_marker, **SPLIT_STYLES[m.split("_")[0]]}) for m in metrics]
+    if kind == "epoch_loss":
+        ax.set_ylabel("cross-entropy loss")
+        log_if_collapsed([ax], pd.concat(drawn)["y"])
+        return drawn
+    accuracy_axis(ax, "train accuracy (%)" if kind == "train_accuracy" else "accuracy (%)")
+    last = max((d["x"].max() for d in drawn if len(d)), default=None)
+    return drawn + [draw_reported(ax, REPORTED_LABEL, last, reported.get(exp, {}).get(act), colour_marker["color"])]
+
+
+def plot_curve_figure(spec: dict, runs: pd.DataFrame, curves: pd.DataFrame, smooth: int,
+                      reported: dict | None = None) -> Plotted:
+    """One figure of the study from its spec (see config/study_reported.yaml).
+
+    Args:
+        reported: the study's test accuracies in percent, by experiment and activation; marked at
+            the last epoch of accuracy curves.
+    """
     fig, ax = plt.subplots(figsize=(6, 3.8), layout="constrained")
     exp, act, kind = spec["experiment"], spec.get("activation"), spec["kind"]
     if kind == "batch_loss":
-        stats = band(curves, exp, act, "batch_loss")
-        ax.plot(stats["x"], stats["mean"], color="0.75", lw=0.6, label="every batch")
-        draw_band(ax, stats, f"moving mean of {smooth} batches", "tab:red", smooth=smooth)
-        ax.set_ylabel("cross-entropy loss")
+        drawn = _batch_loss(ax, curves, exp, act, smooth)
     elif kind == "loss_by_activation":
-        for a in ACTIVATION_COLOURS:
-            draw_band(ax, band(curves, exp, a, "train_loss"), a, ACTIVATION_COLOURS[a])
-        ax.set_ylabel("train loss (per epoch)")
+        drawn = _loss_by_activation(ax, curves, exp)
     else:
-        metrics = {"train_accuracy": ["train_accuracy"], "epoch_accuracy": ["train_accuracy", "test_accuracy"],
-                   "epoch_loss": ["train_loss", "test_loss"]}[kind]
-        for metric in metrics:
-            draw_band(ax, band(curves, exp, act, metric), METRIC_LABELS[metric])
-        ax.set_ylabel("accuracy" if "accuracy" in kind else "cross-entropy loss")
-    ax.set_xlabel("epoch")
-    ax.set_title(f"{spec['label']}: {spec['caption']}", fontsize=10)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
+        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {})
+    epoch_axis(ax)
+    ax.legend(loc="best")
     ax.grid(alpha=0.3)
-    mark_missing_or_diverged(ax, runs, exp, [act] if act else list(ACTIVATION_COLOURS))
-    return fig
+    mark_missing_or_diverged(ax, runs, exp, [act] if act else ACTIVATIONS)
+    return collect(fig, drawn)
 
 
-def plot_confusion_figure(spec: dict, runs: pd.DataFrame, confusion: pd.DataFrame):
-    """Mean test confusion matrix over the finished seeds of one run group."""
-    fig, ax = plt.subplots(figsize=(5, 4.4), layout="constrained")
-    sel = confusion[(confusion["experiment"] == spec["experiment"]) & (confusion["activation"] == spec["activation"])]
-    if not sel.empty:
-        matrix = sel.groupby(["true", "predicted"])["count"].mean().unstack().to_numpy()
+def confusion_matrix_of(confusion: pd.DataFrame, experiment: str, activation: str) -> pd.DataFrame:
+    """Mean and std over seeds of each (true, predicted) count of one run group."""
+    sel = confusion[(confusion["experiment"] == experiment) & (confusion["activation"] == activation)]
+    return sel.groupby(["true", "predicted"])["count"].agg(["mean", "std"]).reset_index()
+
+
+def plot_confusion_figure(spec: dict, runs: pd.DataFrame, confusion: pd.DataFrame) -> Plotted:
+    """Mean test confusion matrix over the finished seeds of one run group: row i, column j is the
+    number of test images of true digit i predicted as j. Rows: series = true digit, x = predicted,
+    y = mean count, std over seeds."""
+    fig, ax = plt.subplots(figsize=(6.2, 5.4), layout="constrained")
+    stats = confusion_matrix_of(confusion, spec["experiment"], spec["activation"])
+    if not stats.empty:
+        matrix = stats.pivot(index="true", columns="predicted", values="mean").to_numpy()
         im = ax.imshow(matrix, cmap="Blues")
         for (i, j), value in np.ndenumerate(matrix):
-            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=6.5,
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=9,
                     color="white" if value > matrix.max() / 2 else "black")
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        fig.colorbar(im, ax=ax, shrink=0.8, label="test images")
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
-    ax.set_title(f"{spec['label']}: {spec['caption']}", fontsize=10)
     mark_missing_or_diverged(ax, runs, spec["experiment"], [spec["activation"]])
-    return fig
+    table = pd.DataFrame({"series": stats["true"], "x": stats["predicted"], "y": stats["mean"], "std": stats["std"]})
+    return collect(fig, [table])
 
 
-def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: dict):
-    """Test accuracy per epoch of every run, one panel per experiment (a figure the study lacks)."""
-    experiments = list(titles)
-    fig, axes = plt.subplots(1, len(experiments), figsize=(3.2 * len(experiments), 3.2), sharey=True,
-                             layout="constrained", squeeze=False)
-    for ax, exp in zip(axes[0], experiments):
-        for a, colour in ACTIVATION_COLOURS.items():
+def grid_axes(n: int, ncols: int = 3, panel=(3.6, 2.9)):
+    """``n`` panels sharing both axes, ``ncols`` a row, the spare ones removed."""
+    nrows = -(-n // ncols)
+    ncols = min(n, ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows + 0.6), sharex=True,
+                             sharey=True, layout="constrained", squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.remove()
+    for ax in axes.flat[:n]:
+        ax.xaxis.set_tick_params(labelbottom=True)  # the last row may end short of the others
+    return fig, list(axes.flat[:n])
+
+
+def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: dict,
+                            reported: dict | None = None) -> Plotted:
+    """Test accuracy per epoch of every run, one panel per experiment (a figure the study lacks).
+
+    Series are ``"<experiment> / <activation>"``, and ``"<experiment> / <activation> / reported by
+    the study"`` for the study's number, marked at the last epoch.
+    """
+    reported = reported or {}
+    fig, axes = grid_axes(len(titles))
+    drawn = []
+    for ax, exp in zip(axes, titles):
+        for a, style in ACTIVATION_STYLES.items():
             stats = band(curves, exp, a, "test_accuracy")
-            if not stats.empty:
-                draw_band(ax, stats, a, colour)
-        ax.set_title(titles[exp], fontsize=8)
-        ax.set_xlabel("epoch")
+            if stats.empty:
+                continue
+            # see-through, so that where two activations coincide both stay visible
+            drawn.append(draw_band(ax, stats, f"{exp} / {a}", style, alpha=0.8))
+            drawn.append(draw_reported(ax, f"{exp} / {a} / {REPORTED_LABEL}", stats["x"].max(),
+                                       reported.get(exp, {}).get(a), style["color"]))
+        ax.set_title(textwrap.fill(titles[exp], 34))
+        epoch_axis(ax)
         ax.grid(alpha=0.3)
         mark_missing_or_diverged(ax, runs, exp, sorted(set(runs.loc[runs["experiment"] == exp, "activation"])))
-    axes[0][0].set_ylabel("test accuracy")
-    axes[0][0].legend(fontsize=8)
-    return fig
+        accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "")
+    fig.legend(handles=legend_handles(reported=bool(reported)), loc="outside upper center", ncol=5, frameon=False)
+    return collect(fig, drawn)
 
 
-def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict):
-    """Grouped bars: the study's accuracy next to ours (mean ± std), per experiment and activation."""
-    labels, reported, reproduced, errors = [], [], [], []
-    for exp, rows in rows_by_experiment.items():
-        for row in rows:
-            labels.append(f"{titles[exp].split(' ')[0]} {row['activation']}")
-            reported.append(np.nan if row["reported"] is None else row["reported"])
-            reproduced.append(np.nan if row["mean"] is None else row["mean"])
-            errors.append(row["std"] or 0.0)
-    x = np.arange(len(labels))
-    fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(labels)), 4), layout="constrained")
-    ax.bar(x - 0.2, reported, 0.4, label="reported by the study", color="0.6")
-    ax.bar(x + 0.2, reproduced, 0.4, yerr=errors, label="reproduced here", color="tab:blue", capsize=2)
-    for xi, value in zip(x, reproduced):
+def bar_label(title: str, activation: str) -> str:
+    """'1.1 relu' from the experiment's title '1.1 Backpropagation ...'."""
+    return f"{title.split(' ')[0]} {activation}"
+
+
+def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict) -> Plotted:
+    """Grouped bars: the study's accuracy (hatched) next to ours (mean ± std), per experiment and
+    activation, in the activation's colour. Series "reported by the study" and "reproduced here",
+    x the bar's label."""
+    records = [{"label": bar_label(titles[exp], row["activation"]), "activation": row["activation"],
+                "reported": np.nan if row["reported"] is None else row["reported"],
+                "mean": np.nan if row["mean"] is None else row["mean"],
+                "std": np.nan if row["std"] is None else row["std"]}
+               for exp, rows_ in rows_by_experiment.items() for row in rows_]
+    bars = pd.DataFrame(records, columns=["label", "activation", "reported", "mean", "std"])
+    x = np.arange(len(bars))
+    colours = [ACTIVATION_STYLES.get(a, {"color": "0.4"})["color"] for a in bars["activation"]]
+    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(bars)), 4.4), layout="constrained")
+    ax.bar(x - 0.2, bars["reported"], 0.4, label=REPORTED_LABEL, color="white", edgecolor=colours, hatch="////",
+           lw=1)
+    ax.bar(x + 0.2, bars["mean"], 0.4, yerr=bars["std"].fillna(0), label="reproduced here", color=colours,
+           capsize=2)
+    for xi, value in zip(x, bars["mean"]):
         if np.isnan(value):
-            ax.text(xi + 0.2, 2, "missing /\ndiverged", rotation=90, ha="center", va="bottom", fontsize=7,
+            ax.text(xi + 0.2, 2, "missing /\ndiverged", rotation=90, ha="center", va="bottom", fontsize=9,
                     color="crimson")
-    ax.set_xticks(x, labels, rotation=60, ha="right", fontsize=8)
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    ax.set_xticks(x, bars["label"], rotation=60, ha="right")
+    accuracy_axis(ax, "test accuracy (%)")
     ax.grid(axis="y", alpha=0.3)
-    return fig
+    ax.set_xlim(-0.7, len(bars) - 0.3)
+    kinds = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label=REPORTED_LABEL),
+             Patch(facecolor="0.4", label="reproduced here (mean ± std)"),
+             Line2D([], [], label=CHANCE_LABEL, **CHANCE_STYLE)]
+    swatches = [Patch(facecolor=style["color"], label=a) for a, style in ACTIVATION_STYLES.items()]
+    # a legend fills column by column: interleaved, the kinds of bar read as one row, the colours as another
+    ax.legend(handles=[h for pair in zip(kinds, swatches) for h in pair], loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    return collect(fig, [rows(REPORTED_LABEL, bars["label"], bars["reported"]),
+                         rows("reproduced here", bars["label"], bars["mean"], bars["std"])])
 
 
-def save(fig, png_path, svg_path, dpi: int) -> None:
-    fig.savefig(png_path, dpi=dpi)
-    fig.savefig(svg_path)
-    plt.close(fig)
+def save(plotted: Plotted, png_path, svg_path, csv_path, dpi: int) -> None:
+    """Write the figure as PNG and SVG and its numbers as CSV.
+
+    ``dpi`` is the density the report lays the figure out at (CSS pixels per inch); the PNG has
+    twice as many pixels, for high-density screens.
+    """
+    plotted.figure.savefig(png_path, dpi=2 * dpi)
+    plotted.figure.savefig(svg_path)
+    plotted.table.to_csv(csv_path, index=False, float_format="%.6g")  # more digits than any axis shows
+    plt.close(plotted.figure)
 
 
 def _tick_labels(settings: list[str]) -> tuple[list[str], str]:
@@ -160,57 +377,86 @@ def _tick_labels(settings: list[str]) -> tuple[list[str], str]:
     return list(settings), "setting"
 
 
-def plot_sweep(title: str, unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, reported: dict,
-               titles: dict):
+def _sweep_column(acc_ax, loss_ax, sel: pd.DataFrame, variant: str, study: dict) -> list[pd.DataFrame]:
+    """One experiment's sweep: accuracy (mean ± std) and final train loss per setting and activation,
+    and the study's numbers (``study``: unstated, reported, marks)."""
+    settings = list(dict.fromkeys(sel.sort_values("position")["setting"]))
+    ticks, axis_label = _tick_labels(settings)
+    tick_of = dict(zip(settings, ticks))
+    x_of = {s: i for i, s in enumerate(settings)}
+    drawn = []
+    for activation, style in ACTIVATION_STYLES.items():
+        line = sel[sel["activation"] == activation].sort_values("position")
+        if line.empty:
+            continue
+        x, labels = line["setting"].map(x_of), line["setting"].map(tick_of)
+        acc_series = f"{variant} / final test accuracy (%) / {activation}"
+        acc_ax.plot(x, line["mean"], label=acc_series, lw=1.6, markersize=5, **style)
+        acc_ax.errorbar(x, line["mean"], yerr=line["std"].fillna(0), fmt="none", ecolor=style["color"], capsize=3,
+                        lw=1)
+        loss_series = f"{variant} / final train loss / {activation}"
+        loss_ax.plot(x, line["train_loss"], label=loss_series, lw=1.6, markersize=5, **style)
+        drawn += [rows(acc_series, labels, line["mean"], line["std"]), rows(loss_series, labels, line["train_loss"])]
+        offset = 12 * (ACTIVATIONS.index(activation) - 1)  # points: activations diverging together stay apart
+        for xi, n_div, n in zip(x, line["n_diverged"], line["n_seeds"]):
+            if n_div:
+                acc_ax.annotate(f"{activation}: {n_div}/{n} diverged", (xi, 22), xytext=(offset, 0),
+                                textcoords="offset points", ha="center", va="bottom", rotation=90, fontsize=9,
+                                color="crimson")
+        drawn.append(_sweep_study_numbers(acc_ax, f"{acc_series} / {REPORTED_LABEL}", activation, variant, study,
+                                          {p: (x_of[s], tick_of[s]) for p, s in zip(sel["position"], sel["setting"])}))
+    loss_ax.set_xticks(range(len(settings)), ticks, rotation=30, ha="right")
+    loss_ax.set_xlabel(axis_label)
+    return drawn
+
+
+def _sweep_study_numbers(ax, series: str, activation: str, variant: str, study: dict, place: dict) -> pd.DataFrame:
+    """Stars where the setting is the study's own; a dashed line where the study does not state it
+    (x empty in the rows: the number could belong to any setting). ``place``: a setting's position
+    -> its x and tick label."""
+    colour = ACTIVATION_STYLES[activation]["color"]
+    if study["unstated"]:
+        value = study["reported"].get(variant, {}).get(activation)
+        if value is None:
+            return rows(series, [], [])
+        ax.axhline(value, color=colour, ls="--", lw=1.1, alpha=0.9, label=f"{series} (setting unknown)")
+        return rows(f"{series} (setting unknown)", [np.nan], [value])
+    marks = study["marks"]
+    mine = marks[(marks["variant_of"] == variant) & (marks["activation"] == activation)] if len(marks) else marks
+    if not len(mine):
+        return rows(series, [], [])
+    x, ticks = zip(*(place[p] for p in mine["position"]))
+    ax.plot(x, mine["reported"], label=series, markerfacecolor=colour, **REPORTED_STYLE)
+    return rows(series, ticks, mine["reported"])
+
+
+def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, reported: dict, titles: dict) -> Plotted:
     """A sensitivity sweep: final test accuracy (top) and final train loss (bottom) against the
     setting, one line per activation (mean ± std over seeds), one column per experiment varied.
 
     The study's numbers are stars where a setting is the study's own (``marks``); for a setting the
     study does not state (``unstated``) they are dashed lines, as they could sit at any setting.
+    Series are ``"<experiment> / <quantity> / <activation>"``; x is the setting's tick label.
     """
     variants = list(dict.fromkeys(summary["variant_of"]))
-    fig, axes = plt.subplots(2, len(variants), figsize=(max(5.5, 4.6 * len(variants)), 6.4), squeeze=False,
-                             sharex="col", layout="constrained")
+    fig, axes = plt.subplots(2, len(variants), figsize=(max(5.5, 4.6 * len(variants)), 6.6), squeeze=False,
+                             sharex="col", sharey="row", layout="constrained")
+    study = {"unstated": unstated, "reported": reported, "marks": marks}
+    drawn = []
     for column, variant in enumerate(variants):
-        sel = summary[summary["variant_of"] == variant]
-        settings = list(dict.fromkeys(sel.sort_values("position")["setting"]))
-        x_of = {s: i for i, s in enumerate(settings)}
         acc_ax, loss_ax = axes[0][column], axes[1][column]
-        for activation, colour in ACTIVATION_COLOURS.items():
-            line = sel[sel["activation"] == activation].sort_values("position")
-            if line.empty:
-                continue
-            x = line["setting"].map(x_of)
-            acc_ax.errorbar(x, line["mean"], yerr=line["std"].fillna(0), color=colour, marker="o", ms=4, capsize=3,
-                            lw=1.4, label=activation)
-            loss_ax.plot(x, line["train_loss"], color=colour, marker="o", ms=4, lw=1.4, label=activation)
-            for xi, n_div, n in zip(x, line["n_diverged"], line["n_seeds"]):
-                if n_div:
-                    acc_ax.annotate(f"{n_div}/{n} diverged", (xi, 5), ha="center", fontsize=7, color="crimson",
-                                    rotation=90, va="bottom")
-            if unstated and activation in reported.get(variant, {}):
-                acc_ax.axhline(reported[variant][activation], color=colour, ls="--", lw=1, alpha=0.8)
-        if unstated:
-            acc_ax.plot([], [], color="0.3", ls="--", lw=1, label="study (setting unknown)")
-        mine = marks[marks["variant_of"] == variant] if len(marks) else marks
-        if not unstated and len(mine):
-            position_to_setting = dict(zip(sel["position"], sel["setting"]))
-            for activation, colour in ACTIVATION_COLOURS.items():
-                m = mine[mine["activation"] == activation]
-                acc_ax.scatter([x_of[position_to_setting[p]] for p in m["position"]], m["reported"], marker="*",
-                               s=140, color=colour, edgecolor="black", linewidth=0.6, zorder=5)
-            acc_ax.scatter([], [], marker="*", s=140, color="0.6", edgecolor="black", linewidth=0.6,
-                           label="reported by the study")
-        ticks, axis_label = _tick_labels(settings)
-        loss_ax.set_xticks(range(len(settings)), ticks, rotation=30, ha="right")
-        loss_ax.set_xlabel(axis_label)
-        acc_ax.set_title(f"varying {titles.get(variant, variant)}", fontsize=9)
-        acc_ax.set_ylim(0, 100)
-        acc_ax.set_ylabel("final test accuracy (%)")
-        loss_ax.set_yscale("log")
-        loss_ax.set_ylabel("final train loss")
+        drawn += _sweep_column(acc_ax, loss_ax, summary[summary["variant_of"] == variant], variant, study)
+        acc_ax.set_title(textwrap.fill(f"varying {titles.get(variant, variant)}", 44))
+        accuracy_axis(acc_ax, "final test accuracy (%)" if column == 0 else "")
+        loss_ax.set_ylabel("final train loss" if column == 0 else "")
         for ax in (acc_ax, loss_ax):
             ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7, loc="lower left")
-    fig.suptitle(title, fontsize=10)
-    return fig
+    table = collect(fig, drawn).table
+    log_if_collapsed(axes[1], table.loc[table["series"].str.contains("/ final train loss /"), "y"])
+    handles = legend_handles(sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index))
+    if unstated:
+        handles.append(Line2D([], [], color="0.3", ls="--", lw=1.1, label="study (setting unknown)"))
+    elif len(marks):
+        handles.append(reported_handle())
+    fig.legend(handles=handles, loc="outside upper center", ncol=3, frameon=False)
+    return Plotted(fig, table)

@@ -4,22 +4,96 @@ only assembles what the template renders; the judging lives in ``claims``, ``stu
 
 import base64
 import datetime
+import re
+import struct
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 import yaml
 
-from mnist_mlp.aggregate import read_benchmark
+from mnist_mlp import fmt, run_format
+from mnist_mlp.aggregate import SETTINGS, read_benchmark
 from mnist_mlp.claims import SENSITIVITY_COMMAND, Evidence, Rules, chance_level, judge, judge_reported
 from mnist_mlp.provenance import machine, package_versions
 from mnist_mlp.sensitivity import (closest_settings, coinciding_experiments, explained_gaps, setting_summary)
 from mnist_mlp.study import EXTRA_FIGURES, comparison_rows, figure_specs, sensitivity_figure
 
 
-def data_uri(png_path: Path) -> str:
-    """A PNG as a data: URI, so the report needs no file beside it."""
-    return "data:image/png;base64," + base64.b64encode(Path(png_path).read_bytes()).decode("ascii")
+def data_uri(path: Path, mime: str = "image/png") -> str:
+    """A file as a data: URI, so the report needs nothing beside it."""
+    return f"data:{mime};base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def png_width(path: Path) -> int:
+    """The pixel width a PNG's header declares."""
+    return struct.unpack(">I", Path(path).read_bytes()[16:20])[0]
+
+
+def anchor(text: str) -> str:
+    """An HTML id from any text: letters, digits, - and _ only."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
+
+
+def run_anchor(folder: str) -> str:
+    return "run-" + anchor(folder.removeprefix("results/runs/"))
+
+
+def run_links(folders: list[str]) -> list[dict]:
+    """Links to the run table's rows of ``folders``."""
+    return [{"anchor": run_anchor(d), "label": d.removeprefix("results/runs/")} for d in folders]
+
+
+def alt_text(what: str, data: pd.DataFrame | None, kind: str | None = None) -> str:
+    """What a figure shows, in words: what is plotted and where each curve ends (for a confusion
+    matrix, how many of each digit it gets right)."""
+    if data is None or data.empty:
+        return what
+    if kind == "confusion":
+        diagonal = data[data["series"].astype(str) == data["x"].astype(str)]
+        return f"{what}. Correct answers per digit: " + ", ".join(
+            f"{s}: {y:.0f}" for s, y in zip(diagonal["series"], diagonal["y"]))
+    ends = data.dropna(subset=["y"]).groupby("series", sort=False).tail(1)
+    return f"{what}. " + "; ".join(f"{s} ends at {y:.4g} (at {x})" for s, x, y in zip(ends["series"], ends["x"], ends["y"]))
+
+
+def figure_entry(fig_id: str, label: str, caption: str, figures: dict, runs: list[str], kind: str | None = None) -> dict:
+    """One figure: its PNG (shown at half its pixel width: it is drawn at twice the density), SVG and
+    CSV downloads when they exist, alt text, and the runs behind it."""
+    png = Path(figures[fig_id])
+    svg, csv = png.with_suffix(".svg"), png.with_suffix(".csv")
+    data = pd.read_csv(csv) if csv.exists() else None
+    return {"id": fig_id, "label": label, "caption": caption, "src": data_uri(png), "width": png_width(png) // 2,
+            "svg": data_uri(svg, "image/svg+xml") if svg.exists() else None,
+            "csv": data_uri(csv, "text/csv") if csv.exists() else None,
+            "alt": alt_text(f"{label}: {caption}", data, kind), "run_links": run_links(runs)}
+
+
+def backend_agreement(runs: pd.DataFrame) -> list[dict]:
+    """Experiments that differ only in the backend: how far apart their per-batch losses (in the
+    first epoch, and over all) and final accuracies are.
+
+    Both backends start from the same initial arrays and see the same batches, so the from-scratch
+    backpropagation and torch.autograd trace the same losses up to float32 rounding, which training
+    then amplifies over the epochs.
+    """
+    keyed = runs.assign(settings=runs[[k for k in SETTINGS if k != "backend"]].astype(str).agg("/".join, axis=1))
+    pairs = keyed[keyed["backend"] == "numpy"].merge(keyed[keyed["backend"] == "torch"], on="settings",
+                                                    suffixes=("_numpy", "_torch"))
+    rows = []
+    for (exp_numpy, exp_torch), group in pairs.groupby(["experiment_numpy", "experiment_torch"], sort=False):
+        first = overall = 0.0
+        n_batches = 0
+        for _, pair in group.drop_duplicates(["dir_numpy", "dir_torch"]).iterrows():
+            a, b = run_format.read_batches(pair["dir_numpy"]), run_format.read_batches(pair["dir_torch"])
+            both = a.merge(b, on=["epoch", "batch"], suffixes=("_numpy", "_torch"))
+            gap = (both["loss_numpy"] - both["loss_torch"]).abs()
+            first = max(first, float(gap[both["epoch"] == 1].max()))
+            overall, n_batches = max(overall, float(gap.max())), n_batches + len(both)
+        accuracy_gap = 100 * (group["test_accuracy_numpy"] - group["test_accuracy_torch"]).abs().max()
+        rows.append({"numpy": exp_numpy, "torch": exp_torch, "first_epoch": first, "largest": overall,
+                     "n_batches": n_batches, "n_runs": len(group), "accuracy_gap": float(accuracy_gap)})
+    return rows
 
 
 def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]:
@@ -28,8 +102,8 @@ def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]
     for claim in study["claims"]:
         ours = judge(claim, evidence, rules)
         theirs = judge_reported(claim, study["accuracy"], rules, chance_pct)
-        rows.append({**claim, "verdict": ours.verdict, "details": ours.details, "in_study": theirs.verdict,
-                     "in_study_details": theirs.details})
+        rows.append({**claim, "verdict": ours.verdict, "details": ours.details, "run_links": run_links(ours.runs),
+                     "in_study": theirs.verdict, "in_study_details": theirs.details})
     return rows
 
 
@@ -41,13 +115,36 @@ def sensitivity_context(runs: pd.DataFrame, sweeps: pd.DataFrame, sweeps_config:
     summary = setting_summary(sweeps)
     coinciding = coinciding_experiments(sweeps, runs)
     gaps = explained_gaps(off_numbers, summary, sweeps_config, study["verdicts"]["close_pp"])
+    def caption(cfg):
+        marks = ("Dashed lines: the study's numbers, whose setting it does not state." if cfg.get("unstated", True)
+                 else "Stars: the study's numbers, at its own settings.")
+        return f"Final test accuracy (top) and final train loss (bottom), mean ± std over seeds. {marks}"
+
     return {
-        "sweeps": [{"id": s, **cfg, "src": data_uri(figures[sensitivity_figure(s)])} for s, cfg in sweeps_config.items()],
+        "sweeps": [{**cfg, "sweep_id": s, **figure_entry(sensitivity_figure(s), cfg["title"], caption(cfg), figures,
+                                                         list(dict.fromkeys(sweeps.loc[sweeps["sweep"] == s, "dir"])))}
+                   for s, cfg in sweeps_config.items()],
         "gaps": gaps,
         "n_explained": sum(g["explained"] for g in gaps),
         "closest": closest_settings(summary, coinciding, study["accuracy"], sweeps_config),
         "n_runs": int(sweeps["dir"].nunique()),
     }
+
+
+def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict, chance_pct: float) -> list[dict]:
+    """Every distinct run once: the study's in report order, then those only the sweeps have."""
+    order = {e: i for i, e in enumerate(titles)}
+    study = runs.sort_values(["experiment", "activation", "seed"], key=lambda c: c.map(order) if c.name == "experiment"
+                             else c).assign(group=lambda t: t["experiment"])
+    extra = sweeps[~sweeps["dir"].isin(runs["dir"])].drop_duplicates("dir")
+    extra = extra.assign(group=extra["sweep"] + ": " + extra["setting"])
+    table = pd.concat([study.drop_duplicates("dir"), extra], ignore_index=True)
+    rows = []
+    for run in table.to_dict("records"):
+        failed = not run["diverged"] and 100 * run["test_accuracy"] < chance_pct + 0.5
+        rows.append({**run, "anchor": run_anchor(run["dir"]),
+                     "health": "diverged" if run["diverged"] else "failed to learn" if failed else "ok"})
+    return rows
 
 
 def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles: dict, figures: dict,
@@ -59,7 +156,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         sweeps: results/sensitivity.csv.
         study: config/study_reported.yaml.
         titles: experiment id -> section title, in report order.
-        figures: figure id -> PNG path.
+        figures: figure id -> PNG path (its SVG and CSV, where written, lie beside it).
         data_summary: results/data/mnist_summary.json.
         data_jobs: job name -> benchmark file of the data jobs.
         config: the workflow config.
@@ -67,24 +164,40 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
     """
     reported = study["accuracy"]
     close_pp = study["verdicts"]["close_pp"]
+    chance_pct = chance_level(data_summary["test_class_counts"])
     specs = figure_specs(study)
-    rows = comparison_rows(runs, study, titles)
+    rows = comparison_rows(runs, study, titles, chance_pct)
+    agreement = backend_agreement(runs)
+
+    def dirs(experiment, activation=None):
+        sel = runs[(runs["experiment"] == experiment) & ((runs["activation"] == activation) if activation else True)]
+        return list(dict.fromkeys(sel["dir"]))
+
     sections = [{
         "id": exp, "title": title, "note": study.get("notes", {}).get(exp), "rows": rows[exp],
-        "figures": [{**specs[f], "src": data_uri(figures[f])} for f in specs if specs[f]["experiment"] == exp],
+        "agreement": [a for a in agreement if exp in (a["numpy"], a["torch"])],
+        "figures": [figure_entry(f, specs[f]["label"], specs[f]["caption"], figures,
+                                 dirs(exp, specs[f].get("activation")), specs[f]["kind"])
+                    for f in specs if specs[f]["experiment"] == exp],
     } for exp, title in titles.items()]
     compared = [{**row, "experiment": section["id"], "section": section["title"]}
                 for section in sections for row in section["rows"] if row["difference"] is not None]
     off_numbers = [row for row in compared if abs(row["difference"]) > close_pp]
-    chance_pct = chance_level(data_summary["test_class_counts"])
     claims = claim_rows(study, Evidence(runs, sweeps), chance_pct)
+    all_runs = run_rows(runs, sweeps, titles, chance_pct)
     jobs = [{"job": name, **read_benchmark(Path(path))} for name, path in data_jobs.items()]
-    runs_sorted = runs.sort_values(["experiment", "activation", "seed"], key=lambda c: c.map(
-        {e: i for i, e in enumerate(titles)}) if c.name == "experiment" else c)
+    verdict_counts = pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()
+    sensitivity = sensitivity_context(runs, sweeps, config.get("sensitivity") or {}, study, off_numbers, figures)
+    toc = ([("glance", "At a glance"), ("claims", "The study's claims"), ("differences", "How this run differs")]
+           + [(s["id"], s["title"]) for s in sections]
+           + [("unstated", "What the study left unstated"), ("beyond", "Beyond the study"),
+              ("runs", "Every run, and what it cost"), ("provenance", "Provenance")])
     return {
         "study": study["study"],
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "toc": toc,
         "claims": claims,
+        "verdict_counts": verdict_counts,
         "rule": Rules.from_study(study).sentence(),
         "chance_pct": chance_pct,
         "sensitivity_command": SENSITIVITY_COMMAND,
@@ -93,17 +206,19 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "n_close": len(compared) - len(off_numbers),
         "close_pp": close_pp,
         "largest_gap": max(compared, key=lambda r: abs(r["difference"]), default=None),
-        "n_off": len(off_numbers),
+        "off_numbers": off_numbers,
         "sections": sections,
-        "sensitivity": sensitivity_context(runs, sweeps, config.get("sensitivity") or {}, study, off_numbers, figures),
-        "extra_figures": [{"label": label, "src": data_uri(figures[key])} for key, label in EXTRA_FIGURES.items()],
-        "runs": runs_sorted.to_dict("records"),
-        "n_diverged": int(runs["diverged"].sum()),
+        "agreement": agreement,
+        "sensitivity": sensitivity,
+        "extra_figures": [figure_entry(key, label, label, figures, []) for key, label in EXTRA_FIGURES.items()],
+        "runs": all_runs,
+        "n_study_runs": len(runs),
+        "diverged_runs": [r for r in all_runs if r["health"] == "diverged"],
+        "failed_runs": [r for r in all_runs if r["health"] == "failed to learn"],
         "data_summary": data_summary,
         "data_jobs": jobs,
-        "total_train_s": float(pd.concat([runs, sweeps]).drop_duplicates("dir")["job_s"].sum()),
-        "n_distinct_runs": int(pd.concat([runs["dir"], sweeps["dir"]]).nunique()),
-        "peak_rss_mb": float(pd.concat([runs, sweeps])["max_rss_mb"].max()),
+        "total_train_s": float(sum(r["job_s"] for r in all_runs)),
+        "peak_rss_mb": float(max(r["max_rss_mb"] for r in all_runs)),
         "config_yaml": yaml.safe_dump(config, sort_keys=False),
         "model": config["model"],
         "train": config["train"],
@@ -116,6 +231,6 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
 def render(template_path: Path, context: dict) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(template_path).parent),
                              autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["pct"] = lambda v, digits=1: "—" if v is None or pd.isna(v) else f"{v:.{digits}f}"
-    env.filters["signed"] = lambda v: "—" if v is None or pd.isna(v) else f"{v:+.1f}"
+    env.filters.update(fmt.FILTERS)
+    env.globals["spread"] = fmt.spread
     return env.get_template(Path(template_path).name).render(**context)

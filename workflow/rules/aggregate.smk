@@ -4,10 +4,18 @@ rule aggregate:
         **{kind: run_paths(kind) for kind in RUN_FILES},
         benchmarks=[BENCHMARK.format(**run) for run in all_runs()],
     output:
-        runs="results/runs.csv",
+        runs=report(
+            "results/runs.csv",
+            caption="../../report/runs_table.rst",
+            category="Runs",
+        ),
         curves="results/curves.csv",
         confusion="results/confusion.csv",
-        sensitivity="results/sensitivity.csv",
+        sensitivity=report(
+            "results/sensitivity.csv",
+            caption="../../report/sensitivity_table.rst",
+            category="Runs",
+        ),
     log:
         "logs/aggregate.log",
     conda:

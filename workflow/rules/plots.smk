@@ -18,6 +18,7 @@ rule plot_curves:
             for path in figure_files(CURVE_FIGURES, "png")
         ],
         svg=figure_files(CURVE_FIGURES, "svg"),
+        csv=figure_files(CURVE_FIGURES, "csv"),
     log:
         "logs/plot_curves.log",
     conda:
@@ -48,6 +49,7 @@ rule plot_confusion:
             for path in figure_files(CONFUSION_FIGURES, "png")
         ],
         svg=figure_files(CONFUSION_FIGURES, "svg"),
+        csv=figure_files(CONFUSION_FIGURES, "csv"),
     log:
         "logs/plot_confusion.log",
     conda:
@@ -74,12 +76,14 @@ rule plot_overview:
             category="Beyond the study",
         ),
         grid_svg=figure_files([GRID_FIGURE], "svg")[0],
+        grid_csv=figure_files([GRID_FIGURE], "csv")[0],
         bars=report(
             figure_files([BARS_FIGURE], "png")[0],
             caption=f"../../report/{BARS_FIGURE}.rst",
             category="Beyond the study",
         ),
         bars_svg=figure_files([BARS_FIGURE], "svg")[0],
+        bars_csv=figure_files([BARS_FIGURE], "csv")[0],
     log:
         "logs/plot_overview.log",
     conda:
@@ -111,6 +115,7 @@ if SWEEPS:
                 for path in figure_files(SENSITIVITY_FIGURES, "png")
             ],
             svg=figure_files(SENSITIVITY_FIGURES, "svg"),
+            csv=figure_files(SENSITIVITY_FIGURES, "csv"),
         log:
             "logs/plot_sensitivity.log",
         conda:

@@ -9,8 +9,9 @@ def main(snakemake):
     with job(snakemake.log[0]):
         specs = figure_specs(load_study(snakemake.input.study))
         runs, confusion = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.confusion)
-        for fig_id, png, svg in zip(snakemake.params.ids, snakemake.output.png, snakemake.output.svg):
-            save(plot_confusion_figure(specs[fig_id], runs, confusion), png, svg, snakemake.params.dpi)
+        out = snakemake.output
+        for fig_id, png, svg, csv in zip(snakemake.params.ids, out.png, out.svg, out.csv):
+            save(plot_confusion_figure(specs[fig_id], runs, confusion), png, svg, csv, snakemake.params.dpi)
 
 
 if "snakemake" in globals():

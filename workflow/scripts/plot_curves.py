@@ -7,11 +7,13 @@ from mnist_mlp.study import figure_specs, load_study
 
 def main(snakemake):
     with job(snakemake.log[0]):
-        specs = figure_specs(load_study(snakemake.input.study))
+        study = load_study(snakemake.input.study)
+        specs = figure_specs(study)
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
-        for fig_id, png, svg in zip(snakemake.params.ids, snakemake.output.png, snakemake.output.svg):
-            fig = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth)
-            save(fig, png, svg, snakemake.params.dpi)
+        out = snakemake.output
+        for fig_id, png, svg, csv in zip(snakemake.params.ids, out.png, out.svg, out.csv):
+            plotted = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth, study["accuracy"])
+            save(plotted, png, svg, csv, snakemake.params.dpi)
 
 
 if "snakemake" in globals():

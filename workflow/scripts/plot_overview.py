@@ -8,11 +8,13 @@ from mnist_mlp.study import comparison_rows, load_study
 def main(snakemake):
     with job(snakemake.log[0]):
         titles = snakemake.params.titles
+        study = load_study(snakemake.input.study)
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
-        rows = comparison_rows(runs, load_study(snakemake.input.study), titles)
+        rows = comparison_rows(runs, study, titles)
         out, dpi = snakemake.output, snakemake.params.dpi
-        save(plot_test_accuracy_grid(runs, curves, titles), out.grid, out.grid_svg, dpi)
-        save(plot_reported_vs_reproduced(rows, titles), out.bars, out.bars_svg, dpi)
+        save(plot_test_accuracy_grid(runs, curves, titles, study["accuracy"]), out.grid, out.grid_svg,
+             out.grid_csv, dpi)
+        save(plot_reported_vs_reproduced(rows, titles), out.bars, out.bars_svg, out.bars_csv, dpi)
 
 
 if "snakemake" in globals():

@@ -11,11 +11,11 @@ def main(snakemake):
         runs, sweeps = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.sensitivity)
         reported = load_study(snakemake.input.study)["accuracy"]
         summary, marks = setting_summary(sweeps), study_marks(sweeps, runs, reported)
-        outputs = zip(snakemake.params.sweeps.items(), snakemake.output.png, snakemake.output.svg)
-        for (sweep_id, sweep), png, svg in outputs:
-            fig = plot_sweep(sweep["title"], sweep.get("unstated", True), summary[summary["sweep"] == sweep_id],
-                             marks[marks["sweep"] == sweep_id], reported, snakemake.params.titles)
-            save(fig, png, svg, snakemake.params.dpi)
+        out = snakemake.output
+        for (sweep_id, sweep), png, svg, csv in zip(snakemake.params.sweeps.items(), out.png, out.svg, out.csv):
+            plotted = plot_sweep(sweep.get("unstated", True), summary[summary["sweep"] == sweep_id],
+                                 marks[marks["sweep"] == sweep_id], reported, snakemake.params.titles)
+            save(plotted, png, svg, csv, snakemake.params.dpi)
 
 
 if "snakemake" in globals():

@@ -1,0 +1,58 @@
+"""How every number in the report is written: one precision per quantity, thousands separators,
+and one spelling per number, so that 1e-05, 1.0e-05 and 1e-5 can never stand for the same value.
+"""
+
+import math
+import re
+
+MISSING = "—"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value) -> str:
+    """A setting (learning rate, weight decay): the shortest exact spelling, exponent unpadded:
+    0.001, 1e-5, 0, 1000."""
+    if _missing(value):
+        return MISSING
+    text = repr(float(value)).removesuffix(".0")
+    return re.sub(r"e([+-])0*(\d+)", lambda m: f"e{'-' if m[1] == '-' else ''}{m[2]}", text)
+
+
+def pct(value) -> str:
+    """An accuracy in percent: two decimals."""
+    return MISSING if _missing(value) else f"{value:.2f}"
+
+
+def points(value) -> str:
+    """A difference of accuracies, in percentage points: signed, two decimals."""
+    return MISSING if _missing(value) else f"{value:+.2f}".replace("-", "−")
+
+
+def count(value) -> str:
+    """A whole number: thousands separators."""
+    return MISSING if _missing(value) else f"{int(value):,}"
+
+
+def seconds(value) -> str:
+    return MISSING if _missing(value) else f"{value:,.1f}"
+
+
+def megabytes(value) -> str:
+    return MISSING if _missing(value) else f"{value:,.0f}"
+
+
+def loss(value) -> str:
+    """A cross-entropy loss: four significant digits."""
+    return MISSING if _missing(value) else f"{value:.4g}"
+
+
+def spread(std, n_seeds: int) -> str:
+    """± one standard deviation over seeds, only when there are 2 or more seeds to have one."""
+    return MISSING if n_seeds < 2 or _missing(std) else f"± {std:.2f}"
+
+
+FILTERS = {"number": number, "pct": pct, "points": points, "count": count, "seconds": seconds,
+           "megabytes": megabytes, "loss": loss}

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_mlp import run_format
+from mnist_mlp.fmt import number
 from mnist_mlp.stats import (FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED, Interval, combine_every, decide,
                              discordant_interval, mcnemar_exact, mcnemar_p, seed_interval)
 
@@ -244,21 +245,21 @@ def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement
         at_reference = by_activation[by_activation["weight_decay"] == reference]
         base = at_reference.set_index("seed")["train_loss"]
         if base.empty:
-            judgements.append(Judgement(INCONCLUSIVE, [f"{activation}: no run at weight decay {reference:g}"]))
+            judgements.append(Judgement(INCONCLUSIVE, [f"{activation}: no run at weight decay {number(reference)}"]))
             continue
         for wd, larger in by_activation[by_activation["weight_decay"] > reference].groupby("weight_decay"):
             losses = larger.set_index("seed")["train_loss"]
             change = (100 * (losses - base) / base).dropna()
             runs = [*larger["dir"], *at_reference["dir"]]
             if change.empty:
-                judgements.append(Judgement(INCONCLUSIVE, [f"{activation}, {wd:g}: no finished pair of runs"], runs))
+                judgements.append(Judgement(INCONCLUSIVE, [f"{activation}, {number(wd)}: no finished pair of runs"], runs))
                 continue
             spread = seed_interval(change, rules.alpha)
             estimate = float(change.mean())
             verdict = decide(estimate, [spread] if spread else [], rules.loss_margin_pct)
             judgements.append(Judgement(verdict, [
-                f"{activation}: train loss {losses.mean():.4g} at weight decay {wd:g} vs {base.mean():.4g} at "
-                f"{reference:g}: {estimate:+.1f}%; seeds {f'[{spread.low:+.1f}%, {spread.high:+.1f}%]' if spread else f'— ({len(change)} seed: no spread)'}"
+                f"{activation}: train loss {losses.mean():.4g} at weight decay {number(wd)} vs {base.mean():.4g} at "
+                f"{number(reference)}: {estimate:+.1f}%; seeds {f'[{spread.low:+.1f}%, {spread.high:+.1f}%]' if spread else f'— ({len(change)} seed: no spread)'}"
                 f" → {verdict}"], runs))
     return _combined(judgements)
 

@@ -3,6 +3,7 @@ needs, with one spelling per number and per initialisation, so that runs that co
 No Snakemake in here; workflow/rules/common.smk calls it.
 """
 
+from mnist_mlp.fmt import number
 from mnist_mlp.init import resolve_scheme
 
 SETTING_KEYS = ("init", "lr", "weight_decay")  # what a sensitivity setting may change
@@ -33,9 +34,9 @@ def experiment_runs(experiment: dict, seeds: list[int], default_init: str) -> li
 
 
 def setting_label(setting: dict) -> str:
-    """How a sweep's setting is named: 'init standard_normal', 'lr 0.001', 'init torch_default, lr 0.01'."""
+    """How a sweep's setting is named: 'init standard_normal', 'weight decay 1e-5', 'init torch_default, lr 0.01'."""
     def value(key):
-        return setting[key] if key == "init" else f"{float(setting[key]):g}"
+        return setting[key] if key == "init" else number(setting[key])
 
     return ", ".join(f"{key.replace('_', ' ')} {value(key)}" for key in setting)
 

@@ -15,6 +15,17 @@ from conftest import REPO, snakemake
         ({"train": {"batch_size": 0}}, "train.batch_size", "less than the minimum of 1"),
         ({"train": {"batch_sise": 64}}, "train", "'batch_sise' was unexpected"),
         ({"train": {"epochs": "fifteen"}}, "train.epochs", "'fifteen' is not of type 'integer'"),
+        # JSON Schema alone lets these through, to crash inside a job or name a path like seed1.0
+        ({"train": {"epochs": 1.0}}, "train.epochs", "1.0 is a whole-number float; write 1"),
+        ({"model": {"hidden": [100.0]}}, "model.hidden.0", "100.0 is a whole-number float; write 100"),
+        ({"train": {"seeds": [1.0]}}, "train.seeds.0", "1.0 is a whole-number float; write 1"),
+        ({"experiments": {"baseline": {"lr": float("inf")}}}, "experiments.baseline.lr", "inf is not a finite number"),
+        ({"experiments": {"baseline": {"weight_decay": float("nan")}}}, "experiments.baseline.weight_decay",
+         "nan is not a finite number"),
+        ({"experiments": {"baseline": {"lr": "1e-2"}}}, "experiments.baseline.lr",
+         "'1e-2' is a string (YAML reads a number without a dot that way); write 1.0e-2"),
+        ({"sensitivity": {"x": {"title": "t", "variants_of": ["nope"], "settings": [{"lr": 0.1}]}}},
+         "sensitivity.x.variants_of", "no experiment 'nope'"),
     ],
 )
 def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, key, reason):

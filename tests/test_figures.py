@@ -5,7 +5,7 @@ import pandas as pd
 import yaml
 
 from conftest import REPO
-from mnist_mlp.figures import CHANCE_LABEL, plot_confusion_figure, plot_curve_figure, plot_sweep
+from mnist_mlp.figures import CHANCE_LABEL, plot_confusion_figure, plot_curve_figure, plot_sweep, plot_test_accuracy_grid
 
 SPECS = {fig["id"]: fig for fig in yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["figures"]}
 
@@ -64,3 +64,13 @@ def test_a_sweep_marks_the_studys_numbers_where_its_setting_is_known_else_draws_
     assert lines == {97.0, 96.0, 93.0}  # the study's 2.1 numbers, whose init it does not state
     study_rows = table[table["series"].str.endswith("(setting unknown)")]
     assert sorted(study_rows["y"]) == [93.0, 96.0, 97.0] and study_rows["x"].isna().all()
+
+
+def test_any_text_from_the_config_is_drawn_literally(smoke_run):
+    runs = pd.read_csv(smoke_run / "results" / "runs.csv")
+    curves = pd.read_csv(smoke_run / "results" / "curves.csv")
+    title = "a $\\notacommand$ b \\ 5 % _x_ é ü 漢"
+    figure, _ = plot_test_accuracy_grid(runs, curves, {"baseline": title})
+    figure.canvas.draw()  # mathtext would raise on \notacommand here
+    drawn = [t.get_text() for ax in figure.axes for t in [ax.title]]
+    assert any(title in text.replace("\n", " ") for text in drawn)

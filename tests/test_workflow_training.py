@@ -1,6 +1,7 @@
 """The training rule through the real workflow on the smoke config."""
 
 import math
+import shutil
 
 import pytest
 
@@ -83,3 +84,12 @@ def test_asking_for_cuda_without_one_fails_with_a_message_not_a_traceback(tmp_pa
     log = (tmp_path / "logs" / "train" / "torch" / "relu" / "he_normal" / "lr0.1_wd0.0" / "seed0.log").read_text()
     assert "train.device is 'cuda' but PyTorch sees no CUDA device" in log and "Traceback" not in log
     assert not (tmp_path / target).exists()
+
+
+def test_a_deleted_run_folder_is_rebuilt_by_the_default_target(smoke_run, mnist_raw, tmp_path):
+    workdir = tmp_path / "copy"
+    shutil.copytree(smoke_run, workdir)
+    shutil.rmtree(run_dir(workdir, "numpy", "tanh", 0.1))
+    result = snakemake(workdir, "-n", overlay=smoke_overlay(mnist_raw))
+    assert planned_train_jobs(result.stdout) == [
+        f"backend=numpy, activation=tanh, init={resolve_scheme('auto', 'tanh')}, lr=0.1, wd=0.0, seed=0"]

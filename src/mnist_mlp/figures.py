@@ -24,6 +24,8 @@ from matplotlib.ticker import LogFormatter, MaxNLocator  # noqa: E402
 matplotlib.rcParams.update({
     "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
     "legend.fontsize": 9, "legend.title_fontsize": 9, "figure.titlesize": 10,
+    # titles come from the user's config: "$" or "\\" in one must print as written, not as mathtext
+    "text.parse_math": False,
 })
 
 # One style per activation, the same in every figure: Okabe–Ito colours (safe for colour-blind

@@ -1,8 +1,11 @@
 import os
 
+import yaml
+
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from mnist_mlp.config_check import config_error
 from mnist_mlp.download import MNIST_MD5
 from mnist_mlp.init import SCHEMES
 from mnist_mlp.plan import experiment_runs, sweep_variants, unknown_experiments
@@ -18,18 +21,17 @@ from mnist_mlp.study import (
 
 
 def validate_config():
-    """Validate against the schema, and say in one line which key is wrong and why."""
-    try:
-        validate(config, "../schemas/config.schema.yaml")
-    except WorkflowError as err:
-        cause = err.__context__  # the jsonschema ValidationError
-        if not hasattr(cause, "absolute_path"):
-            raise
-        key = ".".join(str(part) for part in cause.absolute_path) or "(top level)"
+    """Validate against the schema, strictly typed first, and say in one line which key is wrong and why."""
+    schema_path = workflow.source_path("../schemas/config.schema.yaml")
+    with open(schema_path) as f:
+        error = config_error(config, yaml.safe_load(f))
+    if error:
+        key, message = error
         raise WorkflowError(
-            f"Invalid config, key {key}: {cause.message}. "
+            f"Invalid config, key {key}: {message}. "
             "See workflow/schemas/config.schema.yaml for every key."
-        ) from None
+        )
+    validate(config, "../schemas/config.schema.yaml")  # fills in the defaults
 
 
 validate_config()
@@ -159,4 +161,5 @@ def figure_files(ids, ext):
 
 
 def get_final_output():
-    return ["report.html"]
+    """The report, and every file of every run (a deleted run folder is rebuilt)."""
+    return ["report.html"] + [path for kind in RUN_FILES for path in run_paths(kind)]

@@ -2,8 +2,9 @@ rule report_html:
     input:
         runs="results/runs.csv",
         sensitivity="results/sensitivity.csv",
-        # the claims compare runs image by image
+        # the claims compare runs image by image, and the backends batch by batch
         predictions=run_paths("predictions"),
+        batches=run_paths("batches"),
         study=config["study_reported"],
         data_summary="results/data/mnist_summary.json",
         figures=figure_files(

@@ -1,7 +1,9 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import REPO, snakemake
 
@@ -53,3 +55,27 @@ def test_workflow_is_formatted_with_snakefmt():
     result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", str(REPO)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def malformed_study(tmp_path, name: str, edit) -> Path:
+    study = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(edit(study) if name == "syntax" else yaml.safe_dump(edit(study) or study))
+    return path
+
+
+@pytest.mark.parametrize("name, edit, message", [
+    ("missing", lambda s: s.pop("figures") and None, "key (top level): 'figures' is a required property."),
+    ("wrong_type", lambda s: s["accuracy"]["baseline"].update(sigmoid="62%"),
+     "key accuracy.baseline.sigmoid: '62%' is not of type 'number'."),
+    ("unknown_experiment", lambda s: s["accuracy"].update(baselin={"relu": 95}),
+     "key accuracy.baselin: no experiment 'baselin' in the config."),
+    ("syntax", lambda s: (REPO / "config" / "study_reported.yaml").read_text().replace(
+        "accuracy:\n", "accuracy:\n  baseline: {sigmoid: 62, tanh: 94.3\n", 1), "line 14: expected ',' or '}'"),
+])
+def test_a_malformed_study_file_is_one_line_naming_file_and_key(tmp_path, name, edit, message):
+    path = malformed_study(tmp_path, name, edit)
+    result = snakemake(tmp_path, "-n", overlay={"study_reported": str(path)}, smoke=False, check=False)
+    assert result.returncode != 0
+    assert f"Invalid study file {path}, {message}" in result.stdout
+    assert "Traceback" not in result.stdout

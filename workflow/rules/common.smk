@@ -5,7 +5,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from mnist_mlp.config_check import config_error
+from mnist_mlp.config_check import config_error, unknown_experiment_ids
 from mnist_mlp.download import MNIST_MD5
 from mnist_mlp.init import SCHEMES
 from mnist_mlp.plan import experiment_runs, sweep_variants, unknown_experiments
@@ -136,13 +136,34 @@ def experiment_titles():
 
 
 def read_study(path):
-    """The study's reported values, claims and figure list (config key study_reported)."""
+    """The study's reported values, claims and figure list (config key study_reported), checked
+    against its schema and the config's experiments: any fault is one line naming file and key.
+    """
     if not os.path.isfile(path):
         raise WorkflowError(
             f"Invalid config, key study_reported: {path} not found (relative to the working "
             f"directory {os.getcwd()}); point it at the repository's config/study_reported.yaml."
         )
-    return load_study(path)
+    try:
+        study = load_study(path)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "YAML"
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise WorkflowError(f"Invalid study file {path}, {where}: {problem}.") from None
+    with open(workflow.source_path("../schemas/study_reported.schema.yaml")) as f:
+        error = config_error(study, yaml.safe_load(f))
+    if error is None:
+        error = next(
+            (
+                (key, f"no experiment {exp!r} in the config")
+                for key, exp in unknown_experiment_ids(study, config["experiments"])
+            ),
+            None,
+        )
+    if error:
+        raise WorkflowError(f"Invalid study file {path}, key {error[0]}: {error[1]}.")
+    return study
 
 
 STUDY = read_study(config["study_reported"])

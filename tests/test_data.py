@@ -1,9 +1,12 @@
 import json
+import shutil
 
 import numpy as np
+import pytest
 
 from conftest import CANONICAL_TEST_COUNTS, local_data, snakemake
-from mnist_mlp.data import epoch_batches, training_subset
+from mnist_mlp.data import DataError, epoch_batches, load_dataset, training_subset
+from mnist_mlp.idx import read_idx, write_idx
 
 
 def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
@@ -33,3 +36,28 @@ def test_epoch_batches_cover_every_sample_once_in_a_seeded_order():
     again = epoch_batches(1000, 64, seed=3, epoch=1)
     assert all(np.array_equal(x, y) for x, y in zip(batches, again))
     assert not np.array_equal(batches[0], epoch_batches(1000, 64, seed=3, epoch=2)[0])
+
+
+def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path, mnist_raw):
+    resources = tmp_path / "resources" / "mnist"
+    shutil.copytree(mnist_raw, resources)
+    images = read_idx(resources / "train-images-idx3-ubyte.gz").copy()
+    images[0, 0, 0] ^= 0xFF  # another dataset's file would do the same: valid IDX, other bytes
+    write_idx(resources / "train-images-idx3-ubyte.gz", images)
+    result = snakemake(tmp_path, "--cores", "1", "results/data/mnist.npz", overlay=local_data(mnist_raw),
+                       smoke=False, check=False)
+    assert result.returncode != 0
+    log = (tmp_path / "logs" / "preprocess_mnist.log").read_text()
+    assert "train-images-idx3-ubyte.gz: MD5" in log and "is not MNIST's canonical" in log and "Traceback" not in log
+    assert not (tmp_path / "results" / "data" / "mnist.npz").exists()
+    assert not (tmp_path / "results" / "data" / "mnist_summary.json").exists()
+
+
+def test_training_refuses_data_not_made_from_the_canonical_files(tmp_path, mnist_arrays):
+    path = tmp_path / "mnist.npz"
+    sources = json.loads(str(mnist_arrays["source_md5"]))
+    np.savez(path, **{**mnist_arrays, "source_md5": np.array(json.dumps({**sources, "t10k-labels-idx1-ubyte.gz": "0"}))})
+    with pytest.raises(DataError, match="not made from MNIST's four canonical files"):
+        load_dataset(path)
+    np.savez(path, **mnist_arrays)
+    assert load_dataset(path).x_test.shape == (10_000, 784)

@@ -39,3 +39,9 @@ def test_path_source_names_missing_files(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DownloadError, match="lacks train-images-idx3-ubyte.gz"):
         download_mnist(tmp_path / "dest", "path", tmp_path / "empty")
+
+
+def test_when_every_source_fails_the_message_points_to_the_offline_route(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DownloadError, match=r"(?s)no source could deliver MNIST.*set data\.source: path and data\.path"):
+        download_mnist(tmp_path / "dest", "path", tmp_path / "empty")

@@ -1,14 +1,34 @@
 """Turning the raw MNIST files into the arrays training reads, and the order batches come in."""
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mnist_mlp.download import MNIST_MD5, md5sum
+from mnist_mlp.errors import UserError
 from mnist_mlp.idx import IdxFormatError, read_idx
 
 N_CLASSES = 10
 IMAGE_PIXELS = 28 * 28
+
+
+class DataError(UserError, ValueError):
+    """The data on disk is not what the study runs on."""
+
+
+def verified_sources(*paths) -> dict:
+    """Each raw file's MD5, refused unless it is MNIST's canonical one (a file swapped after the
+    download, even one in the same IDX format, must not slip through)."""
+    md5s = {}
+    for path in map(Path, paths):
+        actual, canonical = md5sum(path), MNIST_MD5.get(path.name)
+        if actual != canonical:
+            raise DataError(f"{path}: MD5 {actual} is not MNIST's canonical {canonical}; the file was changed "
+                            f"after the download. Delete {path.parent} and run again to fetch a verified copy")
+        md5s[path.name] = actual
+    return md5s
 
 
 @dataclass(frozen=True)
@@ -55,8 +75,10 @@ def preprocess(train_images, train_labels, test_images, test_labels, n_train: in
 
     Returns:
         A dict of arrays, ready for ``np.savez``: x_train, y_train, x_test, y_test, the subset's
-        ``train_indices`` into the original 60,000 and its ``train_class_counts``.
+        ``train_indices`` into the original 60,000, its ``train_class_counts``, and ``source_md5``
+        (the verified MD5s of the four files, as JSON).
     """
+    sources = verified_sources(train_images, train_labels, test_images, test_labels)
     (x_train, y_train), (x_test, y_test) = (
         load_idx_pair(train_images, train_labels),
         load_idx_pair(test_images, test_labels),
@@ -70,12 +92,17 @@ def preprocess(train_images, train_labels, test_images, test_labels, n_train: in
         "y_test": y_test.astype(np.int64),
         "train_indices": subset,
         "train_class_counts": np.bincount(y_sub, minlength=N_CLASSES),
+        "source_md5": np.array(json.dumps(sources, sort_keys=True)),
     }
 
 
 def load_dataset(path: Path) -> Dataset:
-    """Load the file ``preprocess`` wrote."""
+    """Load the file ``preprocess`` wrote, refusing one not made from MNIST's canonical files."""
     with np.load(path) as f:
+        sources = json.loads(str(f["source_md5"])) if "source_md5" in f.files else None
+        if sources != MNIST_MD5:
+            raise DataError(f"{path} was not made from MNIST's four canonical files (or by an older version of this "
+                            "workflow); delete it and run again")
         return Dataset(f["x_train"], f["y_train"], f["x_test"], f["y_test"])
 
 

@@ -157,4 +157,6 @@ def download_mnist(dest: Path, source: str = "auto", path: Path | None = None, t
                 (staging / name).replace(dest / name)
         log.info("MNIST served by source %s, all four MD5s verified", candidate)
         return candidate
-    raise DownloadError("no source could deliver MNIST:\n  " + "\n  ".join(failures))
+    raise DownloadError("no source could deliver MNIST:\n  " + "\n  ".join(failures) + "\nTo run offline, copy the "
+                        f"four files ({', '.join(MNIST_MD5)}) to a folder and set data.source: path and data.path "
+                        "to it (README, 'Running offline').")

@@ -76,8 +76,11 @@ def small_data(study_data) -> Dataset:
     return Dataset(d.x_train[:2000], d.y_train[:2000], d.x_test[:1000], d.y_test[:1000])
 
 
-# An extra experiment whose learning rate makes training blow up: the pipeline must carry on.
-DIVERGING = {"diverge": {"title": "forced to diverge", "backend": "numpy", "lr": 1000.0, "activations": ["relu"]}}
+# An extra experiment whose learning rate makes training blow up: ReLU's loss becomes infinite
+# (diverged), sigmoid's stays finite but ends thousands of times higher (failed to learn). The
+# pipeline must carry on, and show both.
+DIVERGING = {"diverge": {"title": "forced to diverge", "backend": "numpy", "lr": 1000.0,
+                         "activations": ["relu", "sigmoid"]}}
 
 
 def smoke_overlay(mnist_raw: Path, experiments: dict | None = None, **sections) -> dict:

@@ -26,6 +26,8 @@ from conftest import REPO, snakemake
          "nan is not a finite number"),
         ({"experiments": {"baseline": {"lr": "1e-2"}}}, "experiments.baseline.lr",
          "'1e-2' is a string (YAML reads a number without a dot that way); write 1.0e-2"),
+        ({"data": {"n_train": "1e4"}}, "data.n_train", "'1e4' is a string (YAML reads a number without a dot that way); "
+         "write 10000"),
         ({"sensitivity": {"x": {"title": "t", "variants_of": ["nope"], "settings": [{"lr": 0.1}]}}},
          "sensitivity.x.variants_of", "no experiment 'nope'"),
     ],

@@ -106,3 +106,25 @@ def test_init_schemes_draw_what_they_promise():
         assert w.shape == (784, 300) and check(w, b), scheme
     assert np.array_equal(init_params(sizes, "relu", "auto", 0)[0][0], init_params(sizes, "relu", "he_normal", 0)[0][0])
     assert np.array_equal(init_params(sizes, "tanh", "auto", 0)[0][0], init_params(sizes, "tanh", "glorot_normal", 0)[0][0])
+
+
+def history(predictions, labels, start_loss=2.3, end_loss=0.5):
+    from mnist_mlp.training import Evaluation, History
+
+    accuracy = float(np.mean(predictions == labels))
+    return History(batch_loss=[(1, 0, start_loss)], epochs=[{"train_loss": end_loss}],
+                   final=Evaluation(0.0, accuracy, predictions))
+
+
+def test_failing_to_learn_has_three_named_causes():
+    from mnist_mlp.runs import learning_failure
+
+    labels = np.repeat(np.arange(10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
+    assert "answers 1 for every test image (11.35%" in learning_failure(history(np.ones_like(labels), labels), labels)
+    learned = labels.copy()
+    learned[:3000] = (learned[:3000] + 1) % 10  # 70 % right
+    assert learning_failure(history(learned, labels), labels) is None
+    assert "above the 2.3 it started at" in learning_failure(history(learned, labels, end_loss=17841.0), labels)
+    near_chance = labels.copy()
+    near_chance[:8870] = (near_chance[:8870] + 1) % 10  # 11.3 % right, no better than always answering 1
+    assert "not significantly above always answering 1" in learning_failure(history(near_chance, labels), labels)

@@ -46,10 +46,10 @@ def test_the_overlay_reuses_every_study_run_and_trains_each_new_run_once(sensiti
     assert len(keys) == len(set(keys))  # no run is trained twice
     assert not [job for job in jobs if job["seed"] == "0" and job["init"] in ("glorot_normal", "he_normal")
                 and job["wd"] in ("0.0", "1e-05") and job["lr"] in ("0.01", "0.001", "0.1")]
-    # the 16 smoke runs (15 study, 1 diverging) with seed 1, and the new settings with seeds 0 and 1:
+    # the 17 smoke runs (15 study, 2 at lr 1000) with seed 1, and the new settings with seeds 0 and 1:
     # standard_normal init x 3 activations x 2 learning rates, torch_default in section 2 x 3,
     # weight decay 1e-2 x 3, learning rate 1.0 x 3
-    assert len(jobs) == 16 + 2 * (6 + 3 + 3 + 3)
+    assert len(jobs) == 17 + 2 * (6 + 3 + 3 + 3)
     assert {"download_mnist", "preprocess_mnist"}.isdisjoint(planned_rules(plan))
 
 

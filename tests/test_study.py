@@ -40,7 +40,8 @@ def evidence(**accuracies) -> Evidence:
             if acc is not None:
                 tables[folder] = predictions(acc, seed)
             rows.append({"experiment": experiment, "activation": activation, "seed": seed, "dir": folder,
-                         "test_accuracy": acc if isinstance(acc, float) else np.nan, "diverged": acc is None})
+                         "test_accuracy": acc if isinstance(acc, float) else np.nan, "diverged": acc is None,
+                         "failed_to_learn": acc == "always 1" or (isinstance(acc, float) and acc < 0.12)})
     return Evidence(pd.DataFrame(rows), read_predictions=tables.__getitem__)
 
 
@@ -135,7 +136,7 @@ def test_accuracy_rows_show_reported_reproduced_and_missing():
     runs = evidence(base__relu=[0.95, 0.97], base__tanh=[None, 0.9], base__sigmoid=[0.113]).runs
     rows = {r["activation"]: r for r in accuracy_rows(accuracy_summary(runs), {"base": {"relu": 95.7, "sigmoid": 62,
                                                                                          "elu": 90}}, "base",
-                                                      close_pp=2, chance_pct=11.35)}
+                                                      close_pp=2)}
     assert rows["relu"]["mean"] == 96.0 and round(rows["relu"]["difference"], 6) == 0.3
     assert rows["relu"]["health"] == "ok" and rows["relu"]["reproduction"] == "within"
     assert rows["relu"]["std"] == pytest.approx(1.414, abs=1e-3)

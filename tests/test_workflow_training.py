@@ -3,6 +3,7 @@
 import math
 import shutil
 
+import pandas as pd
 import pytest
 
 from conftest import local_data, planned_rules, run_dir, smoke_overlay, snakemake
@@ -61,7 +62,7 @@ def test_editing_one_learning_rate_plans_only_its_runs(smoke_run, mnist_raw):
 
 def test_changing_the_epoch_count_reruns_training_but_not_the_data(smoke_run, mnist_raw):
     result = snakemake(smoke_run, "-n", overlay=smoke_overlay(mnist_raw, train={"epochs": 2}))
-    assert len(planned_train_jobs(result.stdout)) == 16
+    assert len(planned_train_jobs(result.stdout)) == 17
     assert not planned_rules(result.stdout) & {"download_mnist", "preprocess_mnist"}
 
 
@@ -93,3 +94,18 @@ def test_a_deleted_run_folder_is_rebuilt_by_the_default_target(smoke_run, mnist_
     result = snakemake(workdir, "-n", overlay=smoke_overlay(mnist_raw))
     assert planned_train_jobs(result.stdout) == [
         f"backend=numpy, activation=tanh, init={resolve_scheme('auto', 'tanh')}, lr=0.1, wd=0.0, seed=0"]
+
+
+def test_a_run_that_fails_to_learn_is_named_so_never_ok(smoke_run):
+    metrics = metrics_of(smoke_run, "numpy", "sigmoid", 1000.0)
+    assert metrics["diverged"] is False and metrics["failed_to_learn"] is True
+    assert "for every test image" in metrics["failure"] or "above the" in metrics["failure"]
+    runs = pd.read_csv(smoke_run / "results" / "runs.csv")
+    at_1000 = runs[runs["lr"] == 1000.0]
+    assert set(zip(at_1000["activation"], at_1000["diverged"], at_1000["failed_to_learn"])) == {
+        ("relu", True, False), ("sigmoid", False, True)}
+    html = (smoke_run / "report.html").read_text()
+    row = html[html.index('id="run-numpy-sigmoid-glorot_normal-lr1000-0_wd0-0-seed0"'):].split("</tr>")[0]
+    assert '<td class="l failed-to-learn">failed to learn: ' in row
+    section = html[html.index('>forced to diverge<a class="anchor"'):].split("</table>")[0]
+    assert "failed to learn (1 of 1)" in section and ">ok<" not in section

@@ -10,7 +10,8 @@ from mnist_mlp import run_format
 SETTINGS = ["backend", "activation", "init", "lr", "weight_decay", "seed"]
 RUN_KEYS = ["experiment", "title", *SETTINGS]
 SWEEP_KEYS = ["sweep", "variant_of", "setting", "position", *SETTINGS]
-METRIC_COLUMNS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss", "diverged", "epochs_completed",
+METRIC_COLUMNS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss", "diverged", "failed_to_learn",
+                  "failure", "epochs_completed",
                   "wall_time_s", "train_time_s", "samples_per_s"]
 
 
@@ -25,7 +26,7 @@ def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.Dat
              "device": metrics_by_dir[r["dir"]]["run"]["device"], **read_benchmark(Path(r["benchmark"])),
              "dir": r["dir"]} for r in records]
     table = pd.DataFrame(rows, columns=[*keys, *METRIC_COLUMNS, "device", "job_s", "max_rss_mb", "dir"])
-    table["diverged"] = table["diverged"].astype(bool)
+    table[["diverged", "failed_to_learn"]] = table[["diverged", "failed_to_learn"]].astype(bool)
     return table
 
 

@@ -159,8 +159,11 @@ def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rul
                       for ga, gb in groups] for seed in seeds], rules)
     diverged = [_name(*p[:2]) if ga["diverged"].any() else _name(*p[2:])
                 for (ga, gb), p in zip(groups, pairs) if ga["diverged"].any() or gb["diverged"].any()]
+    failed = [_name(*key) for (ga, gb), p in zip(groups, pairs) for g, key in ((ga, p[:2]), (gb, p[2:]))
+              if g["failed_to_learn"].any()]
     return Judgement(result.verdict, [f"{label}: {result.evidence()}"
                                       + (f"; diverged runs in {', '.join(diverged)}" if diverged else "")
+                                      + (f"; runs that failed to learn in {', '.join(failed)}" if failed else "")
                                       + f" → {result.verdict}"],
                      [d for ga, gb in groups for d in (*ga["dir"], *gb["dir"])])
 

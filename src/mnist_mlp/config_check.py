@@ -36,7 +36,11 @@ def _explain(error: jsonschema.ValidationError) -> str:
         if isinstance(value, float) and value.is_integer() and "integer" in wanted:
             return f"{value!r} is a whole-number float; write {int(value)}"
         if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
-            fix = value if "." in value else re.sub(r"^([+-]?\d+)", r"\1.0", value)
+            number = float(value)
+            if "integer" in wanted and number.is_integer():
+                fix = str(int(number))
+            else:
+                fix = value if "." in value else re.sub(r"^([+-]?\d+)", r"\1.0", value)
             return f"'{value}' is a string (YAML reads a number without a dot that way); write {fix}"
     return error.message
 

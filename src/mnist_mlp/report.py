@@ -131,7 +131,7 @@ def sensitivity_context(runs: pd.DataFrame, sweeps: pd.DataFrame, sweeps_config:
     }
 
 
-def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict, chance_pct: float) -> list[dict]:
+def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict) -> list[dict]:
     """Every distinct run once: the study's in report order, then those only the sweeps have."""
     order = {e: i for i, e in enumerate(titles)}
     study = runs.sort_values(["experiment", "activation", "seed"], key=lambda c: c.map(order) if c.name == "experiment"
@@ -141,9 +141,8 @@ def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict, chance_pct:
     table = pd.concat([study.drop_duplicates("dir"), extra], ignore_index=True)
     rows = []
     for run in table.to_dict("records"):
-        failed = not run["diverged"] and 100 * run["test_accuracy"] < chance_pct + 0.5
         rows.append({**run, "anchor": run_anchor(run["dir"]),
-                     "health": "diverged" if run["diverged"] else "failed to learn" if failed else "ok"})
+                     "health": "diverged" if run["diverged"] else "failed to learn" if run["failed_to_learn"] else "ok"})
     return rows
 
 
@@ -166,7 +165,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
     close_pp = study["verdicts"]["close_pp"]
     chance_pct = chance_level(data_summary["test_class_counts"])
     specs = figure_specs(study)
-    rows = comparison_rows(runs, study, titles, chance_pct)
+    rows = comparison_rows(runs, study, titles)
     agreement = backend_agreement(runs)
 
     def dirs(experiment, activation=None):
@@ -184,7 +183,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
                 for section in sections for row in section["rows"] if row["difference"] is not None]
     off_numbers = [row for row in compared if abs(row["difference"]) > close_pp]
     claims = claim_rows(study, Evidence(runs, sweeps), chance_pct)
-    all_runs = run_rows(runs, sweeps, titles, chance_pct)
+    all_runs = run_rows(runs, sweeps, titles)
     jobs = [{"job": name, **read_benchmark(Path(path))} for name, path in data_jobs.items()]
     verdict_counts = pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()
     sensitivity = sensitivity_context(runs, sweeps, config.get("sensitivity") or {}, study, off_numbers, figures)

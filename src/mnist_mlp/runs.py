@@ -64,6 +64,38 @@ def _finite_or_none(value: float) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+FAILURE_ALPHA = 0.05  # the significance level of "better than always answering the commonest digit"
+
+
+def learning_failure(history: History, y_test: np.ndarray, alpha: float = FAILURE_ALPHA) -> str | None:
+    """Why a run that finished (did not diverge) failed to learn, or None if it learned.
+
+    A run failed to learn when it gives every test image the same class, when its last epoch's
+    train loss ends above its first batch's (where it started), or when its test accuracy is not
+    significantly above always answering the commonest digit (one-sided exact binomial test).
+    """
+    if history.final is None:
+        return None  # diverged, a state of its own
+    predictions = history.final.predictions
+    counts = np.bincount(y_test, minlength=N_CLASSES)
+    commonest, share = int(counts.argmax()), counts.max() / len(y_test)
+    accuracy = history.final.accuracy
+    if np.all(predictions == predictions[0]):
+        digit = int(predictions[0])
+        return f"answers {digit} for every test image ({100 * accuracy:.2f}%, the share of {digit}s in the test set)"
+    start, end = history.batch_loss[0][2], history.epochs[-1]["train_loss"]
+    if end > start:
+        return f"its train loss ended at {end:.4g}, above the {start:.4g} it started at"
+    from scipy.stats import binomtest  # only here: most jobs never need it
+
+    n_correct = int(round(accuracy * len(y_test)))
+    p = binomtest(n_correct, len(y_test), share, alternative="greater").pvalue
+    if p >= alpha:
+        return (f"its test accuracy {100 * accuracy:.2f}% is not significantly above always answering {commonest} "
+                f"({100 * share:.2f}%; one-sided binomial p = {p:.2g})")
+    return None
+
+
 def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
     last_epoch = history.epochs[-1] if history.epochs else {}
     metrics = {
@@ -71,6 +103,8 @@ def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
                 "device": str(getattr(model, "device", "cpu")), "n_train": len(data.y_train), "n_test": len(data.y_test)},
         "diverged": history.diverged,
         "diverged_at": history.diverged_at,
+        "failed_to_learn": False,
+        "failure": None,
         "epochs_completed": len(history.epochs),
         "test_accuracy": None,
         "test_loss": None,
@@ -89,6 +123,8 @@ def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
             per_class_accuracy=per_class_accuracy(confusion).tolist(),
             confusion_matrix=confusion.tolist(),
         )
+        failure = learning_failure(history, data.y_test)
+        metrics.update(failed_to_learn=failure is not None, failure=failure)
     return metrics
 
 

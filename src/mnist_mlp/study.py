@@ -41,18 +41,17 @@ def accuracy_summary(runs: pd.DataFrame) -> pd.DataFrame:
         "n_seeds": grouped.size(),
         "n_finished": grouped["acc"].count(),
         "n_diverged": grouped["diverged"].sum(),
+        "n_failed": grouped["failed_to_learn"].sum(),
     })
 
 
-def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str, close_pp: float = 2.0,
-                  chance_pct: float | None = None) -> list[dict]:
+def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str, close_pp: float = 2.0) -> list[dict]:
     """Table rows for one experiment: reported, reproduced mean (± std with 2+ seeds), difference,
     whether it reproduces the reported number, and the health of its runs.
 
     ``reproduction`` is "within" or "outside" ``close_pp`` points of the study's number, or None
-    when there is nothing to compare; ``health`` is "ok", "failed to learn" (finished, but no better
-    than always answering the commonest digit, ``chance_pct``, by half a point), "diverged" (every
-    seed), "partly diverged" or "missing".
+    when there is nothing to compare; ``health`` is "ok", "failed to learn" (some finished seed did:
+    see ``runs.learning_failure``), "diverged" (every seed), "partly diverged" or "missing".
     """
     activations = list(reported.get(experiment, {}))
     if experiment in summary.index.get_level_values(0):
@@ -61,24 +60,24 @@ def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str, close_
     for activation in activations:
         claimed = reported.get(experiment, {}).get(activation)
         row = {"activation": activation, "reported": claimed, "mean": None, "std": None, "n_seeds": 0,
-               "n_finished": 0, "n_diverged": 0, "difference": None, "reproduction": None}
+               "n_finished": 0, "n_diverged": 0, "n_failed": 0, "difference": None, "reproduction": None}
         if (experiment, activation) in summary.index:
             s = summary.loc[(experiment, activation)]
-            row.update(n_seeds=int(s["n_seeds"]), n_finished=int(s["n_finished"]), n_diverged=int(s["n_diverged"]))
+            row.update(n_seeds=int(s["n_seeds"]), n_finished=int(s["n_finished"]), n_diverged=int(s["n_diverged"]),
+                       n_failed=int(s["n_failed"]))
             if s["n_finished"] > 0:
                 row.update(mean=float(s["mean"]), std=None if pd.isna(s["std"]) else float(s["std"]))
                 if claimed is not None:
                     row["difference"] = float(s["mean"]) - claimed
                     row["reproduction"] = "within" if abs(row["difference"]) <= close_pp else "outside"
-        failed = chance_pct is not None and row["mean"] is not None and row["mean"] < chance_pct + 0.5
         row["health"] = ("missing" if row["n_seeds"] == 0 else "diverged" if row["mean"] is None
-                         else "partly diverged" if row["n_diverged"] else "failed to learn" if failed else "ok")
+                         else "partly diverged" if row["n_diverged"] else "failed to learn" if row["n_failed"] else "ok")
         rows.append(row)
     return rows
 
 
-def comparison_rows(runs: pd.DataFrame, study: dict, experiments, chance_pct: float | None = None) -> dict:
+def comparison_rows(runs: pd.DataFrame, study: dict, experiments) -> dict:
     """Per experiment, its table rows (``accuracy_rows``): what the report and the overview figure show."""
     summary = accuracy_summary(runs)
     close_pp = study["verdicts"]["close_pp"]
-    return {exp: accuracy_rows(summary, study["accuracy"], exp, close_pp, chance_pct) for exp in experiments}
+    return {exp: accuracy_rows(summary, study["accuracy"], exp, close_pp) for exp in experiments}

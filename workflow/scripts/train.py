@@ -18,6 +18,8 @@ def main(snakemake):
         write_run(Path(snakemake.output.metrics).parent, model, history, metrics, data)
         if history.diverged:
             log.warning("diverged at %s: non-finite loss; recorded, not an error", history.diverged_at)
+        elif metrics["failed_to_learn"]:
+            log.warning("failed to learn: %s; recorded, not an error", metrics["failure"])
         log.info("test accuracy %s, %.0f samples/s", metrics["test_accuracy"], metrics["samples_per_s"] or 0)
 
 

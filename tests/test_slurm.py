@@ -36,7 +36,7 @@ def test_smoke_workflow_on_slurm_matches_the_local_run(slurm_cluster, smoke_run,
               overlay=smoke_overlay(mnist_raw), env=slurm_cluster)
 
     train_logs = sorted((tmp_path / "logs" / "train").rglob("*.log"))
-    assert len(train_logs) == 16  # the study's 15 runs and the diverging one
+    assert len(train_logs) == 17  # the study's 15 runs and the two at learning rate 1000
     for log in train_logs:
         assert re.search(r"Slurm job \d+ on ", log.read_text()), f"{log} did not run as a Slurm job"
 
@@ -45,4 +45,5 @@ def test_smoke_workflow_on_slurm_matches_the_local_run(slurm_cluster, smoke_run,
     local = pd.read_csv(smoke_run / "results" / "runs.csv").set_index(keys).sort_index()
     pd.testing.assert_series_equal(on_slurm["test_accuracy"], local["test_accuracy"])
     pd.testing.assert_series_equal(on_slurm["diverged"], local["diverged"])
+    pd.testing.assert_series_equal(on_slurm["failed_to_learn"], local["failed_to_learn"])
     assert (tmp_path / "report.html").stat().st_size > 100_000

@@ -146,6 +146,11 @@ def test_accuracy_rows_show_reported_reproduced_and_missing():
     assert rows["sigmoid"]["health"] == "failed to learn" and rows["sigmoid"]["reproduction"] == "outside"
 
 
+def test_the_rule_sentence_states_every_threshold():
+    sentence = RULES.sentence()
+    assert "95 % intervals" in sentence and "at least 0.5 points" in sentence and "within 5 % of the loss" in sentence
+
+
 def test_the_studys_own_numbers_contradict_its_l2_claim():
     rules = Rules.from_study(STUDY)
     verdicts = {c["id"]: judge_reported(c, STUDY["accuracy"], rules, 11.35).verdict for c in STUDY["claims"]}

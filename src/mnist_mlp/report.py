@@ -27,7 +27,8 @@ def data_uri(path: Path, mime: str = "image/png") -> str:
 
 def png_width(path: Path) -> int:
     """The pixel width a PNG's header declares."""
-    return struct.unpack(">I", Path(path).read_bytes()[16:20])[0]
+    with open(path, "rb") as f:
+        return struct.unpack(">I", f.read(24)[16:20])[0]
 
 
 def anchor(text: str) -> str:

@@ -12,7 +12,7 @@ import jinja2
 import pandas as pd
 import yaml
 
-from mnist_mlp import fmt, run_format
+from mnist_mlp import compare, fmt, run_format
 from mnist_mlp.aggregate import SETTINGS, read_benchmark
 from mnist_mlp.claims import SENSITIVITY_COMMAND, Evidence, Rules, chance_level, judge, judge_reported
 from mnist_mlp.provenance import machine, package_versions
@@ -225,7 +225,53 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "versions": package_versions(),
         "machine": machine(),
         "commit": commit,
+        "since": None,
     }
+
+
+def claim_verdicts(context: dict) -> dict:
+    """Claim id -> this build's verdict, as a history record keeps them."""
+    return {c["id"]: c["verdict"] for c in context["claims"]}
+
+
+def since_context(update: dict, current: compare.Results, claims: list[dict]) -> dict:
+    """The section "Since the last report": this build against the history record before its own.
+
+    Args:
+        update: what ``history.update`` returned for this build's record.
+        current: this build's results.
+        claims: the claim rows of the report, to name each claim whose verdict changed.
+    """
+    previous = update["previous"]
+    since = {"current": update["current"].name, "written": update["written"], "previous": None}
+    if previous is None:
+        return since
+    before = compare.from_record(previous[1], previous[0].name)
+    result = compare.diff(before, current)
+    names = {c["id"]: f"Section {c['section']}: {c['text']}" for c in claims}
+
+    def run_entry(run):
+        return {"name": compare.run_name(run), "settings": compare.run_settings(run), "state": compare.state(run),
+                "accuracy": fmt.pct(100 * run["test_accuracy"]),
+                "anchor": run_anchor(run["dir"]) if isinstance(run["dir"], str) else None}
+
+    return {**since,
+            "previous": {"name": previous[0].name, "time": before.time, "commit": before.commit},
+            "nothing": compare.nothing_changed(result),
+            "config": [{"key": c["key"], "old": compare.setting_text(c["old"]), "new": compare.setting_text(c["new"])}
+                       for c in result["config"]],
+            "added": [run_entry(r) for r in result["added"]],
+            "removed": [{**run_entry(r), "anchor": None} for r in result["removed"]],
+            "changed": [{**compare.change_cells(c), "anchor": run_anchor(c["run"]["dir"])} for c in result["changed"]],
+            "unchanged": [run_entry(r) for r in result["unchanged"]],
+            "claims": [{**c, "name": names.get(c["claim"], c["claim"])} for c in result["claims"]]}
+
+
+def with_since(context: dict, since: dict) -> dict:
+    """``context`` with the section "Since the last report" after At a glance."""
+    toc = list(context["toc"])
+    toc.insert(1, ("since", "Since the last report"))
+    return {**context, "since": since, "toc": toc}
 
 
 def render(template_path: Path, context: dict) -> str:

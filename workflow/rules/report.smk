@@ -32,5 +32,7 @@ rule report_html:
         config=config,
         titles=experiment_titles(),
         commit=git_commit(workflow.basedir),
+        # read and appended outside inputs and outputs: the history never makes a job rerun
+        history="results/history",
     script:
         "../scripts/report_html.py"

@@ -1,0 +1,97 @@
+"""results/history/: one small record per build whose results changed, so that each report can say
+what moved since the last one.
+
+A record is a JSON file ``NNNN_<UTC time>.json`` holding the time, the commit, the config and the
+claim verdicts of a build, and its run table without the timing columns. Records are only ever
+added. The report job reads and writes them outside Snakemake's inputs and outputs: deleting the
+folder loses the history, never a result, and nothing in it makes a job rerun.
+"""
+
+import datetime
+import json
+import logging
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from mnist_mlp.compare import Results, from_record, run_table
+
+log = logging.getLogger(__name__)
+
+# What makes two builds the same: not when or from which commit they were made.
+CONTENT = ("config", "claims", "runs")
+
+
+def _plain(value):
+    """JSON-safe: NaN becomes null, numpy scalars become Python ones."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def make_record(runs: pd.DataFrame, sweeps: pd.DataFrame, config: dict, claims: dict, commit: str,
+                now: datetime.datetime) -> dict:
+    table = run_table(runs, sweeps)
+    record = {
+        "time": now.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "commit": commit,
+        "config": config,
+        "claims": claims,
+        "runs": {"columns": list(table.columns),
+                 "data": [[_plain(v) for v in row] for row in table.itertuples(index=False)]},
+    }
+    return json.loads(json.dumps(record, default=str))  # exactly what reading it back gives
+
+
+def read_records(folder: Path) -> list[tuple[Path, dict]]:
+    """Every readable record, oldest first; an unreadable one is skipped with a warning."""
+    records = []
+    for path in sorted(Path(folder).glob("[0-9]*_*.json")):
+        try:
+            record = json.loads(path.read_text())
+            from_record(record)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            log.warning("history: skipping %s, not a readable record (%s)", path, err)
+            continue
+        records.append((path, record))
+    return records
+
+
+def same_content(a: dict, b: dict) -> bool:
+    return all(a.get(k) == b.get(k) for k in CONTENT)
+
+
+def _write_new(folder: Path, record: dict, number: int) -> Path:
+    """Write ``record`` as the next numbered file, atomically: a crash leaves no half record."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = record["time"].replace(" UTC", "Z").replace(" ", "T").replace(":", "")
+    path = folder / f"{number:04d}_{stamp}.json"
+    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".part", delete=False) as f:
+        json.dump(record, f, separators=(",", ":"))
+    os.replace(f.name, path)
+    return path
+
+
+def update(folder, record: dict) -> dict:
+    """Add ``record`` unless the newest record has the same content; say what to compare with.
+
+    Returns:
+        {"current": path of the record of these results, "written": whether it was added now,
+         "previous": (path, record) of the record before it, or None when it is the first}
+    """
+    folder = Path(folder)
+    records = read_records(folder)
+    if records and same_content(records[-1][1], record):
+        return {"current": records[-1][0], "written": False, "previous": records[-2] if len(records) > 1 else None}
+    taken = [int(p.name.split("_")[0]) for p in folder.glob("[0-9]*_*.json") if p.name.split("_")[0].isdigit()]
+    number = max(taken, default=0) + 1  # past unreadable records too: never overwrite one
+    path = _write_new(folder, record, number)
+    return {"current": path, "written": True, "previous": records[-1] if records else None}
+
+
+def previous_results(update_result: dict) -> Results | None:
+    previous = update_result["previous"]
+    return from_record(previous[1], str(previous[0])) if previous else None

@@ -80,12 +80,18 @@ def numpy_step_fn(batches):
     return epoch
 
 
-def loop_fn(backend: str, data: Dataset):
-    def epoch():
-        model = make_model(RunSpec(backend, "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cpu"))
-        train(model, data, 1, 64, 0, progress=False)
+def eval_fn(backend: str, data: Dataset):
+    """One per-epoch test evaluation, as train() runs it after every epoch."""
+    from mnist_mlp.training import evaluate
 
-    return epoch
+    model = make_model(RunSpec(backend, "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cpu"))
+    return lambda: evaluate(model, data.x_test, data.y_test)
+
+
+def loop_fn(backend: str, data: Dataset):
+    """train() for one epoch, test evaluation included; the model is built once, as for the step."""
+    model = make_model(RunSpec(backend, "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cpu"))
+    return lambda: train(model, data, 1, 64, 0, progress=False)
 
 
 def main():
@@ -108,7 +114,9 @@ def main():
     cases = [("step: numpy backend", lambda: numpy_step_fn(batches)),
              ("step: plain torch.nn model", lambda: plain_torch_step_fn(batches)),
              ("loop: numpy backend (train() + test eval)", lambda: loop_fn("numpy", data)),
-             ("loop: torch backend (train() + test eval)", lambda: loop_fn("torch", data))]
+             ("loop: torch backend (train() + test eval)", lambda: loop_fn("torch", data)),
+             ("eval: numpy backend, 10,000 test images", lambda: eval_fn("numpy", data)),
+             ("eval: torch backend, 10,000 test images", lambda: eval_fn("torch", data))]
     for threads in (1, 2):
         with limit_threads(threads, include_torch=True):
             fns = {name: make() for name, make in cases}
@@ -121,8 +129,21 @@ def main():
                     best[name] = min(best[name], best_of(1, fn))
             for name, seconds in best.items():
                 rate = results[name, threads] = n / seconds
-                print(f"{name:44s} {threads:7d} {rate:10.0f} {rate * fps / 1e9:8.1f} {rate * fps / roofline:20.0%}")
+                if name.startswith("eval"):
+                    print(f"{name:44s} {threads:7d} {seconds:9.3f}s per evaluation")
+                else:
+                    print(f"{name:44s} {threads:7d} {rate:10.0f} {rate * fps / 1e9:8.1f} {rate * fps / roofline:20.0%}")
     print()
+    print()
+    print("the loop against its step: the per-epoch test evaluation alone caps it at step / (step + evaluation)")
+    for threads in (1, 2):
+        for backend, step_name in (("numpy", "step: numpy backend"), ("torch", "step: plain torch.nn model")):
+            step = results[step_name, threads]
+            loop = results[f"loop: {backend} backend (train() + test eval)", threads]
+            eval_s = n / results[f"eval: {backend} backend, 10,000 test images", threads]
+            cap = 1 / (1 + eval_s * step / n)
+            print(f"{threads} thread(s), {backend}: loop / step = {loop / step:.3f}; evaluation {eval_s:.3f} s per epoch "
+                  f"caps it at {cap:.3f}; the rest of the loop costs {1 - loop / step / cap:.1%}")
     for threads in (1, 2):
         step = results["step: numpy backend", threads] / results["step: plain torch.nn model", threads]
         loop = results["loop: numpy backend (train() + test eval)", threads] / results[

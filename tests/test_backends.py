@@ -94,3 +94,25 @@ def test_float64_runs_train_end_to_end_and_the_backends_agree(small_data):
     torch_losses = [loss for *_, loss in histories["torch"].batch_loss]
     np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-9)
     assert histories["numpy"].final.accuracy == histories["torch"].final.accuracy > 0.5
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-5])
+def test_the_torch_backend_updates_exactly_as_torch_optim_sgd(small_data, weight_decay):
+    """Its functional update is torch.optim.SGD's step, bit for bit, in float32."""
+    import torch
+
+    from mnist_mlp.torch_mlp import build_model
+
+    spec = RunSpec("torch", "tanh", 0.1, weight_decay, 0, (50, 20), 1, 32)
+    ours = make_model(spec)
+    reference = build_model(ours.params, "tanh")
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, weight_decay=weight_decay)
+    for idx in epoch_batches(len(small_data.y_train), 32, 0, 1)[:40]:
+        x, y = small_data.x_train[idx], small_data.y_train[idx]
+        ours.train_step(x, y)
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(reference(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+        optimizer.step()
+    expected = [m for m in reference if isinstance(m, torch.nn.Linear)]
+    for (w, b), layer in zip(ours.params, expected):
+        assert np.array_equal(w, layer.weight.detach().numpy().T) and np.array_equal(b, layer.bias.detach().numpy())

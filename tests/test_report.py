@@ -49,6 +49,18 @@ def test_report_recreates_every_figure_table_and_claim_of_the_study(smoke_run):
     assert 'src="http' not in html and "<script src" not in html  # self-contained, nothing to fetch
 
 
+def test_the_cost_tables_include_every_job_and_provenance_says_what_the_digits_depend_on(smoke_run):
+    html = (smoke_run / "report.html").read_text()
+    around = html[html.index("<caption>The jobs around training"):].split("</table>")[0]
+    jobs = re.findall(r'<th scope="row" class="l">([^<]+)</th><td>([0-9.,]+)</td>', around)
+    assert [name for name, _ in jobs] == ["download_mnist", "preprocess_mnist", "aggregate", "plot_curves",
+                                          "plot_confusion", "plot_overview", "report_html (this job, up to rendering)"]
+    assert all(float(seconds.replace(",", "")) >= 0 for _, seconds in jobs)
+    provenance = html[html.index('<h2 id="provenance">'):]
+    assert re.search(r"Training, numpy</th><td class=\"l\">\d+ runs: 1 thread per job, BLAS \w+", provenance)
+    assert "Training, torch" in provenance and "bit-identical when it has the same thread count" in provenance
+
+
 def test_report_shows_a_diverged_run_as_diverged(smoke_run):
     html = (smoke_run / "report.html").read_text()
     assert '>forced to diverge<a class="anchor"' in html

@@ -109,3 +109,18 @@ def test_a_run_that_fails_to_learn_is_named_so_never_ok(smoke_run):
     assert '<td class="l failed-to-learn">failed to learn: ' in row
     section = html[html.index('>forced to diverge<a class="anchor"'):].split("</table>")[0]
     assert "failed to learn (1 of 1)" in section and ">ok<" not in section
+
+
+def test_each_run_records_its_phases_and_what_its_last_digits_depend_on(smoke_run):
+    for backend, activation, lr, wd in (SECTION_1[0], SECTION_2[-1]):
+        metrics = metrics_of(smoke_run, backend, activation, lr, wd)
+        compute = metrics["compute"]
+        assert compute["threads"] == 1 and compute["blas"].startswith(("openblas", "mkl", "blis", "accelerate"))
+        assert compute["cpu"] and ("torch_threads" in compute) == (backend == "torch")
+        phases = metrics["phases_s"]
+        assert list(phases) == ["start", "imports", "torch import", "data", "model", "loop", "summary"]
+        assert all(v >= 0 for v in phases.values())
+        # the loop holds the training batches and the per-epoch evaluation, each timed on its own
+        assert metrics["train_time_s"] + metrics["eval_time_s"] <= phases["loop"] + 1e-3
+    runs = pd.read_csv(smoke_run / "results" / "runs.csv")
+    assert (runs["threads"] == 1).all() and runs["blas"].notna().all()

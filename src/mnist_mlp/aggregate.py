@@ -21,11 +21,24 @@ def read_benchmark(path: Path) -> dict:
     return {"job_s": float(row["s"]), "max_rss_mb": float(row["max_rss"]) if row["max_rss"] != "-" else np.nan}
 
 
+COMPUTE_COLUMNS = ["threads", "blas", "cpu"]  # what the last digits depend on besides the settings
+
+
+def _compute(metrics: dict) -> dict:
+    """threads, BLAS and CPU of a run; missing (None) for runs made before they were recorded."""
+    info = metrics.get("compute") or {}
+    blas = info.get("blas")
+    if blas and info.get("torch_blas"):
+        blas = f"{blas} (numpy), {info['torch_blas']} (torch)"
+    return {"threads": info.get("threads"), "blas": blas, "cpu": info.get("cpu")}
+
+
 def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.DataFrame:
     rows = [{**{k: r[k] for k in keys}, **{k: metrics_by_dir[r["dir"]][k] for k in METRIC_COLUMNS},
-             "device": metrics_by_dir[r["dir"]]["run"]["device"], **read_benchmark(Path(r["benchmark"])),
-             "dir": r["dir"]} for r in records]
-    table = pd.DataFrame(rows, columns=[*keys, *METRIC_COLUMNS, "device", "job_s", "max_rss_mb", "dir"])
+             "device": metrics_by_dir[r["dir"]]["run"]["device"], **_compute(metrics_by_dir[r["dir"]]),
+             **read_benchmark(Path(r["benchmark"])), "dir": r["dir"]} for r in records]
+    table = pd.DataFrame(rows, columns=[*keys, *METRIC_COLUMNS, "device", *COMPUTE_COLUMNS, "job_s", "max_rss_mb",
+                                        "dir"])
     table[["diverged", "failed_to_learn"]] = table[["diverged", "failed_to_learn"]].astype(bool)
     return table
 

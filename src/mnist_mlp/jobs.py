@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import sys
+import time
 
 from mnist_mlp.errors import UserError
 
@@ -31,3 +32,31 @@ def job(log_path: str):
         except Exception:
             log.exception("unexpected error (a bug; please report it with this log)")
             raise
+
+
+class Laps:
+    """Wall-clock phases of a job, each from the end of the one before: ``laps.lap("data")``."""
+
+    def __init__(self, since: float):
+        self.last, self.seconds = since, {}
+
+    def lap(self, name: str, at: float | None = None) -> None:
+        now = time.time() if at is None else at
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self.last
+        self.last = now
+
+
+def process_started() -> float:
+    """When this process was created, on the time.time() scale: where a job's start-up begins.
+
+    From /proc on Linux, to the clock tick (psutil's create_time counts from a boot time rounded
+    to whole seconds); elsewhere, now.
+    """
+    try:
+        with open("/proc/self/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22, after the command name
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return time.time()
+    return time.time() - (uptime - ticks / os.sysconf("SC_CLK_TCK"))

@@ -30,8 +30,41 @@ def package_versions() -> dict:
     return versions
 
 
+def cpu_model() -> str:
+    """The CPU's name as /proc/cpuinfo gives it (Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def compute(threads: int, with_torch: bool) -> dict:
+    """What a run's last digits depend on besides its settings: threads, BLAS build and CPU.
+
+    Summation order in BLAS depends on the thread count and the kernels picked for the CPU, so
+    reruns are bit-identical only when these match.
+    """
+    from threadpoolctl import threadpool_info
+
+    libraries = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    numpys = [i for i in libraries if "numpy" in i.get("filepath", "")] or libraries[:1]  # not scipy's own copy
+    blas = [f"{i['internal_api']} {i.get('version') or '?'} ({i.get('architecture') or '?'}, "
+            f"{i.get('threading_layer') or '?'})" for i in numpys]
+    info = {"threads": threads, "blas": "; ".join(blas) or "unknown", "cpu": cpu_model()}
+    if with_torch:
+        import torch
+
+        info["torch_threads"] = torch.get_num_threads()
+        info["torch_blas"] = "mkl" if torch.backends.mkl.is_available() else "other"
+    return info
+
+
 def machine() -> dict:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else None
-    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+    return {"platform": platform.platform(), "processor": cpu_model(),
             "cpus": os.cpu_count(), "memory_gib": round(memory, 1) if memory else None,
             "python": platform.python_version()}

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from mnist_mlp import compare, fmt, run_format
-from mnist_mlp.aggregate import SETTINGS, read_benchmark
+from mnist_mlp.aggregate import SETTINGS
 from mnist_mlp.claims import SENSITIVITY_COMMAND, Evidence, Rules, chance_level, judge, judge_reported
 from mnist_mlp.provenance import machine, package_versions
 from mnist_mlp.sensitivity import (closest_settings, coinciding_experiments, explained_gaps, setting_summary)
@@ -147,8 +147,19 @@ def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict) -> list[dic
     return rows
 
 
+def compute_rows(runs: list[dict]) -> list[dict]:
+    """How many runs trained on each (backend, threads, BLAS, CPU): what their last digits depend on."""
+    counts = {}
+    for run in runs:
+        missing = lambda v: v is None or (isinstance(v, float) and v != v)  # noqa: E731
+        key = (run["backend"], *("not recorded" if missing(run.get(c)) else run[c] for c in ("threads", "blas", "cpu")))
+        counts[key] = counts.get(key, 0) + 1
+    return [{"backend": b, "threads": t if isinstance(t, str) else int(t), "blas": blas, "cpu": cpu, "runs": n}
+            for (b, t, blas, cpu), n in counts.items()]
+
+
 def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles: dict, figures: dict,
-                  data_summary: dict, data_jobs: dict, config: dict, commit: str) -> dict:
+                  data_summary: dict, other_jobs: list[dict], config: dict, commit: str) -> dict:
     """Everything the template shows.
 
     Args:
@@ -158,7 +169,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         titles: experiment id -> section title, in report order.
         figures: figure id -> PNG path (its SVG and CSV, where written, lie beside it).
         data_summary: results/data/mnist_summary.json.
-        data_jobs: job name -> benchmark file of the data jobs.
+        other_jobs: the jobs around training, each {job, job_s, max_rss_mb}.
         config: the workflow config.
         commit: the workflow's git commit, from ``provenance.git_commit``.
     """
@@ -185,7 +196,6 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
     off_numbers = [row for row in compared if abs(row["difference"]) > close_pp]
     claims = claim_rows(study, Evidence(runs, sweeps), chance_pct)
     all_runs = run_rows(runs, sweeps, titles)
-    jobs = [{"job": name, **read_benchmark(Path(path))} for name, path in data_jobs.items()]
     verdict_counts = pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()
     sensitivity = sensitivity_context(runs, sweeps, config.get("sensitivity") or {}, study, off_numbers, figures)
     toc = ([("glance", "At a glance"), ("claims", "The study's claims"), ("differences", "How this run differs")]
@@ -216,7 +226,8 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "diverged_runs": [r for r in all_runs if r["health"] == "diverged"],
         "failed_runs": [r for r in all_runs if r["health"] == "failed to learn"],
         "data_summary": data_summary,
-        "data_jobs": jobs,
+        "other_jobs": other_jobs,
+        "other_jobs_s": float(sum(j["job_s"] for j in other_jobs)),
         "total_train_s": float(sum(r["job_s"] for r in all_runs)),
         "peak_rss_mb": float(max(r["max_rss_mb"] for r in all_runs)),
         "config_yaml": yaml.safe_dump(config, sort_keys=False),
@@ -224,6 +235,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "train": config["train"],
         "versions": package_versions(),
         "machine": machine(),
+        "compute": compute_rows(all_runs),
         "commit": commit,
         "since": None,
     }

@@ -4,11 +4,14 @@ is spelled here and nowhere else.
 """
 
 import json
+import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jsonschema
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FILES = {
     "batches": "batches.csv",  # the loss of every batch
@@ -44,18 +47,34 @@ def write_run(directory, params, batch_loss, epochs, metrics: dict, labels: np.n
         labels: the test labels.
         predictions: the final model's predicted class per test image, or None if it diverged.
     """
-    pd.DataFrame(batch_loss, columns=BATCH_COLUMNS).to_csv(path(directory, "batches"), index=False)
-    pd.DataFrame(epochs, columns=EPOCH_COLUMNS).to_csv(path(directory, "epochs"), index=False)
+    write_csv(path(directory, "batches"), BATCH_COLUMNS, batch_loss)
+    write_csv(path(directory, "epochs"), EPOCH_COLUMNS, ([e[c] for c in EPOCH_COLUMNS] for e in epochs))
     path(directory, "metrics").write_text(json.dumps(metrics, indent=1) + "\n")
-    columns = {"label": labels, "predicted": predictions} if predictions is not None else {}
-    pd.DataFrame(columns, columns=PREDICTION_COLUMNS).to_csv(path(directory, "predictions"), index=False)
+    write_csv(path(directory, "predictions"), PREDICTION_COLUMNS,
+              zip(labels.tolist(), predictions.tolist()) if predictions is not None else [])
     arrays = {}
     for i, (w, b) in enumerate(params):
         arrays[f"W{i}"], arrays[f"b{i}"] = w, b
     np.savez(path(directory, "weights"), **arrays)
 
 
+def _cell(value) -> str:
+    """As pandas writes it: shortest round-trip float, an empty cell for NaN."""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def write_csv(file: Path, columns: list[str], rows) -> None:
+    """A plain CSV writer: training jobs need not import pandas to write three small tables."""
+    with open(file, "w") as f:
+        f.write(",".join(columns) + "\n")
+        f.writelines(",".join(map(_cell, row)) + "\n" for row in rows)
+
+
 def _check_columns(file: Path, expected: list[str]) -> None:
+    import pandas as pd
+
     found = list(pd.read_csv(file, nrows=0).columns)
     if found != expected:
         raise RunFormatError(f"{file}: columns {found}, expected {expected}")
@@ -66,6 +85,8 @@ def check_run(directory) -> dict:
 
     This is what lets aggregation ignore which backend ran.
     """
+    import jsonschema
+
     metrics = read_metrics(directory)
     try:
         jsonschema.validate(metrics, METRICS_SCHEMA)
@@ -85,14 +106,20 @@ def read_metrics(directory) -> dict:
     return json.loads(path(directory, "metrics").read_text())
 
 
-def read_batches(directory) -> pd.DataFrame:
+def read_batches(directory) -> "pd.DataFrame":
+    import pandas as pd
+
     return pd.read_csv(path(directory, "batches"))
 
 
-def read_epochs(directory) -> pd.DataFrame:
+def read_epochs(directory) -> "pd.DataFrame":
+    import pandas as pd
+
     return pd.read_csv(path(directory, "epochs"))
 
 
-def read_predictions(directory) -> pd.DataFrame:
+def read_predictions(directory) -> "pd.DataFrame":
     """The test labels and the final model's predictions, in test-set order; no rows if it diverged."""
+    import pandas as pd
+
     return pd.read_csv(path(directory, "predictions"))

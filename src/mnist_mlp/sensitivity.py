@@ -3,7 +3,6 @@ study's numbers placed among them, its large gaps explained (or not), and the cl
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 GROUP = ["sweep", "variant_of", "position", "setting", "activation"]

@@ -1,4 +1,4 @@
-"""The same network with ``torch.nn`` and ``torch.optim.SGD``, the study's section 2.
+"""The same network with ``torch.nn`` and PyTorch's SGD, the study's section 2.
 
 It takes its initial weights from ``init_params`` (transposed into nn.Linear's (out, in) layout) and
 exposes the same ``train_step`` / ``logits`` / ``params`` interface as ``NumpyMLP``, so the shared
@@ -8,6 +8,7 @@ training loop drives either backend unchanged.
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.sgd import sgd
 
 from mnist_mlp.errors import DeviceError
 
@@ -39,28 +40,39 @@ def build_model(params, activation: str) -> nn.Sequential:
 
 
 class TorchMLP:
-    """Args as for NumpyMLP, plus the device to train on."""
+    """Args as for NumpyMLP, plus the device to train on.
+
+    The update is ``torch.optim.sgd.sgd``, the functional form that ``torch.optim.SGD.step`` calls
+    with the same arguments: the same arithmetic, without the optimizer object, whose constructor
+    imports torch._dynamo (over a second of every job's start).
+    """
 
     def __init__(self, params, activation: str, lr: float, weight_decay: float = 0.0, device: str = "cpu"):
         self.device = resolve_device(device)
         self.dtype = params[0][0].dtype
         self.model = build_model(params, activation).to(self.device)
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=lr, weight_decay=weight_decay)
+        self.lr, self.weight_decay = lr, weight_decay
+        self._parameters = list(self.model.parameters())
         self.loss_fn = nn.CrossEntropyLoss()
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(array).to(self.device, non_blocking=True)
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
-        self.model.train()
+        if not self.model.training:
+            self.model.train()
         xt, yt = self._tensor(x.astype(self.dtype, copy=False)), self._tensor(y)
-        self.optimizer.zero_grad(set_to_none=True)
+        for p in self._parameters:
+            p.grad = None
         logits = self.model(xt)
         loss = self.loss_fn(logits, yt)
         loss.backward()
-        self.optimizer.step()
+        with torch.no_grad():
+            sgd(self._parameters, [p.grad for p in self._parameters], [None] * len(self._parameters),
+                weight_decay=self.weight_decay, momentum=0.0, lr=self.lr, dampening=0.0, nesterov=False,
+                maximize=False)
         n_correct = (logits.detach().argmax(dim=1) == yt).sum()
-        return float(loss.detach()), int(n_correct)
+        return loss.item(), int(n_correct)
 
     @torch.no_grad()
     def logits(self, x: np.ndarray) -> np.ndarray:

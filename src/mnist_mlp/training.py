@@ -33,7 +33,8 @@ class History:
     diverged: bool = False
     diverged_at: dict | None = None  # {"epoch": e, "batch": b}
     final: Evaluation | None = None  # on the test set; None when the run diverged
-    train_time_s: float = 0.0
+    train_time_s: float = 0.0  # the training batches alone
+    eval_time_s: float = 0.0  # the per-epoch test evaluation
     samples_trained: int = 0
 
     @property
@@ -103,7 +104,9 @@ def train(model, data: Dataset, epochs: int, batch_size: int, seed: int, progres
         history.samples_trained += n_seen
         if history.diverged:
             break
+        started = time.perf_counter()
         test = evaluate(model, data.x_test, data.y_test)
+        history.eval_time_s += time.perf_counter() - started
         history.epochs.append({
             "epoch": epoch,
             "train_loss": loss_sum / n_seen,

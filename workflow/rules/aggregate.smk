@@ -18,6 +18,8 @@ rule aggregate:
         ),
     log:
         "logs/aggregate.log",
+    benchmark:
+        "benchmarks/aggregate.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:

@@ -21,6 +21,8 @@ rule plot_curves:
         csv=figure_files(CURVE_FIGURES, "csv"),
     log:
         "logs/plot_curves.log",
+    benchmark:
+        "benchmarks/plot_curves.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:
@@ -52,6 +54,8 @@ rule plot_confusion:
         csv=figure_files(CONFUSION_FIGURES, "csv"),
     log:
         "logs/plot_confusion.log",
+    benchmark:
+        "benchmarks/plot_confusion.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:
@@ -86,6 +90,8 @@ rule plot_overview:
         bars_csv=figure_files([BARS_FIGURE], "csv")[0],
     log:
         "logs/plot_overview.log",
+    benchmark:
+        "benchmarks/plot_overview.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:
@@ -118,6 +124,8 @@ if SWEEPS:
             csv=figure_files(SENSITIVITY_FIGURES, "csv"),
         log:
             "logs/plot_sensitivity.log",
+        benchmark:
+            "benchmarks/plot_sensitivity.tsv"
         conda:
             "../../envs/mnist-mlp.yaml"
         resources:

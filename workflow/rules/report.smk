@@ -14,15 +14,26 @@ rule report_html:
             + SENSITIVITY_FIGURES,
             "png",
         ),
-        data_benchmarks=[
-            "benchmarks/download_mnist.tsv",
-            "benchmarks/preprocess_mnist.tsv",
+        # what the jobs around training cost, for the report's cost table
+        job_benchmarks=[
+            f"benchmarks/{job}.tsv"
+            for job in [
+                "download_mnist",
+                "preprocess_mnist",
+                "aggregate",
+                "plot_curves",
+                "plot_confusion",
+                "plot_overview",
+            ]
+            + (["plot_sensitivity"] if SWEEPS else [])
         ],
         template=workflow.source_path("../../report/report.html.j2"),
     output:
         "report.html",
     log:
         "logs/report_html.log",
+    benchmark:
+        "benchmarks/report_html.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:

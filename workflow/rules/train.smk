@@ -7,6 +7,8 @@ rule train:
         f"logs/train/{RUN_WILDCARDS}.log",
     benchmark:
         BENCHMARK
+    # longest jobs first, so that short ones fill the cores at the end
+    priority: lambda w: 1 if w.backend == "torch" else 0
     conda:
         "../../envs/mnist-mlp.yaml"
     threads: config["train"]["threads"]

@@ -1,41 +1,39 @@
 import datetime
 import json
+import resource
+import time
 from pathlib import Path
 
 import pandas as pd
 
 from mnist_mlp import history
+from mnist_mlp.aggregate import read_benchmark
 from mnist_mlp.compare import from_record
-from mnist_mlp.jobs import job
+from mnist_mlp.jobs import job, process_started
 from mnist_mlp.report import build_context, claim_verdicts, render, since_context, with_since
 from mnist_mlp.study import load_study
 
 
+def other_jobs(benchmarks: list[str], started: float) -> list[dict]:
+    """What each job around training cost, this one included, timed from its start until now."""
+    jobs = [{"job": Path(p).stem, **read_benchmark(Path(p))} for p in benchmarks]
+    return jobs + [{"job": "report_html (this job, up to rendering)", "job_s": time.time() - started,
+                    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}]
+
+
 def main(snakemake):
+    started = process_started()
     with job(snakemake.log[0]):
         runs = pd.read_csv(snakemake.input.runs)
         sweeps = pd.read_csv(snakemake.input.sensitivity)
         figures = {Path(p).stem: p for p in snakemake.input.figures}
-        data_jobs = {Path(p).stem: p for p in snakemake.input.data_benchmarks}
-        context = build_context(
-            runs,
-            sweeps,
-            load_study(snakemake.input.study),
-            snakemake.params.titles,
-            figures,
-            json.loads(Path(snakemake.input.data_summary).read_text()),
-            data_jobs,
-            snakemake.params.config,
-            snakemake.params.commit,
-        )
-        record = history.make_record(
-            runs,
-            sweeps,
-            snakemake.params.config,
-            claim_verdicts(context),
-            snakemake.params.commit,
-            datetime.datetime.now(datetime.timezone.utc),
-        )
+        study = load_study(snakemake.input.study)
+        summary = json.loads(Path(snakemake.input.data_summary).read_text())
+        config, commit = snakemake.params.config, snakemake.params.commit
+        context = build_context(runs, sweeps, study, snakemake.params.titles, figures, summary,
+                                other_jobs(snakemake.input.job_benchmarks, started), config, commit)
+        record = history.make_record(runs, sweeps, config, claim_verdicts(context), commit,
+                                     datetime.datetime.now(datetime.timezone.utc))
         update = history.update(snakemake.params.history, record)
         since = since_context(update, from_record(record), context["claims"])
         html = render(Path(snakemake.input.template), with_since(context, since))

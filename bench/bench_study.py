@@ -1,0 +1,185 @@
+"""How much of a whole study's wall clock goes to training, and a cost model that predicts it.
+
+Run by hand (not in CI), from the repository root, with MNIST's four files in resources/mnist:
+
+    python bench/bench_study.py [--cores 2] [--configfile config/sensitivity.yaml] [--predict-only]
+
+1. Calibrates the cost model on a short real run in a scratch directory (one numpy and one torch
+   job per core, 2 epochs, side by side on ``--cores`` cores as the study runs them): per-job
+   overhead outside train(), samples/s in the training batches, seconds per test evaluation, and
+   the time of the jobs around training (download, preprocess, aggregate, plots, report).
+2. Predicts the study's wall time on ``--cores`` cores: the jobs Snakemake plans (from its dry
+   run), each costing overhead + epochs x (samples / rate + evaluation), scheduled longest first
+   on the cores, between the data jobs before and the jobs after.
+3. Unless ``--predict-only``, runs the study for real (``snakemake --cores N --forceall`` in a fresh
+   scratch directory) and prints the measured wall time beside the prediction, with the training
+   share: summed ``train_time_s`` / (wall x cores), and the same with the per-epoch evaluation.
+"""
+
+import argparse
+import heapq
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from mnist_mlp.aggregate import read_benchmark
+
+REPO = Path(__file__).resolve().parents[1]
+AROUND_BEFORE = ["download_mnist", "preprocess_mnist"]
+AROUND_AFTER = ["aggregate", "plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "report_html"]
+
+
+def snakemake(workdir: Path, configs: list[Path], *args: str, capture: bool = False) -> tuple[float, str]:
+    """Run the workflow in ``workdir``; (wall seconds, stdout if captured)."""
+    cmd = [sys.executable, "-m", "snakemake", *args, "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(workdir), "--configfile", *map(str, configs)]
+    started = time.perf_counter()
+    out = subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+                         stderr=subprocess.STDOUT if capture else subprocess.DEVNULL)
+    return time.perf_counter() - started, out.stdout or ""
+
+
+def scratch(mnist: Path, extra: dict) -> tuple[Path, Path]:
+    workdir = Path(tempfile.mkdtemp(prefix="bench_study_"))
+    overlay = workdir / "overlay.yaml"
+    overlay.write_text(yaml.safe_dump({"data": {"source": "path", "path": str(mnist.resolve())},
+                                       "study_reported": str(REPO / "config" / "study_reported.yaml"), **extra}))
+    return workdir, overlay
+
+
+def planned_training_jobs(configs: list[Path], mnist: Path) -> tuple[list[dict], float]:
+    """The training jobs a fresh run of ``configs`` would run, from Snakemake's own dry run, and the
+    dry run's wall time: what Snakemake takes to start before any job."""
+    workdir, overlay = scratch(mnist, {})
+    try:
+        startup, out = snakemake(workdir, [*configs, overlay], "-n", "--forceall", capture=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule )", out):
+        if block.startswith(("rule train:", "localrule train:")):
+            wildcards = dict(re.findall(r"(\w+)=([^,\s]+)", re.search(r"wildcards: (.*)", block)[1]))
+            jobs.append(wildcards)
+    return jobs, startup
+
+
+def merged_config(configs: list[Path]) -> dict:
+    def merge(a, b):
+        return {**a, **{k: merge(a[k], v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
+                        for k, v in b.items()}}
+    config = {}
+    for path in configs:
+        config = merge(config, yaml.safe_load(path.read_text()) or {})
+    return config
+
+
+def job_table(workdir: Path) -> pd.DataFrame:
+    """Every distinct training job of a finished run: its times from metrics.json and the benchmark."""
+    tables = [pd.read_csv(workdir / "results" / name) for name in ("runs.csv", "sensitivity.csv")]
+    runs = pd.concat(tables, ignore_index=True).drop_duplicates("dir")
+    eval_s = [json.loads((workdir / d / "metrics.json").read_text()).get("eval_time_s", float("nan"))
+              for d in runs["dir"]]
+    return runs.assign(eval_time_s=eval_s)
+
+
+def around_jobs(workdir: Path) -> dict:
+    return {p.stem: read_benchmark(p)["job_s"] for p in (workdir / "benchmarks").glob("*.tsv")}
+
+
+def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
+    """Per backend: overhead outside train() (s), samples/s in the batches, seconds per evaluation;
+    and the time of the jobs around training. Measured with ``cores`` jobs side by side."""
+    workdir, overlay = scratch(mnist, {"train": {"epochs": epochs}})
+    try:
+        configs = [REPO / "config" / "config.yaml", overlay]
+        snakemake(workdir, configs, "--cores", str(cores))
+        runs = job_table(workdir)
+        n_train = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["data"]["n_train"]
+        model = {"around": around_jobs(workdir), "n_train": n_train}
+        for backend, group in runs.groupby("backend"):
+            loop = group["train_time_s"] + group["eval_time_s"]
+            model[backend] = {"overhead_s": float((group["job_s"] - loop).median()),
+                              "samples_per_s": float(group["samples_per_s"].median()),
+                              "eval_s": float((group["eval_time_s"] / group["epochs_completed"]).median())}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return model
+
+
+def predict(model: dict, jobs: list[dict], epochs: int, n_train: int, cores: int, startup: float) -> dict:
+    """Wall time: Snakemake's start, the data jobs, then the training jobs longest first on
+    ``cores``, then the rest."""
+    costs = sorted((model[j["backend"]]["overhead_s"] + epochs * (n_train / model[j["backend"]]["samples_per_s"]
+                                                                 + model[j["backend"]]["eval_s"]) for j in jobs),
+                   reverse=True)
+    free = [0.0] * cores
+    for cost in costs:
+        heapq.heappush(free, heapq.heappop(free) + cost)
+    around = model["around"]
+    before = sum(around.get(j, 0.0) for j in AROUND_BEFORE)
+    plots = [around.get(j, 0.0) for j in AROUND_AFTER[1:-1]]
+    # the plot jobs run side by side after aggregation; the report comes last
+    after = around.get("aggregate", 0.0) + max(sum(plots) / cores, max(plots, default=0.0)) + around.get("report_html", 0.0)
+    return {"wall_s": startup + before + max(free) + after, "startup_s": startup, "training_s": max(free), "before_s": before, "after_s": after,
+            "jobs": len(costs), "job_s": sum(costs)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--configfile", type=Path, action="append", default=[],
+                        help="overlays on config/config.yaml, e.g. config/sensitivity.yaml")
+    parser.add_argument("--mnist", type=Path, default=REPO / "resources" / "mnist")
+    parser.add_argument("--predict-only", action="store_true")
+    args = parser.parse_args()
+    configs = [REPO / "config" / "config.yaml", *args.configfile]
+    config = merged_config(configs)
+    epochs, n_train = config["train"]["epochs"], config["data"]["n_train"]
+
+    model = calibrate(args.cores, args.mnist)
+    print(f"cost model, calibrated on a 2-epoch run of the default study, {args.cores} jobs side by side:")
+    for backend in ("numpy", "torch"):
+        m = model[backend]
+        print(f"  {backend:6s} overhead outside train() {m['overhead_s']:5.2f} s, {m['samples_per_s']:7.0f} samples/s "
+              f"in the batches, {m['eval_s']:5.3f} s per test evaluation")
+    print("  around training: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(model["around"].items())))
+    jobs, startup = planned_training_jobs(configs, args.mnist)
+    guess = predict(model, jobs, epochs, n_train, args.cores, startup)
+    names = " + ".join(p.name for p in configs)
+    print(f"{names}: {guess['jobs']} training jobs, {guess['job_s']:.0f} s of job time; predicted wall time on "
+          f"{args.cores} cores: {guess['wall_s']:.0f} s (Snakemake's start {guess['startup_s']:.1f} s, data {guess['before_s']:.0f} s, training "
+          f"{guess['training_s']:.0f} s, aggregate/plots/report {guess['after_s']:.0f} s)")
+    if args.predict_only:
+        return
+    workdir, overlay = scratch(args.mnist, {})
+    try:
+        wall, _ = snakemake(workdir, [*configs, overlay], "--cores", str(args.cores), "--forceall")
+        runs = job_table(workdir)
+        around = around_jobs(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    capacity = wall * args.cores
+    train_s, eval_s = runs["train_time_s"].sum(), runs["eval_time_s"].sum()
+    outside = (runs["job_s"] - runs["train_time_s"] - runs["eval_time_s"])
+    print(f"measured wall time: {wall:.0f} s (prediction {guess['wall_s']:.0f} s, "
+          f"{100 * (guess['wall_s'] - wall) / wall:+.1f}%)")
+    print(f"training share: sum(train_time_s) / (wall x {args.cores} cores) = {train_s:.0f} / {capacity:.0f} = "
+          f"{train_s / capacity:.3f}; with the per-epoch test evaluation: {(train_s + eval_s) / capacity:.3f}")
+    for backend, group in runs.groupby("backend"):
+        o = outside[group.index]
+        print(f"  {backend:6s} {len(group):3d} jobs: batches {group['train_time_s'].sum():6.1f} s, evaluation "
+              f"{group['eval_time_s'].sum():5.1f} s, outside train() {o.sum():5.1f} s ({o.mean():.2f} s per job)")
+    print("  around training: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(around.items())
+                                             if k in AROUND_BEFORE + AROUND_AFTER))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Are two working directories' runs the same, timing aside? For checking that a speed-up changed
+no number: build the same config with the old and the new code, then
+
+    python bench/same_runs.py OLD_WORKDIR NEW_WORKDIR
+
+Compares every run folder under results/runs/ byte for byte (batches.csv, epochs.csv,
+predictions.csv, weights.npz) and metrics.json key by key, leaving out the timing fields and the
+fields one side lacks (new fields such as the compute record). Exits 1 if anything differs.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+TIMING = {"wall_time_s", "train_time_s", "eval_time_s", "samples_per_s", "phases_s"}
+
+
+def compare(old: Path, new: Path) -> list[str]:
+    problems = []
+    old_runs = {p.parent.relative_to(old) for p in old.glob("results/runs/**/metrics.json")}
+    new_runs = {p.parent.relative_to(new) for p in new.glob("results/runs/**/metrics.json")}
+    problems += [f"only in {old}: {r}" for r in sorted(old_runs - new_runs)]
+    problems += [f"only in {new}: {r}" for r in sorted(new_runs - old_runs)]
+    for run in sorted(old_runs & new_runs):
+        for name in ("batches.csv", "epochs.csv", "predictions.csv", "weights.npz"):
+            if (old / run / name).read_bytes() != (new / run / name).read_bytes():
+                problems.append(f"{run}/{name} differs")
+        a, b = (json.loads((d / run / "metrics.json").read_text()) for d in (old, new))
+        for key in sorted((a.keys() & b.keys()) - TIMING):
+            if a[key] != b[key]:
+                problems.append(f"{run}/metrics.json: {key} {a[key]!r} -> {b[key]!r}")
+    return problems if (old_runs | new_runs) else [f"no runs under {old} or {new}"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("old", type=Path)
+    parser.add_argument("new", type=Path)
+    args = parser.parse_args()
+    problems = compare(args.old, args.new)
+    n = len(list(args.new.glob("results/runs/**/metrics.json")))
+    for line in problems:
+        print(line)
+    print(f"{n} runs compared: " + ("identical, timing aside" if not problems else f"{len(problems)} differences"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

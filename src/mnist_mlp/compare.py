@@ -246,6 +246,7 @@ def render(result: dict, markdown: bool = False) -> str:
         if markdown:
             out.extend([f"## {title}", "| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)])
             out.extend("| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False))
+            out.append("")
         else:
             out.extend([f"{title}:", frame.to_string(index=False), ""])
 

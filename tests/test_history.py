@@ -35,6 +35,8 @@ def test_a_record_is_added_only_when_the_results_change_and_never_overwritten(tm
     assert fourth["current"].name.startswith("0005_") and fourth["previous"][0] == third["current"]
     assert (tmp_path / "0004_broken.json").read_text() == "{half a rec"
     assert sorted(p.name[:4] for p in tmp_path.iterdir()) == ["0001", "0002", "0003", "0004", "0005"]
+    (tmp_path / "plain.txt").write_text("")  # records are as readable as any file the user writes
+    assert first["current"].stat().st_mode == (tmp_path / "plain.txt").stat().st_mode
 
 
 def test_a_record_keeps_no_timings_and_missing_numbers_stay_missing(tmp_path):

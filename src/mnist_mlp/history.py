@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -69,9 +68,10 @@ def _write_new(folder: Path, record: dict, number: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = record["time"].replace(" UTC", "Z").replace(" ", "T").replace(":", "")
     path = folder / f"{number:04d}_{stamp}.json"
-    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".part", delete=False) as f:
+    part = path.with_name(path.name + ".part")  # a plain open: the user's umask, unlike a tempfile's 0600
+    with open(part, "w") as f:
         json.dump(record, f, separators=(",", ":"))
-    os.replace(f.name, path)
+    os.replace(part, path)
     return path
 
 

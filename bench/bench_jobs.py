@@ -15,18 +15,11 @@ loop, the summary, writing the files, and exit. Best of ``--repeats`` per phase.
 import argparse
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
-
-import yaml
 
 from mnist_mlp.aggregate import read_benchmark
 from mnist_mlp.run_format import read_metrics
-
-REPO = Path(__file__).resolve().parents[1]
+from scratch import REPO, scratch, snakemake
 RUNS = {"numpy": "results/runs/numpy/relu/he_normal/lr0.1_wd0.0/seed0",
         "torch": "results/runs/torch/relu/he_normal/lr0.1_wd0.0/seed0"}
 BENCHMARKS = {"numpy": "benchmarks/train/numpy/relu/he_normal/lr0.1_wd0.0/seed0.tsv",
@@ -35,24 +28,14 @@ LOGS = {"numpy": "logs/train/numpy/relu/he_normal/lr0.1_wd0.0/seed0.log",
         "torch": "logs/train/torch/relu/he_normal/lr0.1_wd0.0/seed0.log"}
 
 
-def snakemake(workdir: Path, overlay: Path, *args: str) -> float:
-    """Run snakemake on the repository's workflow in ``workdir``; its wall time in seconds."""
-    # targets first: --forcerun and --configfile take every following word
-    cmd = [sys.executable, "-m", "snakemake", *args, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--cores", "1", "--configfile", str(REPO / "config" / "config.yaml"), str(overlay)]
-    started = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
 def logged_phases(log: Path) -> dict:
     line = re.findall(r"phases \(s\): (.*)", log.read_text())[-1]
     return {name: float(value) for name, value in (part.rsplit(" ", 1) for part in line.split(", "))}
 
 
-def breakdown(workdir: Path, overlay: Path, backend: str) -> dict:
+def breakdown(workdir: Path, configs: list[Path], backend: str) -> dict:
     """One timed job of ``backend``: seconds per phase."""
-    wall = snakemake(workdir, overlay, f"{RUNS[backend]}/metrics.json", "--forcerun", "train")
+    wall, _ = snakemake(workdir, configs, f"{RUNS[backend]}/metrics.json", "--forcerun", "train", "--cores", "1")
     job_s = read_benchmark(workdir / BENCHMARKS[backend])["job_s"]
     metrics = read_metrics(workdir / RUNS[backend])
     logged = logged_phases(workdir / LOGS[backend])
@@ -84,14 +67,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--mnist", type=Path, default=REPO / "resources" / "mnist")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="bench_jobs_"))
+    workdir, overlay = scratch(args.mnist, {"train": {"epochs": args.epochs}})
     try:
-        overlay = workdir / "overlay.yaml"
-        overlay.write_text(yaml.safe_dump({
-            "data": {"source": "path", "path": str(args.mnist.resolve())}, "train": {"epochs": args.epochs},
-            "study_reported": str(REPO / "config" / "study_reported.yaml")}))
-        snakemake(workdir, overlay, "results/data/mnist.npz")
-        results = {backend: [breakdown(workdir, overlay, backend) for _ in range(args.repeats)] for backend in RUNS}
+        configs = [REPO / "config" / "config.yaml", overlay]
+        snakemake(workdir, configs, "results/data/mnist.npz", "--cores", "1")
+        results = {backend: [breakdown(workdir, configs, backend) for _ in range(args.repeats)] for backend in RUNS}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"one job, ReLU, lr 0.1, {args.epochs} epochs, --cores 1; best of {args.repeats} per phase (seconds)")

@@ -18,41 +18,18 @@ Run by hand (not in CI), from the repository root, with MNIST's four files in re
 
 import argparse
 import heapq
-import json
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from mnist_mlp.aggregate import read_benchmark
-
-REPO = Path(__file__).resolve().parents[1]
+from mnist_mlp.run_format import read_metrics
+from scratch import REPO, scratch, snakemake
 AROUND_BEFORE = ["download_mnist", "preprocess_mnist"]
 AROUND_AFTER = ["aggregate", "plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "report_html"]
-
-
-def snakemake(workdir: Path, configs: list[Path], *args: str, capture: bool = False) -> tuple[float, str]:
-    """Run the workflow in ``workdir``; (wall seconds, stdout if captured)."""
-    cmd = [sys.executable, "-m", "snakemake", *args, "--snakefile", str(REPO / "Snakefile"),
-           "--directory", str(workdir), "--configfile", *map(str, configs)]
-    started = time.perf_counter()
-    out = subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                         stderr=subprocess.STDOUT if capture else subprocess.DEVNULL)
-    return time.perf_counter() - started, out.stdout or ""
-
-
-def scratch(mnist: Path, extra: dict) -> tuple[Path, Path]:
-    workdir = Path(tempfile.mkdtemp(prefix="bench_study_"))
-    overlay = workdir / "overlay.yaml"
-    overlay.write_text(yaml.safe_dump({"data": {"source": "path", "path": str(mnist.resolve())},
-                                       "study_reported": str(REPO / "config" / "study_reported.yaml"), **extra}))
-    return workdir, overlay
 
 
 def planned_training_jobs(configs: list[Path], mnist: Path) -> tuple[list[dict], float]:
@@ -85,8 +62,7 @@ def job_table(workdir: Path) -> pd.DataFrame:
     """Every distinct training job of a finished run: its times from metrics.json and the benchmark."""
     tables = [pd.read_csv(workdir / "results" / name) for name in ("runs.csv", "sensitivity.csv")]
     runs = pd.concat(tables, ignore_index=True).drop_duplicates("dir")
-    eval_s = [json.loads((workdir / d / "metrics.json").read_text()).get("eval_time_s", float("nan"))
-              for d in runs["dir"]]
+    eval_s = [read_metrics(workdir / d).get("eval_time_s", float("nan")) for d in runs["dir"]]
     return runs.assign(eval_time_s=eval_s)
 
 

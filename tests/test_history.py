@@ -39,6 +39,14 @@ def test_a_record_is_added_only_when_the_results_change_and_never_overwritten(tm
     assert first["current"].stat().st_mode == (tmp_path / "plain.txt").stat().st_mode
 
 
+def test_records_are_ordered_by_number_past_9999(tmp_path):
+    first = update(tmp_path, record(OLD))
+    first["current"].rename(tmp_path / "9999_x.json")
+    tenth_thousand = update(tmp_path, record(NEW))
+    assert tenth_thousand["current"].name.startswith("10000_") and tenth_thousand["previous"][0].name == "9999_x.json"
+    assert update(tmp_path, record(OLD))["previous"][0] == tenth_thousand["current"]
+
+
 def test_a_record_keeps_no_timings_and_missing_numbers_stay_missing(tmp_path):
     runs = OLD.assign(job_s=3.0, wall_time_s=9.0, test_accuracy=[0.9, float("nan"), 0.5, 0.4])
     kept = record(runs)

@@ -38,7 +38,6 @@ class Results:
     runs: pd.DataFrame
     config: dict | None = None
     claims: dict | None = None
-    source: str = ""
     time: str | None = None
     commit: str | None = None
 
@@ -72,11 +71,11 @@ def _check_columns(table: pd.DataFrame, path: Path, needed: list[str]):
         raise NotARunTable(f"{path}: not a run table (no column {', '.join(missing)})")
 
 
-def from_record(record: dict, source: str = "") -> "Results":
+def from_record(record: dict) -> Results:
     """The Results of a history record (see mnist_mlp.history)."""
     runs = pd.DataFrame(record["runs"]["data"], columns=record["runs"]["columns"])
-    return Results(run_table(runs), record.get("config"), record.get("claims"), source,
-                   record.get("time"), record.get("commit"))
+    return Results(run_table(runs), record.get("config"), record.get("claims"), record.get("time"),
+                   record.get("commit"))
 
 
 def read_results(path) -> Results:
@@ -86,7 +85,7 @@ def read_results(path) -> Results:
         path = path / "runs.csv" if (path / "runs.csv").exists() else path / "results" / "runs.csv"
     if path.suffix == ".json":
         try:
-            return from_record(json.loads(path.read_text()), str(path))
+            return from_record(json.loads(path.read_text()))
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
             raise NotARunTable(f"{path}: not a run table or history record ({err})") from None
     runs = _read_csv(path)
@@ -95,7 +94,7 @@ def read_results(path) -> Results:
     sweeps = _read_csv(sweeps_path) if sweeps_path.exists() else None
     if sweeps is not None:
         _check_columns(sweeps, sweeps_path, ["sweep", "variant_of", "setting"])
-    return Results(run_table(runs, sweeps), source=str(path))
+    return Results(run_table(runs, sweeps))
 
 
 def _same(a, b) -> bool:
@@ -127,8 +126,8 @@ def config_changes(old: dict | None, new: dict | None) -> list[dict]:
 
 
 def state(run: dict) -> str:
-    """A run's outcome in words: diverged, failed to learn or ok."""
-    return "diverged" if run["diverged"] is True else "failed to learn" if run["failed_to_learn"] is True else "ok"
+    """A run's outcome in words: diverged, failed to learn or ok (its flags are booleans)."""
+    return "diverged" if run["diverged"] else "failed to learn" if run["failed_to_learn"] else "ok"
 
 
 def _as_bool(table: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mnist_mlp.compare import Results, from_record, run_table
+from mnist_mlp.compare import from_record, run_table
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +45,27 @@ def make_record(runs: pd.DataFrame, sweeps: pd.DataFrame, config: dict, claims: 
     return json.loads(json.dumps(record, default=str))  # exactly what reading it back gives
 
 
-def read_records(folder: Path) -> list[tuple[Path, dict]]:
-    """Every readable record, oldest first; an unreadable one is skipped with a warning."""
-    records = []
-    for path in sorted(Path(folder).glob("[0-9]*_*.json")):
+def _numbered(folder: Path) -> list[Path]:
+    """Every record file, by its number (not its name: 10000 comes after 9999)."""
+    paths = [p for p in folder.glob("[0-9]*_*.json") if p.name.split("_")[0].isdigit()]
+    return sorted(paths, key=lambda p: int(p.name.split("_")[0]))
+
+
+def newest_records(paths: list[Path], n: int = 2) -> list[tuple[Path, dict]]:
+    """The newest ``n`` readable records of ``paths``, oldest first; an unreadable one is skipped with
+    a warning. Reads from the newest back, so a long history costs no more than a short one."""
+    found = []
+    for path in reversed(paths):
         try:
             record = json.loads(path.read_text())
             from_record(record)
         except (OSError, ValueError, KeyError, TypeError) as err:
             log.warning("history: skipping %s, not a readable record (%s)", path, err)
             continue
-        records.append((path, record))
-    return records
+        found.append((path, record))
+        if len(found) == n:
+            break
+    return found[::-1]
 
 
 def same_content(a: dict, b: dict) -> bool:
@@ -83,15 +92,10 @@ def update(folder, record: dict) -> dict:
          "previous": (path, record) of the record before it, or None when it is the first}
     """
     folder = Path(folder)
-    records = read_records(folder)
+    paths = _numbered(folder)
+    records = newest_records(paths)
     if records and same_content(records[-1][1], record):
-        return {"current": records[-1][0], "written": False, "previous": records[-2] if len(records) > 1 else None}
-    taken = [int(p.name.split("_")[0]) for p in folder.glob("[0-9]*_*.json") if p.name.split("_")[0].isdigit()]
-    number = max(taken, default=0) + 1  # past unreadable records too: never overwrite one
+        return {"current": records[-1][0], "written": False, "previous": records[0] if len(records) > 1 else None}
+    number = int(paths[-1].name.split("_")[0]) + 1 if paths else 1  # past unreadable records too: never overwrite one
     path = _write_new(folder, record, number)
     return {"current": path, "written": True, "previous": records[-1] if records else None}
-
-
-def previous_results(update_result: dict) -> Results | None:
-    previous = update_result["previous"]
-    return from_record(previous[1], str(previous[0])) if previous else None

@@ -142,8 +142,7 @@ def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict) -> list[dic
     table = pd.concat([study.drop_duplicates("dir"), extra], ignore_index=True)
     rows = []
     for run in table.to_dict("records"):
-        rows.append({**run, "anchor": run_anchor(run["dir"]),
-                     "health": "diverged" if run["diverged"] else "failed to learn" if run["failed_to_learn"] else "ok"})
+        rows.append({**run, "anchor": run_anchor(run["dir"]), "health": compare.state(run)})
     return rows
 
 
@@ -151,8 +150,7 @@ def compute_rows(runs: list[dict]) -> list[dict]:
     """How many runs trained on each (backend, threads, BLAS, CPU): what their last digits depend on."""
     counts = {}
     for run in runs:
-        missing = lambda v: v is None or (isinstance(v, float) and v != v)  # noqa: E731
-        key = (run["backend"], *("not recorded" if missing(run.get(c)) else run[c] for c in ("threads", "blas", "cpu")))
+        key = (run["backend"], *("not recorded" if pd.isna(run.get(c)) else run[c] for c in ("threads", "blas", "cpu")))
         counts[key] = counts.get(key, 0) + 1
     return [{"backend": b, "threads": t if isinstance(t, str) else int(t), "blas": blas, "cpu": cpu, "runs": n}
             for (b, t, blas, cpu), n in counts.items()]
@@ -258,7 +256,7 @@ def since_context(update: dict, current: compare.Results, claims: list[dict]) ->
     since = {"current": update["current"].name, "written": update["written"], "previous": None}
     if previous is None:
         return since
-    before = compare.from_record(previous[1], previous[0].name)
+    before = compare.from_record(previous[1])
     result = compare.diff(before, current)
     names = {c["id"]: f"Section {c['section']}: {c['text']}" for c in claims}
 

@@ -18,10 +18,10 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from mnist_mlp.data import Dataset, epoch_batches, load_dataset
-from mnist_mlp.runs import RunSpec, make_model
-from mnist_mlp.threads import limit_threads
-from mnist_mlp.training import train
+from mnist_mlp.mnist.data import Dataset, epoch_batches, load_dataset
+from mnist_mlp.runs.execute import RunSpec, make_model
+from mnist_mlp.runs.threads import limit_threads
+from mnist_mlp.nn.training import train
 
 HIDDEN = (500, 250, 100)
 SIZES = [784, *HIDDEN, 10]
@@ -82,7 +82,7 @@ def numpy_step_fn(batches):
 
 def eval_fn(backend: str, data: Dataset):
     """One per-epoch test evaluation, as train() runs it after every epoch."""
-    from mnist_mlp.training import evaluate
+    from mnist_mlp.nn.training import evaluate
 
     model = make_model(RunSpec(backend, "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cpu"))
     return lambda: evaluate(model, data.x_test, data.y_test)

@@ -17,8 +17,8 @@ import re
 import shutil
 from pathlib import Path
 
-from mnist_mlp.aggregate import read_benchmark
-from mnist_mlp.run_format import read_metrics
+from mnist_mlp.runs.aggregate import read_benchmark
+from mnist_mlp.runs.run_format import read_metrics
 from scratch import REPO, scratch, snakemake
 RUNS = {"numpy": "results/runs/numpy/relu/he_normal/lr0.1_wd0.0/seed0",
         "torch": "results/runs/torch/relu/he_normal/lr0.1_wd0.0/seed0"}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mnist_mlp.aggregate import read_benchmark
+from mnist_mlp.runs.aggregate import read_benchmark
 
 
 def main():

@@ -13,10 +13,10 @@ import argparse
 
 import numpy as np
 
-from mnist_mlp.data import load_dataset
-from mnist_mlp.provenance import compute
-from mnist_mlp.runs import RunSpec, execute
-from mnist_mlp.threads import limit_threads
+from mnist_mlp.mnist.data import load_dataset
+from mnist_mlp.runs.provenance import compute
+from mnist_mlp.runs.execute import RunSpec, execute
+from mnist_mlp.runs.threads import limit_threads
 
 
 def run(spec: RunSpec, data, threads: int):

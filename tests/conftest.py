@@ -8,12 +8,28 @@ import numpy as np
 import pytest
 import yaml
 
-from mnist_mlp.data import Dataset, preprocess
-from mnist_mlp.download import MNIST_MD5, download_mnist
-from mnist_mlp.init import resolve_scheme
+from mnist_mlp.mnist.data import Dataset, preprocess
+from mnist_mlp.mnist.download import MNIST_MD5, download_mnist
+from mnist_mlp.nn.init import resolve_scheme
 
 REPO = Path(__file__).resolve().parents[1]
 CANONICAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+WORKFLOW_FIXTURES = {"smoke_run"}  # the session fixture that runs the workflow (others build on it)
+_current = {"slow": True}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses a fixture running the workflow is slow, wherever it is declared."""
+    for item in items:
+        if WORKFLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _current["slow"] = item.get_closest_marker("slow") is not None
 
 
 def snakemake(workdir: Path, *args: str, overlay: dict | None = None, smoke: bool = True,
@@ -21,8 +37,9 @@ def snakemake(workdir: Path, *args: str, overlay: dict | None = None, smoke: boo
     """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) (+ sensitivity.yaml) + ``overlay``.
 
     The working directory is outside the repository, so the study's reported values are named
-    by their absolute path.
+    by their absolute path. Only a test marked ``slow`` may run it, so ``-m "not slow"`` stays quick.
     """
+    assert _current["slow"], "a test that runs the workflow must be marked slow (@pytest.mark.slow)"
     configs = [REPO / "config" / name for name, used in (("config.yaml", True), ("smoke.yaml", smoke),
                                                           ("sensitivity.yaml", sensitivity)) if used]
     overlay_path = workdir / "overlay.yaml"

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from conftest import run_dir
-from mnist_mlp.data import Dataset, epoch_batches
-from mnist_mlp.init import SCHEMES
-from mnist_mlp import run_format
-from mnist_mlp.runs import RunSpec, make_model
-from mnist_mlp.training import train
+from mnist_mlp.mnist.data import Dataset, epoch_batches
+from mnist_mlp.nn.init import SCHEMES
+from mnist_mlp.runs import run_format
+from mnist_mlp.runs.execute import RunSpec, make_model
+from mnist_mlp.nn.training import train
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 
@@ -101,7 +101,7 @@ def test_the_torch_backend_updates_exactly_as_torch_optim_sgd(small_data, weight
     """Its functional update is torch.optim.SGD's step, bit for bit, in float32."""
     import torch
 
-    from mnist_mlp.torch_mlp import build_model
+    from mnist_mlp.nn.torch_mlp import build_model
 
     spec = RunSpec("torch", "tanh", 0.1, weight_decay, 0, (50, 20), 1, 32)
     ours = make_model(spec)

@@ -7,8 +7,8 @@ import sys
 
 import pandas as pd
 
-from mnist_mlp.compare import Results, diff, read_results, render
-from mnist_mlp.history import make_record
+from mnist_mlp.present.compare import Results, diff, read_results, render
+from mnist_mlp.present.history import make_record
 
 
 def table(rows: list[dict]) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def test_both_formats_carry_the_same_rows():
 
 
 def run_compare(*args):
-    return subprocess.run([sys.executable, "-m", "mnist_mlp.compare", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "mnist_mlp.present.compare", *map(str, args)], capture_output=True, text=True)
 
 
 def test_the_command_compares_records_files_and_folders_and_names_a_file_that_is_not_a_run_table(tmp_path):

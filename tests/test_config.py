@@ -8,6 +8,7 @@ import yaml
 from conftest import REPO, snakemake
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "overlay, key, reason",
     [
@@ -40,6 +41,7 @@ def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, k
     assert "Job stats" not in result.stdout
 
 
+@pytest.mark.slow
 def test_default_config_plans_the_study(tmp_path):
     result = snakemake(tmp_path, "-n", "--quiet", "rules", smoke=False)
     counts = dict(line.split()[:2] for line in result.stdout.splitlines() if line.split()[:1]
@@ -48,6 +50,7 @@ def test_default_config_plans_the_study(tmp_path):
     assert counts == {"download_mnist": "1", "preprocess_mnist": "1", "train": "15"}
 
 
+@pytest.mark.slow
 def test_workflow_lints_clean(tmp_path):
     result = snakemake(tmp_path, "--lint", smoke=False)
     assert "Congratulations, your workflow is in a good condition!" in result.stdout
@@ -66,6 +69,7 @@ def malformed_study(tmp_path, name: str, edit) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, edit, message", [
     ("missing", lambda s: s.pop("figures") and None, "key (top level): 'figures' is a required property."),
     ("wrong_type", lambda s: s["accuracy"]["baseline"].update(sigmoid="62%"),

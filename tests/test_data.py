@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from conftest import CANONICAL_TEST_COUNTS, local_data, snakemake
-from mnist_mlp.data import DataError, epoch_batches, load_dataset, training_subset
-from mnist_mlp.idx import read_idx, write_idx
+from mnist_mlp.mnist.data import DataError, epoch_batches, load_dataset, training_subset
+from mnist_mlp.mnist.idx import read_idx, write_idx
 
 
+@pytest.mark.slow
 def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
     snakemake(tmp_path, "--cores", "2", "results/data/mnist.npz", overlay=local_data(mnist_raw), smoke=False)
     with np.load(tmp_path / "results" / "data" / "mnist.npz") as f:
@@ -38,6 +39,7 @@ def test_epoch_batches_cover_every_sample_once_in_a_seeded_order():
     assert not np.array_equal(batches[0], epoch_batches(1000, 64, seed=3, epoch=2)[0])
 
 
+@pytest.mark.slow
 def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path, mnist_raw):
     resources = tmp_path / "resources" / "mnist"
     shutil.copytree(mnist_raw, resources)

@@ -1,6 +1,6 @@
 import pytest
 
-from mnist_mlp.download import MNIST_MD5, DownloadError, download_mnist, md5sum
+from mnist_mlp.mnist.download import MNIST_MD5, DownloadError, download_mnist, md5sum
 
 
 def test_every_fetched_file_has_its_canonical_md5(mnist_raw):

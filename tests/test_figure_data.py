@@ -14,12 +14,12 @@ from matplotlib.collections import LineCollection
 from matplotlib.container import BarContainer
 
 from conftest import REPO
-from mnist_mlp.aggregate import confusion_table
-from mnist_mlp.figures import (ACTIVATION_STYLES, CHANCE_LABEL, COLUMNS, REPORTED_LABEL, plot_confusion_figure,
+from mnist_mlp.runs.aggregate import confusion_table
+from mnist_mlp.present.figures import (ACTIVATION_STYLES, CHANCE_LABEL, COLUMNS, REPORTED_LABEL, plot_confusion_figure,
                                plot_curve_figure, plot_reported_vs_reproduced, plot_sweep, plot_test_accuracy_grid)
-from mnist_mlp.sensitivity import setting_summary, study_marks
-from mnist_mlp.study import comparison_rows
-from mnist_mlp.training import confusion_matrix
+from mnist_mlp.judge.sensitivity import setting_summary, study_marks
+from mnist_mlp.judge.study import comparison_rows
+from mnist_mlp.nn.training import confusion_matrix
 
 STUDY = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
 SPECS = {fig["id"]: fig for fig in STUDY["figures"]}

@@ -5,7 +5,7 @@ import pandas as pd
 import yaml
 
 from conftest import REPO
-from mnist_mlp.figures import CHANCE_LABEL, plot_confusion_figure, plot_curve_figure, plot_sweep, plot_test_accuracy_grid
+from mnist_mlp.present.figures import CHANCE_LABEL, plot_confusion_figure, plot_curve_figure, plot_sweep, plot_test_accuracy_grid
 
 SPECS = {fig["id"]: fig for fig in yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["figures"]}
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from mnist_mlp.init import init_params
-from mnist_mlp.numpy_mlp import NumpyMLP
-from mnist_mlp.runs import RunSpec, make_model
-from mnist_mlp.training import log_softmax_loss, train
+from mnist_mlp.nn.init import init_params
+from mnist_mlp.nn.numpy_mlp import NumpyMLP
+from mnist_mlp.runs.execute import RunSpec, make_model
+from mnist_mlp.nn.training import log_softmax_loss, train
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 
@@ -109,7 +109,7 @@ def test_init_schemes_draw_what_they_promise():
 
 
 def history(predictions, labels, start_loss=2.3, end_loss=0.5):
-    from mnist_mlp.training import Evaluation, History
+    from mnist_mlp.nn.training import Evaluation, History
 
     accuracy = float(np.mean(predictions == labels))
     return History(batch_loss=[(1, 0, start_loss)], epochs=[{"train_loss": end_loss}],
@@ -117,7 +117,7 @@ def history(predictions, labels, start_loss=2.3, end_loss=0.5):
 
 
 def test_failing_to_learn_has_three_named_causes():
-    from mnist_mlp.runs import learning_failure
+    from mnist_mlp.runs.execute import learning_failure
 
     labels = np.repeat(np.arange(10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
     assert "answers 1 for every test image (11.35%" in learning_failure(history(np.ones_like(labels), labels), labels)

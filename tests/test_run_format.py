@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from mnist_mlp.report import compute_rows
-from mnist_mlp.run_format import write_csv
+from mnist_mlp.present.report import compute_rows
+from mnist_mlp.runs.run_format import write_csv
 
 
 def test_the_plain_writer_matches_pandas_byte_for_byte(tmp_path):

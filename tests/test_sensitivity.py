@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import REPO, planned_rules, smoke_overlay, snakemake
-from mnist_mlp.plan import setting_label
+from mnist_mlp.runs.plan import setting_label
 
 # Two seeds and fewer settings than config/sensitivity.yaml, so that the suite stays short.
 TRIM = {

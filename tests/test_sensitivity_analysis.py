@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from mnist_mlp.sensitivity import closest_settings, coinciding_experiments, explained_gaps, setting_summary
+from mnist_mlp.judge.sensitivity import closest_settings, coinciding_experiments, explained_gaps, setting_summary
 
 CONFIG = {"init": {"title": "Initialisation", "unstated": True, "variants_of": ["baseline"]},
           "lr": {"title": "Learning rate", "unstated": False, "variants_of": ["baseline"]}}

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from conftest import REPO
-from mnist_mlp.claims import Evidence, Rules, chance_level, judge, judge_reported
-from mnist_mlp.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
-from mnist_mlp.study import accuracy_rows, accuracy_summary, load_study
+from mnist_mlp.judge.claims import Evidence, Rules, chance_level, judge, judge_reported
+from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
+from mnist_mlp.judge.study import accuracy_rows, accuracy_summary, load_study
 
 N = 10_000
 RULES = Rules(alpha=0.05, margin_pp=0.5, loss_margin_pct=5)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from conftest import local_data, planned_rules, run_dir, smoke_overlay, snakemake
-from mnist_mlp import run_format
-from mnist_mlp.init import resolve_scheme
+from mnist_mlp.runs import run_format
+from mnist_mlp.nn.init import resolve_scheme
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 SECTION_1 = [("numpy", a, lr, 0.0) for lr in (0.01, 0.001, 0.1) for a in ACTIVATIONS]
@@ -73,6 +73,7 @@ def test_changing_the_download_source_fetches_again_but_retrains_nothing(smoke_r
     assert planned_rules(result.stdout) == {"download_mnist", "report_html", "all"}
 
 
+@pytest.mark.slow
 def test_asking_for_cuda_without_one_fails_with_a_message_not_a_traceback(tmp_path, mnist_raw):
     import torch
 

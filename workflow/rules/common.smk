@@ -5,13 +5,13 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from mnist_mlp.config_check import config_error, unknown_experiment_ids
-from mnist_mlp.download import MNIST_MD5
-from mnist_mlp.init import SCHEMES
-from mnist_mlp.plan import experiment_runs, sweep_variants, unknown_experiments
-from mnist_mlp.provenance import git_commit
-from mnist_mlp.run_format import FILES as RUN_FILES
-from mnist_mlp.study import (
+from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
+from mnist_mlp.mnist.download import MNIST_MD5
+from mnist_mlp.nn.init import SCHEMES
+from mnist_mlp.runs.plan import experiment_runs, sweep_variants, unknown_experiments
+from mnist_mlp.runs.provenance import git_commit
+from mnist_mlp.runs.run_format import FILES as RUN_FILES
+from mnist_mlp.judge.study import (
     BARS_FIGURE,
     EXTRA_FIGURES,
     GRID_FIGURE,

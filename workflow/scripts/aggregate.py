@@ -1,6 +1,6 @@
-from mnist_mlp.aggregate import confusion_table, curves_table, run_table, sweep_table
-from mnist_mlp.jobs import job
-from mnist_mlp.run_format import check_run
+from mnist_mlp.runs.aggregate import confusion_table, curves_table, run_table, sweep_table
+from mnist_mlp.runs.jobs import job
+from mnist_mlp.runs.run_format import check_run
 
 
 def main(snakemake):

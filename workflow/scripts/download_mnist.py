@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from mnist_mlp.download import download_mnist
-from mnist_mlp.jobs import job
+from mnist_mlp.mnist.download import download_mnist
+from mnist_mlp.runs.jobs import job
 
 
 def main(snakemake):

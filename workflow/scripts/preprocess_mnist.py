@@ -2,8 +2,8 @@ import json
 
 import numpy as np
 
-from mnist_mlp.data import preprocess
-from mnist_mlp.jobs import job
+from mnist_mlp.mnist.data import preprocess
+from mnist_mlp.runs.jobs import job
 
 
 def main(snakemake):

@@ -6,11 +6,11 @@ import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from mnist_mlp.data import load_dataset  # noqa: E402
-from mnist_mlp.jobs import Laps, job, process_started  # noqa: E402
-from mnist_mlp.provenance import compute  # noqa: E402
-from mnist_mlp.runs import RunSpec, execute, write_run  # noqa: E402
-from mnist_mlp.threads import limit_threads  # noqa: E402
+from mnist_mlp.mnist.data import load_dataset  # noqa: E402
+from mnist_mlp.runs.jobs import Laps, job, process_started  # noqa: E402
+from mnist_mlp.runs.provenance import compute  # noqa: E402
+from mnist_mlp.runs.execute import RunSpec, execute, write_run  # noqa: E402
+from mnist_mlp.runs.threads import limit_threads  # noqa: E402
 
 
 def main(snakemake):

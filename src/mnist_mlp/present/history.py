@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mnist_mlp.compare import from_record, run_table
+from mnist_mlp.present.compare import from_record, run_table
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mnist_mlp import run_format
+from mnist_mlp.runs import run_format
 
 SETTINGS = ["backend", "activation", "init", "lr", "weight_decay", "seed"]
 RUN_KEYS = ["experiment", "title", *SETTINGS]

@@ -18,7 +18,7 @@ Weight decay has PyTorch's meaning, grad <- grad + lambda * theta, applied to bi
 
 import numpy as np
 
-from mnist_mlp.activations import ACTIVATIONS
+from mnist_mlp.nn.activations import ACTIVATIONS
 
 
 def softmax_cross_entropy_(logits: np.ndarray, y: np.ndarray, scale: float = 1.0) -> tuple[float, int]:

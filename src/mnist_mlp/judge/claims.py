@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mnist_mlp import run_format
+from mnist_mlp.runs import run_format
 from mnist_mlp.fmt import number
-from mnist_mlp.stats import (FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED, Interval, combine_every, decide,
+from mnist_mlp.judge.stats import (FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED, Interval, combine_every, decide,
                              discordant_interval, mcnemar_exact, mcnemar_p, seed_interval)
 
 SENSITIVITY_COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_mlp.download import MNIST_MD5, md5sum
+from mnist_mlp.mnist.download import MNIST_MD5, md5sum
 from mnist_mlp.errors import UserError
-from mnist_mlp.idx import IdxFormatError, read_idx
+from mnist_mlp.mnist.idx import IdxFormatError, read_idx
 
 N_CLASSES = 10
 IMAGE_PIXELS = 28 * 28

@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mnist_mlp import run_format
-from mnist_mlp.data import IMAGE_PIXELS, N_CLASSES, Dataset
-from mnist_mlp.init import init_params, resolve_scheme
-from mnist_mlp.training import History, confusion_matrix, per_class_accuracy, train
+from mnist_mlp.runs import run_format
+from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, Dataset
+from mnist_mlp.nn.init import init_params, resolve_scheme
+from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
 
 BACKENDS = ("numpy", "torch")
 
@@ -36,11 +36,11 @@ def make_model(spec: RunSpec):
     sizes = [IMAGE_PIXELS, *spec.hidden, N_CLASSES]
     params = init_params(sizes, spec.activation, spec.init, spec.seed, np.dtype(spec.dtype))
     if spec.backend == "numpy":
-        from mnist_mlp.numpy_mlp import NumpyMLP
+        from mnist_mlp.nn.numpy_mlp import NumpyMLP
 
         return NumpyMLP(params, spec.activation, spec.lr, spec.weight_decay)
     if spec.backend == "torch":
-        from mnist_mlp.torch_mlp import TorchMLP
+        from mnist_mlp.nn.torch_mlp import TorchMLP
 
         return TorchMLP(params, spec.activation, spec.lr, spec.weight_decay, spec.device)
     raise ValueError(f"unknown backend {spec.backend!r}; choose one of {BACKENDS}")

@@ -12,12 +12,14 @@ import jinja2
 import pandas as pd
 import yaml
 
-from mnist_mlp import compare, fmt, run_format
-from mnist_mlp.aggregate import SETTINGS
-from mnist_mlp.claims import SENSITIVITY_COMMAND, Evidence, Rules, chance_level, judge, judge_reported
-from mnist_mlp.provenance import machine, package_versions
-from mnist_mlp.sensitivity import (closest_settings, coinciding_experiments, explained_gaps, setting_summary)
-from mnist_mlp.study import EXTRA_FIGURES, comparison_rows, figure_specs, sensitivity_figure
+from mnist_mlp.present import compare
+from mnist_mlp import fmt
+from mnist_mlp.runs import run_format
+from mnist_mlp.runs.aggregate import SETTINGS
+from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, chance_level, judge, judge_reported
+from mnist_mlp.runs.provenance import machine, package_versions
+from mnist_mlp.judge.sensitivity import (closest_settings, coinciding_experiments, explained_gaps, setting_summary)
+from mnist_mlp.judge.study import EXTRA_FIGURES, comparison_rows, figure_specs, sensitivity_figure
 
 
 def data_uri(path: Path, mime: str = "image/png") -> str:

@@ -4,7 +4,7 @@ No Snakemake in here; workflow/rules/common.smk calls it.
 """
 
 from mnist_mlp.fmt import number
-from mnist_mlp.init import resolve_scheme
+from mnist_mlp.nn.init import resolve_scheme
 
 SETTING_KEYS = ("init", "lr", "weight_decay")  # what a sensitivity setting may change
 

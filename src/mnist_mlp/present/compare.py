@@ -1,0 +1,282 @@
+"""What changed between two sets of results: ``python -m mnist_mlp.present.compare OLD NEW``.
+
+OLD and NEW are each a history record (results/history/*.json), a run table (results/runs.csv,
+with the sensitivity.csv beside it, if any) or a results folder holding one. Prints the config
+keys, runs and claim verdicts that changed, largest change first, as a terminal table or, with
+``--format markdown``, ready to paste into a pull request. Exits 0 whenever it could compare
+(changes or not), 2 with one line naming the file when one is not a run table.
+"""
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mnist_mlp import fmt
+
+# A row of the results is one (experiment, activation, seed); its settings and numbers may change.
+ROW_KEYS = ["experiment", "activation", "seed"]
+SETTINGS = ["backend", "init", "lr", "weight_decay"]
+NUMBERS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss"]
+STATES = ["diverged", "failed_to_learn"]
+COLUMNS = ROW_KEYS + SETTINGS + NUMBERS + STATES + ["dir"]
+NUMBER_NAMES = {"test_accuracy": "test accuracy", "test_loss": "test loss", "train_accuracy": "train accuracy",
+                "train_loss": "train loss"}
+
+
+class NotARunTable(ValueError):
+    """A file that is not a run table."""
+
+
+@dataclass
+class Results:
+    """What one build produced: its run table, and where known its config and claim verdicts."""
+    runs: pd.DataFrame
+    config: dict | None = None
+    claims: dict | None = None
+    time: str | None = None
+    commit: str | None = None
+
+
+def run_table(runs: pd.DataFrame, sweeps: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The study's runs and the sweeps' in one table of COLUMNS, without timings.
+
+    A sweep's row is named by its sweep, the experiment it varies and its setting, so a run that
+    belongs to an experiment and to sweeps appears once for each, as in the report.
+    """
+    tables = [runs]
+    if sweeps is not None and len(sweeps):
+        named = sweeps["sweep"] + " sweep of " + sweeps["variant_of"] + ": " + sweeps["setting"]
+        tables.append(sweeps.assign(experiment=named))
+    table = pd.concat(tables, ignore_index=True)
+    if "failed_to_learn" not in table:
+        table["failed_to_learn"] = False
+    return table.reindex(columns=COLUMNS).reset_index(drop=True)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise NotARunTable(f"{path}: not a run table ({str(err).splitlines()[0]})") from None
+
+
+def _check_columns(table: pd.DataFrame, path: Path, needed: list[str]):
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise NotARunTable(f"{path}: not a run table (no column {', '.join(missing)})")
+
+
+def from_record(record: dict) -> Results:
+    """The Results of a history record (see mnist_mlp.present.history)."""
+    runs = pd.DataFrame(record["runs"]["data"], columns=record["runs"]["columns"])
+    return Results(run_table(runs), record.get("config"), record.get("claims"), record.get("time"),
+                   record.get("commit"))
+
+
+def read_results(path) -> Results:
+    """Results from a history record, a runs.csv or a results folder; raises NotARunTable naming the file."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "runs.csv" if (path / "runs.csv").exists() else path / "results" / "runs.csv"
+    if path.suffix == ".json":
+        try:
+            return from_record(json.loads(path.read_text()))
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+            raise NotARunTable(f"{path}: not a run table or history record ({err})") from None
+    runs = _read_csv(path)
+    _check_columns(runs, path, ROW_KEYS + ["test_accuracy"])
+    sweeps_path = path.with_name("sensitivity.csv")
+    sweeps = _read_csv(sweeps_path) if sweeps_path.exists() else None
+    if sweeps is not None:
+        _check_columns(sweeps, sweeps_path, ["sweep", "variant_of", "setting"])
+    return Results(run_table(runs, sweeps))
+
+
+def _same(a, b) -> bool:
+    """Equal, NaN equal to NaN (a missing number stays missing)."""
+    if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+        return a == b
+    return bool(a == b) or (pd.isna(a) and pd.isna(b))
+
+
+def flatten(config: dict, prefix: str = "") -> dict:
+    """Nested config as {"experiments.baseline.lr": 0.01, ...}; lists stay values."""
+    flat = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def config_changes(old: dict | None, new: dict | None) -> list[dict]:
+    """Every config key whose value differs, added or removed keys included (value None)."""
+    if old is None or new is None:
+        return []
+    a, b = flatten(old), flatten(new)
+    return [{"key": k, "old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys())
+            if k not in a or k not in b or not _same(a[k], b[k])]
+
+
+def state(run: dict) -> str:
+    """A run's outcome in words: diverged, failed to learn or ok (its flags are booleans)."""
+    return "diverged" if run["diverged"] else "failed to learn" if run["failed_to_learn"] else "ok"
+
+
+def _as_bool(table: pd.DataFrame) -> pd.DataFrame:
+    return table.assign(**{s: table[s].map(lambda v: v is True or v == "True" or v == 1) for s in STATES})
+
+
+def run_changes(old: pd.DataFrame, new: pd.DataFrame) -> dict:
+    """Runs added, removed, changed (settings, numbers or state) and unchanged.
+
+    Changed runs come first by whether their state changed, then by the size of their test
+    accuracy change, then by their train loss's relative change.
+    """
+    old, new = _as_bool(old), _as_bool(new)
+    merged = old.merge(new, on=ROW_KEYS, how="outer", suffixes=("_old", "_new"), indicator=True)
+    records = merged.to_dict("records")
+    pick = lambda r, side: {**{k: r[k] for k in ROW_KEYS}, **{c: r[f"{c}_{side}"] for c in COLUMNS if c not in ROW_KEYS}}  # noqa: E731
+    added = [pick(r, "new") for r in records if r["_merge"] == "right_only"]
+    removed = [pick(r, "old") for r in records if r["_merge"] == "left_only"]
+    changed, unchanged = [], []
+    for r in (r for r in records if r["_merge"] == "both"):
+        old_run, new_run = pick(r, "old"), pick(r, "new")
+        settings = {c: (old_run[c], new_run[c]) for c in SETTINGS if not _same(old_run[c], new_run[c])}
+        numbers = {c: (old_run[c], new_run[c]) for c in NUMBERS if not _same(old_run[c], new_run[c])}
+        states = (state(old_run), state(new_run))
+        if settings or numbers or states[0] != states[1]:
+            changed.append({"run": new_run, "settings": settings, "numbers": numbers,
+                            "state": states if states[0] != states[1] else None})
+        else:
+            unchanged.append(new_run)
+
+    def size(change):
+        acc = change["numbers"].get("test_accuracy")
+        loss = change["numbers"].get("train_loss")
+        return (change["state"] is not None, _magnitude(acc, relative=False), _magnitude(loss, relative=True))
+
+    changed.sort(key=size, reverse=True)
+    return {"added": added, "removed": removed, "changed": changed, "unchanged": unchanged}
+
+
+def _magnitude(pair, relative: bool) -> float:
+    if pair is None:
+        return 0.0
+    old, new = pair
+    if pd.isna(old) or pd.isna(new) or math.isinf(old) or math.isinf(new):
+        return math.inf
+    return abs(new - old) / abs(old) if relative and old else abs(new - old)
+
+
+def claim_changes(old: dict | None, new: dict | None) -> list[dict]:
+    if old is None or new is None:
+        return []
+    return [{"claim": c, "old": old.get(c), "new": new.get(c)} for c in dict.fromkeys([*old, *new])
+            if old.get(c) != new.get(c)]
+
+
+def diff(old: Results, new: Results) -> dict:
+    """Config keys, runs and claim verdicts that changed from ``old`` to ``new``."""
+    return {"config": config_changes(old.config, new.config), **run_changes(old.runs, new.runs),
+            "claims": claim_changes(old.claims, new.claims)}
+
+
+def nothing_changed(result: dict) -> bool:
+    return not any(result[k] for k in ("config", "added", "removed", "changed", "claims"))
+
+
+# --- words for the diff, shared by the terminal, Markdown and the report --------------------------
+
+def setting_text(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(setting_text(v) for v in value) + "]"
+    if isinstance(value, float) or isinstance(value, int) and not isinstance(value, bool):
+        return fmt.number(value)
+    return fmt.MISSING if value is None else str(value)
+
+
+def run_name(run: dict) -> str:
+    return f"{run['experiment']}, {run['activation']}, seed {run['seed']}"
+
+
+def run_settings(run: dict) -> str:
+    return (f"{run['backend']}, {run['init']}, lr {setting_text(run['lr'])}, "
+            f"weight decay {setting_text(run['weight_decay'])}")
+
+
+def number_change(what: str, pair) -> str:
+    """"91.20 → 92.05 (+0.85)" for accuracies, in percent; "0.3012 → 0.2871 (−4.7%)" for losses."""
+    old, new = pair
+    if what.endswith("accuracy"):
+        delta = fmt.points(100 * (new - old)) if pd.notna(old) and pd.notna(new) else fmt.MISSING
+        return f"{fmt.pct(100 * old)} → {fmt.pct(100 * new)} ({delta})"
+    finite = pd.notna(old) and pd.notna(new) and old and not math.isinf(old) and not math.isinf(new)
+    delta = f"{100 * (new - old) / abs(old):+.1f}%".replace("-", "−") if finite else fmt.MISSING
+    return f"{fmt.loss(old)} → {fmt.loss(new)} ({delta})"
+
+
+def change_cells(change: dict) -> dict:
+    """One changed run as text cells: run, settings, each number and the state."""
+    return {
+        "run": run_name(change["run"]),
+        "settings": "; ".join(f"{k} {setting_text(a)} → {setting_text(b)}" for k, (a, b) in change["settings"].items()),
+        **{NUMBER_NAMES[c]: number_change(c, change["numbers"][c]) if c in change["numbers"] else ""
+           for c in NUMBERS},
+        "state": " → ".join(change["state"]) if change["state"] else "",
+    }
+
+
+def render(result: dict, markdown: bool = False) -> str:
+    """The diff as text: terminal tables, or Markdown."""
+    out = []
+
+    def table(title: str, rows: list[dict]):
+        if not rows:
+            return
+        frame = pd.DataFrame(rows)
+        if markdown:
+            out.extend([f"## {title}", "| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)])
+            out.extend("| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False))
+            out.append("")
+        else:
+            out.extend([f"{title}:", frame.to_string(index=False), ""])
+
+    table("Config keys changed", [{"key": c["key"], "old": setting_text(c["old"]), "new": setting_text(c["new"])}
+                                  for c in result["config"]])
+    for title, runs in (("Runs added", result["added"]), ("Runs removed", result["removed"])):
+        table(title, [{"run": run_name(r), "settings": run_settings(r), "test accuracy": fmt.pct(100 * r["test_accuracy"]),
+                       "state": state(r)} for r in runs])
+    table("Runs changed", [change_cells(c) for c in result["changed"]])
+    table("Claim verdicts changed", result["claims"])
+    if nothing_changed(result):
+        out.append("Nothing changed.")
+    elif result["unchanged"]:
+        out.append(f"{len(result['unchanged'])} runs unchanged.")
+    return "\n".join(out).rstrip("\n")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("old", help="a history record, a runs.csv or a results folder")
+    parser.add_argument("new", help="a history record, a runs.csv or a results folder")
+    parser.add_argument("--format", choices=["text", "markdown"], default="text")
+    args = parser.parse_args(argv)
+    try:
+        old, new = read_results(args.old), read_results(args.new)
+    except NotARunTable as err:
+        print(f"compare: {err}", file=sys.stderr)
+        return 2
+    print(render(diff(old, new), markdown=args.format == "markdown"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,7 +7,7 @@ Run by hand (not in CI), from the repository root, with MNIST's four files in re
 In a scratch working directory on the default config, it builds the dataset, then times
 ``snakemake --cores 1 <metrics.json>`` for one numpy and one torch run (ReLU, lr 0.1, seed 0) and
 prints each phase: Snakemake's own part (parse, DAG, spawning the job), the job's start-up
-(interpreter and Snakemake's script preamble), our imports, torch's, loading the data, building the
+(interpreter, Snakemake's script preamble and our imports), torch's import, loading the data, building the
 model, the training batches, the per-epoch test evaluation, the rest of the
 loop, the summary, writing the files, and exit. Best of ``--repeats`` per phase.
 """
@@ -18,14 +18,11 @@ import shutil
 from pathlib import Path
 
 from mnist_mlp.runs.aggregate import read_benchmark
-from mnist_mlp.runs.run_format import read_metrics
+from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.run_format import path, read_metrics
 from scratch import REPO, scratch, snakemake
-RUNS = {"numpy": "results/runs/numpy/relu/he_normal/lr0.1_wd0.0/seed0",
-        "torch": "results/runs/torch/relu/he_normal/lr0.1_wd0.0/seed0"}
-BENCHMARKS = {"numpy": "benchmarks/train/numpy/relu/he_normal/lr0.1_wd0.0/seed0.tsv",
-              "torch": "benchmarks/train/torch/relu/he_normal/lr0.1_wd0.0/seed0.tsv"}
-LOGS = {"numpy": "logs/train/numpy/relu/he_normal/lr0.1_wd0.0/seed0.log",
-        "torch": "logs/train/torch/relu/he_normal/lr0.1_wd0.0/seed0.log"}
+
+RUNS = {backend: RunKey(backend, "relu", "he_normal", 0.1, 0.0, 0) for backend in ("numpy", "torch")}
 
 
 def logged_phases(log: Path) -> dict:
@@ -35,15 +32,15 @@ def logged_phases(log: Path) -> dict:
 
 def breakdown(workdir: Path, configs: list[Path], backend: str) -> dict:
     """One timed job of ``backend``: seconds per phase."""
-    wall, _ = snakemake(workdir, configs, f"{RUNS[backend]}/metrics.json", "--forcerun", "train", "--cores", "1")
-    job_s = read_benchmark(workdir / BENCHMARKS[backend])["job_s"]
-    metrics = read_metrics(workdir / RUNS[backend])
-    logged = logged_phases(workdir / LOGS[backend])
+    run = RUNS[backend]
+    wall, _ = snakemake(workdir, configs, str(path(run.path("dir"), "metrics")), "--forcerun", "train", "--cores", "1")
+    job_s = read_benchmark(workdir / run.path("benchmark"))["job_s"]
+    metrics = read_metrics(workdir / run.path("dir"))
+    logged = logged_phases(workdir / run.path("log"))
     loop = logged["loop"]
     phases = {
         "snakemake (parse, DAG, spawn)": wall - job_s,
-        "start-up (interpreter, preamble)": logged["start"],
-        "imports": logged["imports"],
+        "start-up (interpreter, preamble, imports)": logged["start-up"],
         "torch import": logged["torch import"],
         "data load": logged["data"],
         "model": logged["model"],

@@ -13,13 +13,15 @@ import json
 import sys
 from pathlib import Path
 
+from mnist_mlp.runs.key import RUNS_ROOT
+
 TIMING = {"wall_time_s", "train_time_s", "eval_time_s", "samples_per_s", "phases_s"}
 
 
 def compare(old: Path, new: Path) -> list[str]:
     problems = []
-    old_runs = {p.parent.relative_to(old) for p in old.glob("results/runs/**/metrics.json")}
-    new_runs = {p.parent.relative_to(new) for p in new.glob("results/runs/**/metrics.json")}
+    old_runs = {p.parent.relative_to(old) for p in old.glob(f"{RUNS_ROOT}/**/metrics.json")}
+    new_runs = {p.parent.relative_to(new) for p in new.glob(f"{RUNS_ROOT}/**/metrics.json")}
     problems += [f"only in {old}: {r}" for r in sorted(old_runs - new_runs)]
     problems += [f"only in {new}: {r}" for r in sorted(new_runs - old_runs)]
     for run in sorted(old_runs & new_runs):
@@ -39,7 +41,7 @@ def main() -> int:
     parser.add_argument("new", type=Path)
     args = parser.parse_args()
     problems = compare(args.old, args.new)
-    n = len(list(args.new.glob("results/runs/**/metrics.json")))
+    n = len(list(args.new.glob(f"{RUNS_ROOT}/**/metrics.json")))
     for line in problems:
         print(line)
     print(f"{n} runs compared: " + ("identical, timing aside" if not problems else f"{len(problems)} differences"))

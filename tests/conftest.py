@@ -11,6 +11,7 @@ import yaml
 from mnist_mlp.mnist.data import Dataset, preprocess
 from mnist_mlp.mnist.download import MNIST_MD5, download_mnist
 from mnist_mlp.nn.init import resolve_scheme
+from mnist_mlp.runs.key import RunKey
 
 REPO = Path(__file__).resolve().parents[1]
 CANONICAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -114,10 +115,13 @@ def smoke_run(tmp_path_factory, mnist_raw) -> Path:
     return workdir
 
 
-def run_dir(workdir: Path, backend: str, activation: str, lr: float, wd: float = 0.0, seed: int = 0,
-            init: str = "auto") -> Path:
-    scheme = resolve_scheme(init, activation)
-    return workdir / "results" / "runs" / backend / activation / scheme / f"lr{lr!r}_wd{wd!r}" / f"seed{seed}"
+def run_key(backend: str, activation: str, lr: float, wd: float = 0.0, seed: int = 0, init: str = "auto") -> RunKey:
+    return RunKey(backend, activation, resolve_scheme(init, activation), lr, wd, seed)
+
+
+def run_dir(workdir: Path, *settings, **named) -> Path:
+    """The folder of the run ``run_key(*settings, **named)`` in ``workdir``."""
+    return workdir / run_key(*settings, **named).path("dir")
 
 
 @pytest.fixture

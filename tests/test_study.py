@@ -36,7 +36,7 @@ def evidence(**accuracies) -> Evidence:
     for key, values in accuracies.items():
         experiment, activation = key.split("__")
         for seed, acc in enumerate(values):
-            folder = f"{key}/seed{seed}"
+            folder = f"run {key}, seed {seed}"  # an id: these runs have no files
             if acc is not None:
                 tables[folder] = predictions(acc, seed)
             rows.append({"experiment": experiment, "activation": activation, "seed": seed, "dir": folder,
@@ -107,7 +107,7 @@ def test_at_chance_is_judged_against_always_answering_the_commonest_digit():
 def sweep_table(losses: dict) -> pd.DataFrame:
     """Rows of a weight-decay sweep: {(activation, weight decay): [final train loss per seed]}."""
     return pd.DataFrame([{"sweep": "weight_decay", "variant_of": "torch", "activation": a, "weight_decay": wd,
-                          "seed": s, "train_loss": loss, "dir": f"{a}/wd{wd}/seed{s}"} for (a, wd), seeds in losses.items()
+                          "seed": s, "train_loss": loss, "dir": f"run {a}, wd {wd}, seed {s}"} for (a, wd), seeds in losses.items()
                          for s, loss in enumerate(seeds)])
 
 

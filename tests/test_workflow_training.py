@@ -6,9 +6,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from conftest import local_data, planned_rules, run_dir, smoke_overlay, snakemake
+from conftest import local_data, planned_rules, run_dir, run_key, smoke_overlay, snakemake
 from mnist_mlp.runs import run_format
-from mnist_mlp.nn.init import resolve_scheme
+from mnist_mlp.present.report import run_anchor
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 SECTION_1 = [("numpy", a, lr, 0.0) for lr in (0.01, 0.001, 0.1) for a in ACTIVATIONS]
@@ -39,7 +39,7 @@ def test_a_diverged_run_is_recorded_and_the_pipeline_carries_on(smoke_run):
     assert metrics["test_accuracy"] is None and metrics["confusion_matrix"] is None
     last_loss = run_format.read_batches(run_dir(smoke_run, "numpy", "relu", 1000.0))["loss"].iloc[-1]
     assert not math.isfinite(last_loss)
-    log = (smoke_run / "logs" / "train" / "numpy" / "relu" / "he_normal" / "lr1000.0_wd0.0" / "seed0.log").read_text()
+    log = (smoke_run / run_key("numpy", "relu", 1000.0).path("log")).read_text()
     assert "diverged" in log and "Traceback" not in log
 
 
@@ -48,14 +48,17 @@ def planned_train_jobs(stdout: str) -> list[str]:
                   if line.strip().startswith("wildcards: backend="))
 
 
+def wildcards_line(*settings) -> str:
+    """How a dry run lists the wildcards of the run ``run_key(*settings)``."""
+    return ", ".join(f"{name}={value}" for name, value in run_key(*settings).wildcards().items())
+
+
 def test_editing_one_learning_rate_plans_only_its_runs(smoke_run, mnist_raw):
     same = snakemake(smoke_run, "-n", overlay=smoke_overlay(mnist_raw))
     assert planned_train_jobs(same.stdout) == [] and "Nothing to be done" in same.stdout
 
     result = snakemake(smoke_run, "-n", overlay=smoke_overlay(mnist_raw, experiments={"lr_0.1": {"lr": 0.2}}))
-    assert planned_train_jobs(result.stdout) == sorted(
-        f"backend=numpy, activation={a}, init={resolve_scheme('auto', a)}, lr=0.2, wd=0.0, seed=0" for a in ACTIVATIONS
-    )
+    assert planned_train_jobs(result.stdout) == sorted(wildcards_line("numpy", a, 0.2) for a in ACTIVATIONS)
     assert planned_rules(result.stdout) == {"train", "aggregate", "plot_curves", "plot_confusion", "plot_overview",
                                             "report_html", "all"}
 
@@ -79,11 +82,12 @@ def test_asking_for_cuda_without_one_fails_with_a_message_not_a_traceback(tmp_pa
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    target = "results/runs/torch/relu/he_normal/lr0.1_wd0.0/seed0/metrics.json"
+    run = run_key("torch", "relu", 0.1)
+    target = str(run_format.path(run.path("dir"), "metrics"))
     result = snakemake(tmp_path, "--cores", "1", target, overlay={**local_data(mnist_raw), "train": {"device": "cuda"}},
                        check=False)
     assert result.returncode != 0
-    log = (tmp_path / "logs" / "train" / "torch" / "relu" / "he_normal" / "lr0.1_wd0.0" / "seed0.log").read_text()
+    log = (tmp_path / run.path("log")).read_text()
     assert "train.device is 'cuda' but PyTorch sees no CUDA device" in log and "Traceback" not in log
     assert not (tmp_path / target).exists()
 
@@ -93,8 +97,7 @@ def test_a_deleted_run_folder_is_rebuilt_by_the_default_target(smoke_run, mnist_
     shutil.copytree(smoke_run, workdir)
     shutil.rmtree(run_dir(workdir, "numpy", "tanh", 0.1))
     result = snakemake(workdir, "-n", overlay=smoke_overlay(mnist_raw))
-    assert planned_train_jobs(result.stdout) == [
-        f"backend=numpy, activation=tanh, init={resolve_scheme('auto', 'tanh')}, lr=0.1, wd=0.0, seed=0"]
+    assert planned_train_jobs(result.stdout) == [wildcards_line("numpy", "tanh", 0.1)]
 
 
 def test_a_run_that_fails_to_learn_is_named_so_never_ok(smoke_run):
@@ -106,7 +109,7 @@ def test_a_run_that_fails_to_learn_is_named_so_never_ok(smoke_run):
     assert set(zip(at_1000["activation"], at_1000["diverged"], at_1000["failed_to_learn"])) == {
         ("relu", True, False), ("sigmoid", False, True)}
     html = (smoke_run / "report.html").read_text()
-    row = html[html.index('id="run-numpy-sigmoid-glorot_normal-lr1000-0_wd0-0-seed0"'):].split("</tr>")[0]
+    row = html[html.index(f'id="{run_anchor(run_key("numpy", "sigmoid", 1000.0).path("dir"))}"'):].split("</tr>")[0]
     assert '<td class="l failed-to-learn">failed to learn: ' in row
     section = html[html.index('>forced to diverge<a class="anchor"'):].split("</table>")[0]
     assert "failed to learn (1 of 1)" in section and ">ok<" not in section
@@ -119,7 +122,7 @@ def test_each_run_records_its_phases_and_what_its_last_digits_depend_on(smoke_ru
         assert compute["threads"] == 1 and compute["blas"].startswith(("openblas", "mkl", "blis", "accelerate"))
         assert compute["cpu"] and ("torch_threads" in compute) == (backend == "torch")
         phases = metrics["phases_s"]
-        assert list(phases) == ["start", "imports", "torch import", "data", "model", "loop", "summary"]
+        assert list(phases) == ["start-up", "torch import", "data", "model", "loop", "summary"]
         assert all(v >= 0 for v in phases.values())
         # the loop holds the training batches and the per-epoch evaluation, each timed on its own
         assert metrics["train_time_s"] + metrics["eval_time_s"] <= phases["loop"] + 1e-3

@@ -2,7 +2,7 @@ rule aggregate:
     input:
         # every file of every run: aggregation checks their format
         **{kind: run_paths(kind) for kind in RUN_FILES},
-        benchmarks=[BENCHMARK.format(**run) for run in all_runs()],
+        benchmarks=[run.path("benchmark") for run in all_runs()],
     output:
         runs=report(
             "results/runs.csv",

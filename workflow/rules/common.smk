@@ -7,10 +7,11 @@ from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
 from mnist_mlp.mnist.download import MNIST_MD5
-from mnist_mlp.nn.init import SCHEMES
 from mnist_mlp.runs.plan import experiment_runs, sweep_variants, unknown_experiments
 from mnist_mlp.runs.provenance import git_commit
+from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.run_format import FILES as RUN_FILES
+from mnist_mlp.runs.run_format import path as run_file
 from mnist_mlp.judge.study import (
     BARS_FIGURE,
     EXTRA_FIGURES,
@@ -50,22 +51,14 @@ SWEEPS = config.get("sensitivity") or {}
 check_sweeps()
 
 MNIST_FILES = list(MNIST_MD5)  # train images, train labels, test images, test labels
-RUN_WILDCARDS = "{backend}/{activation}/{init}/lr{lr}_wd{wd}/seed{seed}"
-RUN_DIR = f"results/runs/{RUN_WILDCARDS}"
-BENCHMARK = f"benchmarks/train/{RUN_WILDCARDS}.tsv"
 
 
 wildcard_constraints:
-    backend="numpy|torch",
-    activation="sigmoid|tanh|relu",
-    init="|".join(s for s in SCHEMES if s != "auto"),
-    lr=r"[0-9][0-9.e+-]*",
-    wd=r"[0-9][0-9.e+-]*",
-    seed=r"\d+",
+    **RunKey.wildcard_constraints(),
 
 
 def runs_of(experiment):
-    """Wildcard values of every run of one experiment (a config dict), per activation and seed."""
+    """Every run (a RunKey) of one experiment (a config dict), per activation and seed."""
     return experiment_runs(
         experiment, config["train"]["seeds"], config["model"]["init"]
     )
@@ -79,27 +72,21 @@ def all_runs():
     experiments = list(config["experiments"].values()) + [
         v["experiment"] for v in SWEEP_VARIANTS
     ]
-    runs = [run for exp in experiments for run in runs_of(exp)]
-    return list({tuple(run.items()): run for run in runs}.values())
+    return list(dict.fromkeys(run for exp in experiments for run in runs_of(exp)))
 
 
 def run_paths(kind):
     """The file of ``kind`` (a key of run_format.FILES) of every run."""
-    return [f"{RUN_DIR}/{RUN_FILES[kind]}".format(**run) for run in all_runs()]
+    return [str(run_file(run.path("dir"), kind)) for run in all_runs()]
 
 
 def run_record(run, **labels):
     """A run's settings, folder and benchmark file, with ``labels`` saying where it belongs."""
     return dict(
         **labels,
-        backend=run["backend"],
-        activation=run["activation"],
-        init=run["init"],
-        lr=float(run["lr"]),
-        weight_decay=float(run["wd"]),
-        seed=run["seed"],
-        dir=RUN_DIR.format(**run),
-        benchmark=BENCHMARK.format(**run),
+        **run.row(),
+        dir=run.path("dir"),
+        benchmark=run.path("benchmark"),
     )
 
 

@@ -2,11 +2,11 @@ rule train:
     input:
         data="results/data/mnist.npz",
     output:
-        **{kind: f"{RUN_DIR}/{name}" for kind, name in RUN_FILES.items()},
+        **{kind: f"{RunKey.pattern('dir')}/{name}" for kind, name in RUN_FILES.items()},
     log:
-        f"logs/train/{RUN_WILDCARDS}.log",
+        RunKey.pattern("log"),
     benchmark:
-        BENCHMARK
+        RunKey.pattern("benchmark")
     # longest jobs first, so that short ones fill the cores at the end
     priority: lambda w: 1 if w.backend == "torch" else 0
     conda:
@@ -17,9 +17,6 @@ rule train:
         runtime=lambda w: max(10, config["train"]["epochs"] * 2),
         gpu=lambda w: int(w.backend == "torch" and config["train"]["device"] == "cuda"),
     params:
-        lr=lambda w: float(w.lr),
-        weight_decay=lambda w: float(w.wd),
-        seed=lambda w: int(w.seed),
         hidden=config["model"]["hidden"],
         epochs=config["train"]["epochs"],
         batch_size=config["train"]["batch_size"],

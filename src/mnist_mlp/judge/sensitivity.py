@@ -1,9 +1,9 @@
 """What the study leaves unstated, shown instead of guessed: the sensitivity sweeps summarised, the
 study's numbers placed among them, its large gaps explained (or not), and the closest settings."""
 
-from pathlib import Path
-
 import pandas as pd
+
+from mnist_mlp.runs.key import RunKey
 
 GROUP = ["sweep", "variant_of", "position", "setting", "activation"]
 
@@ -26,12 +26,12 @@ def setting_summary(sweeps: pd.DataFrame) -> pd.DataFrame:
 
 
 def coinciding_experiments(sweeps: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
-    """For each sweep setting, the study experiments whose runs it shares (same run folder): columns
-    sweep, variant_of, position, activation, experiment."""
-    folder = lambda d: str(Path(d).parent)  # noqa: E731  the run without its seed
-    study = runs.assign(run=runs["dir"].map(folder))[["run", "experiment"]].drop_duplicates()
-    swept = sweeps.assign(run=sweeps["dir"].map(folder))[["sweep", "variant_of", "position", "activation", "run"]]
-    return swept.drop_duplicates().merge(study, on="run").drop(columns="run")
+    """For each sweep setting, the study experiments whose runs it shares (the same run but for the
+    seed): columns sweep, variant_of, position, activation, experiment."""
+    seedless = [name for name in RunKey.names() if name != "seed"]
+    study = runs[[*seedless, "experiment"]].drop_duplicates()
+    swept = sweeps[["sweep", "variant_of", "position", *seedless]].drop_duplicates()
+    return swept.merge(study, on=seedless)[["sweep", "variant_of", "position", "activation", "experiment"]]
 
 
 def study_marks(sweeps: pd.DataFrame, runs: pd.DataFrame, reported: dict) -> pd.DataFrame:

@@ -15,6 +15,7 @@ numbers by tens of points, so several schemes are offered (W has shape (fan_in, 
 import numpy as np
 
 SCHEMES = ("auto", "glorot_normal", "he_normal", "glorot_uniform", "torch_default", "standard_normal")
+CONCRETE_SCHEMES = SCHEMES[1:]  # what a run's folder names: auto is resolved per activation
 
 
 def resolve_scheme(scheme: str, activation: str) -> str:

@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from mnist_mlp import fmt
+from mnist_mlp.runs.key import RunKey
 
 # A row of the results is one (experiment, activation, seed); its settings and numbers may change.
 ROW_KEYS = ["experiment", "activation", "seed"]
-SETTINGS = ["backend", "init", "lr", "weight_decay"]
+SETTINGS = [name for name in RunKey.names() if name not in ROW_KEYS]
 NUMBERS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss"]
 STATES = ["diverged", "failed_to_learn"]
 COLUMNS = ROW_KEYS + SETTINGS + NUMBERS + STATES + ["dir"]
@@ -208,8 +209,8 @@ def run_name(run: dict) -> str:
 
 
 def run_settings(run: dict) -> str:
-    return (f"{run['backend']}, {run['init']}, lr {setting_text(run['lr'])}, "
-            f"weight decay {setting_text(run['weight_decay'])}")
+    """"backend numpy, init he_normal, lr 0.1, weight decay 0": the settings a row may change."""
+    return ", ".join(f"{name.replace('_', ' ')} {setting_text(run[name])}" for name in SETTINGS)
 
 
 def number_change(what: str, pair) -> str:
@@ -227,7 +228,8 @@ def change_cells(change: dict) -> dict:
     """One changed run as text cells: run, settings, each number and the state."""
     return {
         "run": run_name(change["run"]),
-        "settings": "; ".join(f"{k} {setting_text(a)} → {setting_text(b)}" for k, (a, b) in change["settings"].items()),
+        "settings": "; ".join(f"{k.replace('_', ' ')} {setting_text(a)} → {setting_text(b)}"
+                              for k, (a, b) in change["settings"].items()),
         **{NUMBER_NAMES[c]: number_change(c, change["numbers"][c]) if c in change["numbers"] else ""
            for c in NUMBERS},
         "state": " → ".join(change["state"]) if change["state"] else "",

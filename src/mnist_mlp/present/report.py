@@ -15,7 +15,7 @@ import yaml
 from mnist_mlp.present import compare
 from mnist_mlp import fmt
 from mnist_mlp.runs import run_format
-from mnist_mlp.runs.aggregate import SETTINGS
+from mnist_mlp.runs.key import RunKey
 from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, chance_level, judge, judge_reported
 from mnist_mlp.runs.provenance import machine, package_versions
 from mnist_mlp.judge.sensitivity import (closest_settings, coinciding_experiments, explained_gaps, setting_summary)
@@ -39,12 +39,13 @@ def anchor(text: str) -> str:
 
 
 def run_anchor(folder: str) -> str:
-    return "run-" + anchor(folder.removeprefix("results/runs/"))
+    """The id of a run's row in the run table, from its folder."""
+    return "run-" + anchor(RunKey.parse(folder).label())
 
 
 def run_links(folders: list[str]) -> list[dict]:
     """Links to the run table's rows of ``folders``."""
-    return [{"anchor": run_anchor(d), "label": d.removeprefix("results/runs/")} for d in folders]
+    return [{"anchor": run_anchor(d), "label": RunKey.parse(d).label()} for d in folders]
 
 
 def alt_text(what: str, data: pd.DataFrame | None, kind: str | None = None) -> str:
@@ -80,7 +81,7 @@ def backend_agreement(runs: pd.DataFrame) -> list[dict]:
     backpropagation and torch.autograd trace the same losses up to float32 rounding, which training
     then amplifies over the epochs.
     """
-    keyed = runs.assign(settings=runs[[k for k in SETTINGS if k != "backend"]].astype(str).agg("/".join, axis=1))
+    keyed = runs.assign(settings=[RunKey.from_row(row).without("backend") for row in runs.to_dict("records")])
     pairs = keyed[keyed["backend"] == "numpy"].merge(keyed[keyed["backend"] == "torch"], on="settings",
                                                     suffixes=("_numpy", "_torch"))
     rows = []

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from mnist_mlp.runs import run_format
+from mnist_mlp.runs.key import RunKey
 
-SETTINGS = ["backend", "activation", "init", "lr", "weight_decay", "seed"]
+SETTINGS = list(RunKey.names())
 RUN_KEYS = ["experiment", "title", *SETTINGS]
 SWEEP_KEYS = ["sweep", "variant_of", "setting", "position", *SETTINGS]
 METRIC_COLUMNS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss", "diverged", "failed_to_learn",

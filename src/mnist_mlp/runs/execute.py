@@ -6,12 +6,15 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mnist_mlp.runs import run_format
-from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, Dataset
-from mnist_mlp.nn.init import init_params, resolve_scheme
+from mnist_mlp.mnist.data import N_CLASSES, Dataset, load_dataset
+from mnist_mlp.nn import backends
+from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
-
-BACKENDS = ("numpy", "torch")
+from mnist_mlp.runs import run_format
+from mnist_mlp.runs.jobs import Laps, job, process_started
+from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.provenance import compute
+from mnist_mlp.runs.threads import limit_threads
 
 
 @dataclass(frozen=True)
@@ -30,20 +33,16 @@ class RunSpec:
     dtype: str = "float32"
     device: str = "cpu"  # torch only
 
+    @classmethod
+    def of(cls, key: RunKey, **training) -> "RunSpec":
+        """The run ``key`` names, trained as ``training`` (hidden, epochs, batch_size, dtype, device) says."""
+        return cls(**key.row(), **training)
+
 
 def make_model(spec: RunSpec):
     """The backend's model at its seeded initial weights."""
-    sizes = [IMAGE_PIXELS, *spec.hidden, N_CLASSES]
-    params = init_params(sizes, spec.activation, spec.init, spec.seed, np.dtype(spec.dtype))
-    if spec.backend == "numpy":
-        from mnist_mlp.nn.numpy_mlp import NumpyMLP
-
-        return NumpyMLP(params, spec.activation, spec.lr, spec.weight_decay)
-    if spec.backend == "torch":
-        from mnist_mlp.nn.torch_mlp import TorchMLP
-
-        return TorchMLP(params, spec.activation, spec.lr, spec.weight_decay, spec.device)
-    raise ValueError(f"unknown backend {spec.backend!r}; choose one of {BACKENDS}")
+    return backends.make_model(spec.backend, spec.activation, spec.hidden, spec.init, spec.seed, spec.lr,
+                               spec.weight_decay, spec.dtype, spec.device)
 
 
 def execute(spec: RunSpec, data: Dataset, progress: bool = True, laps=None):
@@ -138,3 +137,33 @@ def write_run(directory, model, history: History, metrics: dict, data: Dataset) 
     predictions = history.final.predictions if history.final is not None else None
     run_format.write_run(directory, model.params, history.batch_loss, history.epochs, metrics, data.y_test,
                          predictions)
+
+
+def training_job(key: RunKey, training: dict, data_path, directory, log_path, threads: int) -> None:
+    """What the train rule's job does: train the run ``key`` names on the data at ``data_path`` with
+    ``threads`` threads, write its files into ``directory``, and log its progress and the time each
+    phase took (start-up, from the process's creation, includes the interpreter and imports).
+
+    Args:
+        training: hidden, epochs, batch_size, dtype and device (see ``RunSpec``).
+    """
+    laps = Laps(process_started())
+    laps.lap("start-up")
+    with job(log_path) as log:
+        spec = RunSpec.of(key, **training)
+        log.info("run %s with %d thread(s)", spec, threads)
+        with limit_threads(threads, include_torch=spec.backend == "torch"):
+            laps.lap("torch import")  # limit_threads imports torch for torch jobs
+            data = load_dataset(data_path)
+            laps.lap("data")
+            model, history, metrics = execute(spec, data, laps=laps)
+            metrics["compute"] = compute(threads, with_torch=spec.backend == "torch")
+        metrics["phases_s"] = laps.seconds
+        write_run(directory, model, history, metrics, data)
+        laps.lap("writing")
+        log.info("phases (s): %s", ", ".join(f"{k} {v:.3f}" for k, v in laps.seconds.items()))
+        if history.diverged:
+            log.warning("diverged at %s: non-finite loss; recorded, not an error", history.diverged_at)
+        elif metrics["failed_to_learn"]:
+            log.warning("failed to learn: %s; recorded, not an error", metrics["failure"])
+        log.info("test accuracy %s, %.0f samples/s", metrics["test_accuracy"], metrics["samples_per_s"] or 0)

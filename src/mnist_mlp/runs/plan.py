@@ -5,31 +5,22 @@ No Snakemake in here; workflow/rules/common.smk calls it.
 
 from mnist_mlp.fmt import number
 from mnist_mlp.nn.init import resolve_scheme
+from mnist_mlp.runs.key import RunKey
 
 SETTING_KEYS = ("init", "lr", "weight_decay")  # what a sensitivity setting may change
 
 
-def number_in_path(x) -> str:
-    """The one spelling of a number in a path: the shortest that reads back exactly (0.001, 1e-05)."""
-    return repr(float(x))
+def run_key(experiment: dict, activation: str, seed: int, default_init: str) -> RunKey:
+    """The run of ``experiment`` with ``activation`` and ``seed``; ``auto`` init is resolved, so that
+    a run asked for as ``auto`` and as the scheme ``auto`` picks is the same run."""
+    return RunKey(backend=experiment["backend"], activation=activation,
+                  init=resolve_scheme(experiment.get("init", default_init), activation),
+                  lr=experiment["lr"], weight_decay=experiment.get("weight_decay", 0), seed=seed)
 
 
-def run_wildcards(experiment: dict, activation: str, seed: int, default_init: str) -> dict:
-    """The wildcards that name one run of ``experiment``; ``auto`` init is resolved, so that a run
-    asked for as ``auto`` and as the scheme ``auto`` picks is the same run."""
-    return dict(
-        backend=experiment["backend"],
-        activation=activation,
-        init=resolve_scheme(experiment.get("init", default_init), activation),
-        lr=number_in_path(experiment["lr"]),
-        wd=number_in_path(experiment.get("weight_decay", 0)),
-        seed=seed,
-    )
-
-
-def experiment_runs(experiment: dict, seeds: list[int], default_init: str) -> list[dict]:
-    """Wildcards of every run of one experiment, one dict per (activation, seed)."""
-    return [run_wildcards(experiment, activation, seed, default_init)
+def experiment_runs(experiment: dict, seeds: list[int], default_init: str) -> list[RunKey]:
+    """Every run of one experiment, one per (activation, seed)."""
+    return [run_key(experiment, activation, seed, default_init)
             for activation in experiment["activations"] for seed in seeds]
 
 

@@ -1,0 +1,24 @@
+"""The backends by name, and the model of each: the one place that knows which classes they are."""
+
+import numpy as np
+
+from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES
+from mnist_mlp.nn.init import init_params
+
+BACKENDS = ("numpy", "torch")  # from scratch (the study's section 1), and torch.nn (section 2)
+
+
+def make_model(backend: str, activation: str, hidden, init: str, seed: int, lr: float, weight_decay: float,
+               dtype: str = "float32", device: str = "cpu"):
+    """The backend's model at its seeded initial weights, the same arrays for either backend."""
+    sizes = [IMAGE_PIXELS, *hidden, N_CLASSES]
+    params = init_params(sizes, activation, init, seed, np.dtype(dtype))
+    if backend == "numpy":
+        from mnist_mlp.nn.numpy_mlp import NumpyMLP
+
+        return NumpyMLP(params, activation, lr, weight_decay)
+    if backend == "torch":  # imported only here: torch costs a second to import
+        from mnist_mlp.nn.torch_mlp import TorchMLP
+
+        return TorchMLP(params, activation, lr, weight_decay, device)
+    raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")

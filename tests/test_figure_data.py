@@ -2,6 +2,7 @@
 plotted by the real functions, and the CSVs the workflow wrote beside its figures."""
 
 import struct
+from functools import partial
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -13,14 +14,20 @@ import yaml
 from matplotlib.collections import LineCollection
 from matplotlib.container import BarContainer
 
-from conftest import REPO
+from conftest import CANONICAL_TEST_COUNTS, REPO
 from mnist_mlp.runs.aggregate import confusion_table
-from mnist_mlp.present.figures import (ACTIVATION_STYLES, CHANCE_LABEL, COLUMNS, REPORTED_LABEL, plot_confusion_figure,
-                               plot_curve_figure, plot_reported_vs_reproduced, plot_sweep, plot_test_accuracy_grid)
+from mnist_mlp.mnist.data import chance_level
+from mnist_mlp.present import figures
+from mnist_mlp.present.figures import ACTIVATION_STYLES, COLUMNS, REPORTED_LABEL, chance_label, plot_confusion_figure
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
 from mnist_mlp.judge.study import comparison_rows
 from mnist_mlp.nn.training import confusion_matrix
 
+CHANCE_PCT = chance_level(CANONICAL_TEST_COUNTS)  # the smoke run tests on all 10,000 images
+plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT)
+plot_reported_vs_reproduced = partial(figures.plot_reported_vs_reproduced, chance_pct=CHANCE_PCT)
+plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT)
+plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT)
 STUDY = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
 SPECS = {fig["id"]: fig for fig in STUDY["figures"]}
 REPORTED = STUDY["accuracy"]
@@ -96,7 +103,8 @@ def finite_xy(line) -> np.ndarray:
 
 
 def chance_lines(ax) -> list:
-    return [line for line in ax.lines if line.get_label() == CHANCE_LABEL and set(line.get_ydata()) == {10.0}]
+    return [line for line in ax.lines if line.get_label() == chance_label(CHANCE_PCT)
+            and set(line.get_ydata()) == {CHANCE_PCT}]
 
 
 def test_a_curve_figures_table_holds_exactly_the_numbers_on_its_lines(tables):
@@ -109,7 +117,7 @@ def test_a_curve_figures_table_holds_exactly_the_numbers_on_its_lines(tables):
             assert list(plotted.table.columns) == COLUMNS
             lines = data_lines(plotted)
             labelled = {line.get_label() for line in plotted.figure.axes[0].lines
-                        if not line.get_label().startswith("_") and line.get_label() != CHANCE_LABEL}
+                        if not line.get_label().startswith("_") and line.get_label() != chance_label(CHANCE_PCT)}
             assert set(lines) == labelled == set(plotted.table["series"]), fig_id  # every line listed, and drawn
             for series, line in lines.items():
                 rows = plotted.table[plotted.table["series"] == series]
@@ -166,7 +174,7 @@ def test_accuracy_is_in_percent_on_a_shared_0_to_100_axis_with_the_chance_line(t
         if spec["kind"] in ACCURACY_KINDS:
             (ax,) = figures[fig_id].figure.axes
             assert ax.get_ylim() == (0, 100) and "(%)" in ax.get_ylabel()
-            assert chance_lines(ax) and CHANCE_LABEL in [t.get_text() for t in ax.get_legend().get_texts()]
+            assert chance_lines(ax) and chance_label(CHANCE_PCT) in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_the_overview_and_sweep_accuracy_panels_are_in_percent_with_the_chance_line(tables):

@@ -1,11 +1,20 @@
 """The figures from real aggregated runs: one seed is a line, several seeds a line with a band."""
 
+from functools import partial
+
 import matplotlib.collections
 import pandas as pd
 import yaml
 
-from conftest import REPO
-from mnist_mlp.present.figures import CHANCE_LABEL, plot_confusion_figure, plot_curve_figure, plot_sweep, plot_test_accuracy_grid
+from conftest import CANONICAL_TEST_COUNTS, REPO
+from mnist_mlp.mnist.data import chance_level
+from mnist_mlp.present import figures
+from mnist_mlp.present.figures import chance_label, plot_confusion_figure
+
+CHANCE_PCT = chance_level(CANONICAL_TEST_COUNTS)
+plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT)
+plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT)
+plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT)
 
 SPECS = {fig["id"]: fig for fig in yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["figures"]}
 
@@ -60,7 +69,7 @@ def test_a_sweep_marks_the_studys_numbers_where_its_setting_is_known_else_draws_
     unstated, table = plot_sweep(True, sweep_summary(["init auto", "init standard_normal"]), marks.iloc[:0],
                                  reported, {"torch": "2.1"})
     lines = {round(line.get_ydata()[0], 1) for line in unstated.axes[0].lines if len(set(line.get_ydata())) == 1
-             and line.get_linestyle() == "--" and line.get_label() != CHANCE_LABEL}
+             and line.get_linestyle() == "--" and line.get_label() != chance_label(CHANCE_PCT)}
     assert lines == {97.0, 96.0, 93.0}  # the study's 2.1 numbers, whose init it does not state
     study_rows = table[table["series"].str.endswith("(setting unknown)")]
     assert sorted(study_rows["y"]) == [93.0, 96.0, 97.0] and study_rows["x"].isna().all()

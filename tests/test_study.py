@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from conftest import REPO
-from mnist_mlp.judge.claims import Evidence, Rules, chance_level, judge, judge_reported
+from mnist_mlp.judge.claims import Evidence, Rules, judge, judge_reported
+from mnist_mlp.mnist.data import chance_level
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 from mnist_mlp.judge.study import accuracy_rows, accuracy_summary, load_study
 

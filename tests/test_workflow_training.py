@@ -2,11 +2,15 @@
 
 import math
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from conftest import local_data, planned_rules, run_dir, run_key, smoke_overlay, snakemake
+from conftest import REPO, local_data, planned_rules, run_dir, run_key, smoke_overlay, snakemake
 from mnist_mlp.runs import run_format
 from mnist_mlp.present.report import run_anchor
 
@@ -128,3 +132,31 @@ def test_each_run_records_its_phases_and_what_its_last_digits_depend_on(smoke_ru
         assert metrics["train_time_s"] + metrics["eval_time_s"] <= phases["loop"] + 1e-3
     runs = pd.read_csv(smoke_run / "results" / "runs.csv")
     assert (runs["threads"] == 1).all() and runs["blas"].notna().all()
+
+
+@pytest.mark.slow
+def test_a_built_project_moved_to_another_folder_plans_nothing(tmp_path, mnist_raw):
+    """A user's clone, built in place with the README's command, then moved: nothing reruns (no rule
+    input names an absolute path)."""
+    project = tmp_path / "project"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
+    for name in filter(None, tracked.stdout.split("\0")):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, project / name)
+    overlay = tmp_path / "overlay.yaml"  # outside the project: the same file before and after the move
+    overlay.write_text(yaml.safe_dump(local_data(mnist_raw)))
+
+    def run(folder: Path, *args: str) -> str:
+        cmd = [sys.executable, "-m", "snakemake", *args, "--configfile", "config/config.yaml", "config/smoke.yaml",
+               str(overlay)]
+        result = subprocess.run(cmd, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert result.returncode == 0, result.stdout[-6000:]
+        return result.stdout
+
+    run(project, "--cores", "2")
+    assert (project / "report.html").exists()
+    moved = tmp_path / "elsewhere" / "moved"
+    moved.parent.mkdir()
+    shutil.move(project, moved)
+    dry = run(moved, "-n")
+    assert "Nothing to be done" in dry, dry[-3000:]

@@ -156,6 +156,13 @@ def read_study(path):
 STUDY = read_study(config["study_reported"])
 
 
+def project_path(path):
+    """A file of this repository (``path`` relative to its root), as a path relative to the working
+    directory: an input named so stays the same input when the whole project folder moves.
+    """
+    return os.path.relpath(os.path.join(workflow.basedir, path))
+
+
 def figure_ids(kinds=None, exclude=()):
     return [
         fig["id"]

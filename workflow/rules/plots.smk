@@ -8,6 +8,7 @@ rule plot_curves:
         runs="results/runs.csv",
         curves="results/curves.csv",
         study=config["study_reported"],
+        data_summary="results/data/mnist_summary.json",
     output:
         png=[
             report(
@@ -73,6 +74,7 @@ rule plot_overview:
         runs="results/runs.csv",
         curves="results/curves.csv",
         study=config["study_reported"],
+        data_summary="results/data/mnist_summary.json",
     output:
         grid=report(
             figure_files([GRID_FIGURE], "png")[0],
@@ -111,6 +113,7 @@ if SWEEPS:
             runs="results/runs.csv",
             sensitivity="results/sensitivity.csv",
             study=config["study_reported"],
+            data_summary="results/data/mnist_summary.json",
         output:
             png=[
                 report(

@@ -1,3 +1,8 @@
+REPORT_FIGURES = (
+    CURVE_FIGURES + CONFUSION_FIGURES + list(EXTRA_FIGURES) + SENSITIVITY_FIGURES
+)
+
+
 rule report_html:
     input:
         runs="results/runs.csv",
@@ -7,13 +12,10 @@ rule report_html:
         batches=run_paths("batches"),
         study=config["study_reported"],
         data_summary="results/data/mnist_summary.json",
-        figures=figure_files(
-            CURVE_FIGURES
-            + CONFUSION_FIGURES
-            + list(EXTRA_FIGURES)
-            + SENSITIVITY_FIGURES,
-            "png",
-        ),
+        # every figure the report embeds, with its SVG and CSV downloads
+        figures_png=figure_files(REPORT_FIGURES, "png"),
+        figures_svg=figure_files(REPORT_FIGURES, "svg"),
+        figures_csv=figure_files(REPORT_FIGURES, "csv"),
         # what the jobs around training cost, for the report's cost table
         job_benchmarks=[
             f"benchmarks/{job}.tsv"
@@ -27,7 +29,8 @@ rule report_html:
             ]
             + (["plot_sensitivity"] if SWEEPS else [])
         ],
-        template=workflow.source_path("../../report/report.html.j2"),
+        # relative to the working directory, so that moving the project folder reruns nothing
+        template=project_path("report/report.html.j2"),
     output:
         "report.html",
     log:

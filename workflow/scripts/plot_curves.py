@@ -1,5 +1,6 @@
 import pandas as pd
 
+from mnist_mlp.mnist.data import chance_of_test_set
 from mnist_mlp.present.figures import plot_curve_figure, save
 from mnist_mlp.runs.jobs import job
 from mnist_mlp.judge.study import figure_specs, load_study
@@ -12,7 +13,8 @@ def main(snakemake):
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
         out = snakemake.output
         for fig_id, png, svg, csv in zip(snakemake.params.ids, out.png, out.svg, out.csv):
-            plotted = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth, study["accuracy"])
+            plotted = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth, study["accuracy"],
+                                        chance_pct=chance_of_test_set(snakemake.input.data_summary))
             save(plotted, png, svg, csv, snakemake.params.dpi)
 
 

@@ -1,5 +1,6 @@
 import pandas as pd
 
+from mnist_mlp.mnist.data import chance_of_test_set
 from mnist_mlp.present.figures import plot_reported_vs_reproduced, plot_test_accuracy_grid, save
 from mnist_mlp.runs.jobs import job
 from mnist_mlp.judge.study import comparison_rows, load_study
@@ -12,9 +13,11 @@ def main(snakemake):
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
         rows = comparison_rows(runs, study, titles)
         out, dpi = snakemake.output, snakemake.params.dpi
-        save(plot_test_accuracy_grid(runs, curves, titles, study["accuracy"]), out.grid, out.grid_svg,
-             out.grid_csv, dpi)
-        save(plot_reported_vs_reproduced(rows, titles), out.bars, out.bars_svg, out.bars_csv, dpi)
+        chance_pct = chance_of_test_set(snakemake.input.data_summary)
+        save(plot_test_accuracy_grid(runs, curves, titles, study["accuracy"], chance_pct=chance_pct), out.grid,
+             out.grid_svg, out.grid_csv, dpi)
+        save(plot_reported_vs_reproduced(rows, titles, chance_pct=chance_pct), out.bars, out.bars_svg, out.bars_csv,
+             dpi)
 
 
 if "snakemake" in globals():

@@ -1,5 +1,6 @@
 import pandas as pd
 
+from mnist_mlp.mnist.data import chance_of_test_set
 from mnist_mlp.present.figures import plot_sweep, save
 from mnist_mlp.runs.jobs import job
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
@@ -14,7 +15,8 @@ def main(snakemake):
         out = snakemake.output
         for (sweep_id, sweep), png, svg, csv in zip(snakemake.params.sweeps.items(), out.png, out.svg, out.csv):
             plotted = plot_sweep(sweep.get("unstated", True), summary[summary["sweep"] == sweep_id],
-                                 marks[marks["sweep"] == sweep_id], reported, snakemake.params.titles)
+                                 marks[marks["sweep"] == sweep_id], reported, snakemake.params.titles,
+                                 chance_pct=chance_of_test_set(snakemake.input.data_summary))
             save(plotted, png, svg, csv, snakemake.params.dpi)
 
 

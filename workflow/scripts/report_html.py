@@ -26,7 +26,8 @@ def main(snakemake):
     with job(snakemake.log[0]):
         runs = pd.read_csv(snakemake.input.runs)
         sweeps = pd.read_csv(snakemake.input.sensitivity)
-        figures = {Path(p).stem: p for p in snakemake.input.figures}
+        figures = {Path(png).stem: {"png": png, "svg": svg, "csv": csv} for png, svg, csv in
+                   zip(snakemake.input.figures_png, snakemake.input.figures_svg, snakemake.input.figures_csv)}
         study = load_study(snakemake.input.study)
         summary = json.loads(Path(snakemake.input.data_summary).read_text())
         config, commit = snakemake.params.config, snakemake.params.commit

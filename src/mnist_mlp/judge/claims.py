@@ -18,9 +18,11 @@ import pandas as pd
 
 from mnist_mlp.runs import run_format
 from mnist_mlp.fmt import number
+from mnist_mlp.mnist.data import UNIFORM_GUESS_PCT
 from mnist_mlp.judge.stats import (FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED, Interval, combine_every, decide,
                              discordant_interval, mcnemar_exact, mcnemar_p, seed_interval)
 
+CLAIM_KINDS = ("beats", "best_activation", "at_chance", "train_loss_rises")  # what ``judge`` can judge
 SENSITIVITY_COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml"
 
 
@@ -198,11 +200,6 @@ def _combined(judgements: list[Judgement]) -> Judgement:
                      list(dict.fromkeys(r for j in judgements for r in j.runs)))
 
 
-def chance_level(test_class_counts: list[int]) -> float:
-    """The best accuracy, in percent, of a network that ignores its input: always the commonest class."""
-    return 100 * max(test_class_counts) / sum(test_class_counts)
-
-
 # "At chance" from the verdict on "the runs beat the input-blind guess".
 AT_CHANCE = {HOLDS: FAILS, TIE: HOLDS, FAILS: HOLDS, INCONCLUSIVE: INCONCLUSIVE}
 
@@ -224,7 +221,7 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
     verdict = AT_CHANCE[result.verdict]
     return Judgement(verdict, [
         f"{name}: {result.estimate + 100 * guess.mean():.2f}% against {100 * guess.mean():.2f}% for always answering "
-        f"{commonest} (10% for a uniform guess): {result.evidence()} → {verdict}"], list(rows["dir"]))
+        f"{commonest} ({UNIFORM_GUESS_PCT:g}% for a uniform guess): {result.evidence()} → {verdict}"], list(rows["dir"]))
 
 
 def at_chance_reported(reported: dict, claim: dict, chance_pct: float, rules: Rules) -> Judgement:

@@ -12,6 +12,18 @@ from mnist_mlp.mnist.idx import IdxFormatError, read_idx
 
 N_CLASSES = 10
 IMAGE_PIXELS = 28 * 28
+UNIFORM_GUESS_PCT = 100 / N_CLASSES  # a guess that ignores the class counts too
+
+
+def chance_level(class_counts) -> float:
+    """Chance, in percent: the best accuracy of a network that ignores its input, which always
+    answers the commonest class (11.35 % on MNIST's test set, whose commonest digit is 1)."""
+    return 100 * max(class_counts) / sum(class_counts)
+
+
+def chance_of_test_set(summary_path) -> float:
+    """``chance_level`` of the test set, from the summary preprocessing writes (mnist_summary.json)."""
+    return chance_level(json.loads(Path(summary_path).read_text())["test_class_counts"])
 
 
 class DataError(UserError, ValueError):

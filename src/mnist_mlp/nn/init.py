@@ -16,6 +16,14 @@ import numpy as np
 
 SCHEMES = ("auto", "glorot_normal", "he_normal", "glorot_uniform", "torch_default", "standard_normal")
 CONCRETE_SCHEMES = SCHEMES[1:]  # what a run's folder names: auto is resolved per activation
+DESCRIPTIONS = {  # each scheme in words, for the report
+    "auto": "Glorot-normal for sigmoid and tanh, He-normal for ReLU; biases zero",
+    "glorot_normal": "W ~ N(0, 2 / (fan_in + fan_out)); biases zero",
+    "he_normal": "W ~ N(0, 2 / fan_in); biases zero",
+    "glorot_uniform": "W ~ U(±√(6 / (fan_in + fan_out))); biases zero",
+    "torch_default": "what torch.nn.Linear does by itself: weights and biases U(±1/√fan_in)",
+    "standard_normal": "weights and biases N(0, 1), as in Nielsen's network.py",
+}
 
 
 def resolve_scheme(scheme: str, activation: str) -> str:

@@ -12,7 +12,7 @@ from torch.optim.sgd import sgd
 
 from mnist_mlp.errors import DeviceError
 
-_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+TORCH_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
 
@@ -35,7 +35,7 @@ def build_model(params, activation: str) -> nn.Sequential:
             linear.bias.copy_(torch.from_numpy(b))
         layers.append(linear)
         if i < len(params) - 1:
-            layers.append(_ACTIVATIONS[activation]())
+            layers.append(TORCH_ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
 

@@ -20,6 +20,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import LogFormatter, MaxNLocator  # noqa: E402
 
+from mnist_mlp.nn import activations  # noqa: E402
+
 # Nothing under 9 pt: the report shows the figures at their CSS size, with no zoom to rely on.
 matplotlib.rcParams.update({
     "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
@@ -35,21 +37,22 @@ ACTIVATION_STYLES = {
     "tanh": {"color": "#D55E00", "marker": "s", "linestyle": "-."},
     "relu": {"color": "#009E73", "marker": "^", "linestyle": ":"},
 }
-ACTIVATIONS = list(ACTIVATION_STYLES)
+ACTIVATIONS = list(activations.ACTIVATIONS)  # the closed list, in its order; a test checks the styles cover it
 # Train and test of one activation share its colour and marker; line and marker fill tell them apart.
 SPLIT_STYLES = {"train": {"linestyle": "-"}, "test": {"linestyle": "--", "markerfacecolor": "white"}}
 BATCH_STYLE = {"color": "0.7", "lw": 0.6}
 METRIC_LABELS = {"batch_loss": "batch loss", "train_loss": "train loss", "test_loss": "test loss",
                  "train_accuracy": "train accuracy", "test_accuracy": "test accuracy"}
 
-CHANCE = 10.0  # percent: ten balanced classes
-CHANCE_LABEL = "chance (10 %)"
 CHANCE_STYLE = {"color": "0.35", "lw": 1.0, "linestyle": (0, (1, 1.5))}
 REPORTED_LABEL = "reported by the study"
 REPORTED_STYLE = {"marker": "*", "markersize": 15, "markeredgecolor": "black", "markeredgewidth": 0.7,
                   "linestyle": "none", "zorder": 5}
 # A loss axis goes logarithmic when its values span more than this factor: late epochs would
 # otherwise sit in one flat line along zero.
+# What a study figure can show (config/study_reported.yaml, figures.kind); confusion matrices are
+# drawn by plot_confusion_figure, the rest by plot_curve_figure.
+FIGURE_KINDS = ("batch_loss", "train_accuracy", "epoch_accuracy", "epoch_loss", "confusion", "loss_by_activation")
 LOG_SPAN = 20
 PER_EPOCH_MAX_POINTS = 30
 COLUMNS = ["series", "x", "y", "std"]
@@ -112,16 +115,21 @@ def draw_band(ax, stats: pd.DataFrame, label: str, style: dict, smooth: int = 1,
     return rows(label, stats["x"], mean, std.where(several))
 
 
-def draw_chance(ax) -> None:
-    """The accuracy of guessing: a reference, not data, so it has no rows."""
-    ax.axhline(CHANCE, label=CHANCE_LABEL, **CHANCE_STYLE)
+def chance_label(chance_pct: float) -> str:
+    """The chance line's name: what chance means here (``mnist.data.chance_level``), and its value."""
+    return f"chance: commonest digit ({chance_pct:.2f} %)"
 
 
-def accuracy_axis(ax, label: str) -> None:
+def draw_chance(ax, chance_pct: float) -> None:
+    """The accuracy of always answering the commonest digit: a reference, not data, so it has no rows."""
+    ax.axhline(chance_pct, label=chance_label(chance_pct), **CHANCE_STYLE)
+
+
+def accuracy_axis(ax, label: str, chance_pct: float) -> None:
     """A percent axis from 0 to 100 with the chance line, the same on every accuracy plot."""
     ax.set_ylim(0, 100)
     ax.set_ylabel(label)
-    draw_chance(ax)
+    draw_chance(ax, chance_pct)
 
 
 def draw_reported(ax, series: str, x, y: float | None, colour: str) -> pd.DataFrame:
@@ -136,11 +144,11 @@ def reported_handle(colour: str = "0.6") -> Line2D:
     return Line2D([], [], markerfacecolor=colour, label=REPORTED_LABEL, **REPORTED_STYLE)
 
 
-def legend_handles(activations=ACTIVATIONS, chance: bool = True, reported: bool = False) -> list:
+def legend_handles(activations=ACTIVATIONS, chance_pct: float | None = None, reported: bool = False) -> list:
     """Legend entries for figures whose lines carry their series name, not a legend label."""
     handles = [Line2D([], [], lw=1.6, markersize=5, label=a, **ACTIVATION_STYLES[a]) for a in activations]
-    if chance:
-        handles.append(Line2D([], [], label=CHANCE_LABEL, **CHANCE_STYLE))
+    if chance_pct is not None:
+        handles.append(Line2D([], [], label=chance_label(chance_pct), **CHANCE_STYLE))
     if reported:
         handles.append(reported_handle())
     return handles
@@ -207,7 +215,7 @@ def _loss_by_activation(ax, curves, exp) -> list[pd.DataFrame]:
     return drawn
 
 
-def _per_epoch(ax, curves, exp, act, kind, reported) -> list[pd.DataFrame]:
+def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct) -> list[pd.DataFrame]:
     """Train (and test) accuracy or loss of one activation, with the study's number on accuracy."""
     metrics = {"train_accuracy": ["train_accuracy"], "epoch_accuracy": ["train_accuracy", "test_accuracy"],
                "epoch_loss": ["train_loss", "test_loss"]}[kind]
@@ -218,18 +226,19 @@ def _per_epoch(ax, curves, exp, act, kind, reported) -> list[pd.DataFrame]:
         ax.set_ylabel("cross-entropy loss")
         log_if_collapsed([ax], pd.concat(drawn)["y"])
         return drawn
-    accuracy_axis(ax, "train accuracy (%)" if kind == "train_accuracy" else "accuracy (%)")
+    accuracy_axis(ax, "train accuracy (%)" if kind == "train_accuracy" else "accuracy (%)", chance_pct)
     last = max((d["x"].max() for d in drawn if len(d)), default=None)
     return drawn + [draw_reported(ax, REPORTED_LABEL, last, reported.get(exp, {}).get(act), colour_marker["color"])]
 
 
 def plot_curve_figure(spec: dict, runs: pd.DataFrame, curves: pd.DataFrame, smooth: int,
-                      reported: dict | None = None) -> Plotted:
+                      reported: dict | None = None, *, chance_pct: float) -> Plotted:
     """One figure of the study from its spec (see config/study_reported.yaml).
 
     Args:
         reported: the study's test accuracies in percent, by experiment and activation; marked at
             the last epoch of accuracy curves.
+        chance_pct: the chance line on accuracy axes (``mnist.data.chance_level`` of the test set).
     """
     fig, ax = plt.subplots(figsize=(6, 3.8), layout="constrained")
     exp, act, kind = spec["experiment"], spec.get("activation"), spec["kind"]
@@ -238,7 +247,7 @@ def plot_curve_figure(spec: dict, runs: pd.DataFrame, curves: pd.DataFrame, smoo
     elif kind == "loss_by_activation":
         drawn = _loss_by_activation(ax, curves, exp)
     else:
-        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {})
+        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {}, chance_pct)
     epoch_axis(ax)
     ax.legend(loc="best")
     ax.grid(alpha=0.3)
@@ -288,7 +297,7 @@ def grid_axes(n: int, ncols: int = 3, panel=(3.6, 2.9)):
 
 
 def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: dict,
-                            reported: dict | None = None) -> Plotted:
+                            reported: dict | None = None, *, chance_pct: float) -> Plotted:
     """Test accuracy per epoch of every run, one panel per experiment (a figure the study lacks).
 
     Series are ``"<experiment> / <activation>"``, and ``"<experiment> / <activation> / reported by
@@ -310,8 +319,9 @@ def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: di
         epoch_axis(ax)
         ax.grid(alpha=0.3)
         mark_missing_or_diverged(ax, runs, exp, sorted(set(runs.loc[runs["experiment"] == exp, "activation"])))
-        accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "")
-    fig.legend(handles=legend_handles(reported=bool(reported)), loc="outside upper center", ncol=5, frameon=False)
+        accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "", chance_pct)
+    fig.legend(handles=legend_handles(chance_pct=chance_pct, reported=bool(reported)), loc="outside upper center",
+               ncol=5, frameon=False)
     return collect(fig, drawn)
 
 
@@ -320,7 +330,7 @@ def bar_label(title: str, activation: str) -> str:
     return f"{title.split(' ')[0]} {activation}"
 
 
-def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict) -> Plotted:
+def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chance_pct: float) -> Plotted:
     """Grouped bars: the study's accuracy (hatched) next to ours (mean ± std), per experiment and
     activation, in the activation's colour. Series "reported by the study" and "reproduced here",
     x the bar's label."""
@@ -342,12 +352,12 @@ def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict) -> Plott
             ax.text(xi + 0.2, 2, "missing /\ndiverged", rotation=90, ha="center", va="bottom", fontsize=9,
                     color="crimson")
     ax.set_xticks(x, bars["label"], rotation=60, ha="right")
-    accuracy_axis(ax, "test accuracy (%)")
+    accuracy_axis(ax, "test accuracy (%)", chance_pct)
     ax.grid(axis="y", alpha=0.3)
     ax.set_xlim(-0.7, len(bars) - 0.3)
     kinds = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label=REPORTED_LABEL),
              Patch(facecolor="0.4", label="reproduced here (mean ± std)"),
-             Line2D([], [], label=CHANCE_LABEL, **CHANCE_STYLE)]
+             Line2D([], [], label=chance_label(chance_pct), **CHANCE_STYLE)]
     swatches = [Patch(facecolor=style["color"], label=a) for a, style in ACTIVATION_STYLES.items()]
     # a legend fills column by column: interleaved, the kinds of bar read as one row, the colours as another
     ax.legend(handles=[h for pair in zip(kinds, swatches) for h in pair], loc="lower center",
@@ -432,7 +442,8 @@ def _sweep_study_numbers(ax, series: str, activation: str, variant: str, study: 
     return rows(series, ticks, mine["reported"])
 
 
-def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, reported: dict, titles: dict) -> Plotted:
+def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, reported: dict, titles: dict, *,
+               chance_pct: float) -> Plotted:
     """A sensitivity sweep: final test accuracy (top) and final train loss (bottom) against the
     setting, one line per activation (mean ± std over seeds), one column per experiment varied.
 
@@ -449,13 +460,13 @@ def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, repor
         acc_ax, loss_ax = axes[0][column], axes[1][column]
         drawn += _sweep_column(acc_ax, loss_ax, summary[summary["variant_of"] == variant], variant, study)
         acc_ax.set_title(textwrap.fill(f"varying {titles.get(variant, variant)}", 44))
-        accuracy_axis(acc_ax, "final test accuracy (%)" if column == 0 else "")
+        accuracy_axis(acc_ax, "final test accuracy (%)" if column == 0 else "", chance_pct)
         loss_ax.set_ylabel("final train loss" if column == 0 else "")
         for ax in (acc_ax, loss_ax):
             ax.grid(alpha=0.3)
     table = collect(fig, drawn).table
     log_if_collapsed(axes[1], table.loc[table["series"].str.contains("/ final train loss /"), "y"])
-    handles = legend_handles(sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index))
+    handles = legend_handles(sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index), chance_pct)
     if unstated:
         handles.append(Line2D([], [], color="0.3", ls="--", lw=1.1, label="study (setting unknown)"))
     elif len(marks):

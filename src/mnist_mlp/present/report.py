@@ -15,8 +15,12 @@ import yaml
 from mnist_mlp.present import compare
 from mnist_mlp import fmt
 from mnist_mlp.runs import run_format
+from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
+from mnist_mlp.runs.aggregate import COMPUTE_COLUMNS
+from mnist_mlp.runs.execute import FAILURE_ALPHA
 from mnist_mlp.runs.key import RunKey
-from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, chance_level, judge, judge_reported
+from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, judge, judge_reported
+from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
 from mnist_mlp.runs.provenance import machine, package_versions
 from mnist_mlp.judge.sensitivity import (closest_settings, coinciding_experiments, explained_gaps, setting_summary)
 from mnist_mlp.judge.study import EXTRA_FIGURES, comparison_rows, figure_specs, sensitivity_figure
@@ -63,13 +67,16 @@ def alt_text(what: str, data: pd.DataFrame | None, kind: str | None = None) -> s
 
 def figure_entry(fig_id: str, label: str, caption: str, figures: dict, runs: list[str], kind: str | None = None) -> dict:
     """One figure: its PNG (shown at half its pixel width: it is drawn at twice the density), SVG and
-    CSV downloads when they exist, alt text, and the runs behind it."""
-    png = Path(figures[fig_id])
-    svg, csv = png.with_suffix(".svg"), png.with_suffix(".csv")
-    data = pd.read_csv(csv) if csv.exists() else None
+    CSV downloads, alt text, and the runs behind it.
+
+    Args:
+        figures: figure id -> {"png", "svg", "csv"}: the paths, each a declared input of the report.
+    """
+    files = figures[fig_id]
+    png = Path(files["png"])
+    data = pd.read_csv(files["csv"])
     return {"id": fig_id, "label": label, "caption": caption, "src": data_uri(png), "width": png_width(png) // 2,
-            "svg": data_uri(svg, "image/svg+xml") if svg.exists() else None,
-            "csv": data_uri(csv, "text/csv") if csv.exists() else None,
+            "svg": data_uri(files["svg"], "image/svg+xml"), "csv": data_uri(files["csv"], "text/csv"),
             "alt": alt_text(f"{label}: {caption}", data, kind), "run_links": run_links(runs)}
 
 
@@ -150,13 +157,14 @@ def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict) -> list[dic
 
 
 def compute_rows(runs: list[dict]) -> list[dict]:
-    """How many runs trained on each (backend, threads, BLAS, CPU): what their last digits depend on."""
+    """How many runs trained on each (backend, host, threads, BLAS, CPU), as each run's metrics
+    recorded it: where the numbers came from, and what their last digits depend on."""
     counts = {}
     for run in runs:
-        key = (run["backend"], *("not recorded" if pd.isna(run.get(c)) else run[c] for c in ("threads", "blas", "cpu")))
+        key = (run["backend"], *("not recorded" if pd.isna(run.get(c)) else run[c] for c in COMPUTE_COLUMNS))
         counts[key] = counts.get(key, 0) + 1
-    return [{"backend": b, "threads": t if isinstance(t, str) else int(t), "blas": blas, "cpu": cpu, "runs": n}
-            for (b, t, blas, cpu), n in counts.items()]
+    return [{"backend": b, "host": host, "threads": t if isinstance(t, str) else int(t), "blas": blas, "cpu": cpu,
+             "runs": n} for (b, host, t, blas, cpu), n in counts.items()]
 
 
 def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles: dict, figures: dict,
@@ -168,7 +176,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         sweeps: results/sensitivity.csv.
         study: config/study_reported.yaml.
         titles: experiment id -> section title, in report order.
-        figures: figure id -> PNG path (its SVG and CSV, where written, lie beside it).
+        figures: figure id -> {"png", "svg", "csv"} paths.
         data_summary: results/data/mnist_summary.json.
         other_jobs: the jobs around training, each {job, job_s, max_rss_mb}.
         config: the workflow config.
@@ -233,9 +241,15 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "peak_rss_mb": float(max(r["max_rss_mb"] for r in all_runs)),
         "config_yaml": yaml.safe_dump(config, sort_keys=False),
         "model": config["model"],
+        "init_text": INIT_DESCRIPTIONS[config["model"]["init"]],
+        "image_pixels": IMAGE_PIXELS,
+        "n_classes": N_CLASSES,
+        "uniform_pct": UNIFORM_GUESS_PCT,
+        "failure_alpha": FAILURE_ALPHA,
+        "setup": study["study"]["setup"],
         "train": config["train"],
         "versions": package_versions(),
-        "machine": machine(),
+        "report_host": machine(),
         "compute": compute_rows(all_runs),
         "commit": commit,
         "since": None,

@@ -22,16 +22,16 @@ def read_benchmark(path: Path) -> dict:
     return {"job_s": float(row["s"]), "max_rss_mb": float(row["max_rss"]) if row["max_rss"] != "-" else np.nan}
 
 
-COMPUTE_COLUMNS = ["threads", "blas", "cpu"]  # what the last digits depend on besides the settings
+COMPUTE_COLUMNS = ["host", "threads", "blas", "cpu"]  # where it ran, and what its last digits depend on
 
 
 def _compute(metrics: dict) -> dict:
-    """threads, BLAS and CPU of a run; missing (None) for runs made before they were recorded."""
+    """host, threads, BLAS and CPU of a run; missing (None) for runs made before they were recorded."""
     info = metrics.get("compute") or {}
     blas = info.get("blas")
     if blas and info.get("torch_blas"):
         blas = f"{blas} (numpy), {info['torch_blas']} (torch)"
-    return {"threads": info.get("threads"), "blas": blas, "cpu": info.get("cpu")}
+    return {"host": info.get("host"), "threads": info.get("threads"), "blas": blas, "cpu": info.get("cpu")}
 
 
 def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.DataFrame:

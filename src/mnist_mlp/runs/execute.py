@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mnist_mlp.mnist.data import N_CLASSES, Dataset, load_dataset
+from mnist_mlp.mnist.data import N_CLASSES, Dataset, chance_level, load_dataset
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
@@ -81,7 +81,7 @@ def learning_failure(history: History, y_test: np.ndarray, alpha: float = FAILUR
         return None  # diverged, a state of its own
     predictions = history.final.predictions
     counts = np.bincount(y_test, minlength=N_CLASSES)
-    commonest, share = int(counts.argmax()), counts.max() / len(y_test)
+    commonest, share = int(counts.argmax()), chance_level(counts) / 100
     accuracy = history.final.accuracy
     if np.all(predictions == predictions[0]):
         digit = int(predictions[0])

@@ -54,7 +54,7 @@ def compute(threads: int, with_torch: bool) -> dict:
     numpys = [i for i in libraries if "numpy" in i.get("filepath", "")] or libraries[:1]  # not scipy's own copy
     blas = [f"{i['internal_api']} {i.get('version') or '?'} ({i.get('architecture') or '?'}, "
             f"{i.get('threading_layer') or '?'})" for i in numpys]
-    info = {"threads": threads, "blas": "; ".join(blas) or "unknown", "cpu": cpu_model()}
+    info = {"threads": threads, "blas": "; ".join(blas) or "unknown", "cpu": cpu_model(), "host": platform.node()}
     if with_torch:
         import torch
 

@@ -1,0 +1,75 @@
+"""The package's shape as a contract: its layering (import-linter, configured in pyproject.toml) and
+the closed lists that the schemas, the wildcards and the figures must share with the code."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO
+from mnist_mlp.judge.claims import CLAIM_KINDS
+from mnist_mlp.mnist.download import SOURCES
+from mnist_mlp.nn.activations import ACTIVATIONS
+from mnist_mlp.nn.backends import BACKENDS
+from mnist_mlp.nn.init import SCHEMES
+from mnist_mlp.present.figures import ACTIVATION_STYLES, FIGURE_KINDS
+
+LINT_IMPORTS = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"]
+
+
+def lint_imports(project: Path) -> subprocess.CompletedProcess:
+    """import-linter on the package under ``project``/src, with ``project``'s contracts."""
+    return subprocess.run([*LINT_IMPORTS, "--config", str(project / "pyproject.toml"), "--no-cache"],
+                          cwd=project, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(project / "src"), "PATH": "/usr/bin:/bin"})
+
+
+def test_the_layers_hold_and_an_import_from_a_lower_layer_up_breaks_them(tmp_path):
+    kept = lint_imports(REPO)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert "3 kept, 0 broken" in kept.stdout
+
+    scratch = tmp_path / "project"
+    shutil.copytree(REPO / "src", scratch / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", scratch)
+    idx = scratch / "src" / "mnist_mlp" / "mnist" / "idx.py"  # the data layer, reaching up to the report
+    idx.write_text(idx.read_text() + "\nfrom mnist_mlp.present import report  # noqa: E402,F401\n")
+    broken = lint_imports(scratch)
+    assert broken.returncode == 1
+    assert "mnist_mlp.mnist.idx -> mnist_mlp.present.report" in broken.stdout
+    assert "No Snakemake, Jinja2 or matplotlib below the presentation layer BROKEN" in broken.stdout
+
+
+def test_an_import_circle_inside_a_subpackage_breaks_the_contract(tmp_path):
+    scratch = tmp_path / "project"
+    shutil.copytree(REPO / "src", scratch / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", scratch)
+    stats = scratch / "src" / "mnist_mlp" / "judge" / "stats.py"  # claims imports stats; now stats imports claims
+    stats.write_text(stats.read_text() + "\nfrom mnist_mlp.judge import claims  # noqa: E402,F401\n")
+    broken = lint_imports(scratch)
+    assert broken.returncode == 1 and "No import circle among the modules of any subpackage BROKEN" in broken.stdout
+
+
+def schema(name: str) -> dict:
+    return yaml.safe_load((REPO / "workflow" / "schemas" / name).read_text())
+
+
+def test_every_closed_list_in_the_schemas_is_the_codes_list():
+    config = schema("config.schema.yaml")
+    assert config["$defs"]["activation"]["enum"] == list(ACTIVATIONS)
+    assert config["$defs"]["init"]["enum"] == list(SCHEMES)
+    assert config["$defs"]["experiment"]["properties"]["backend"]["enum"] == list(BACKENDS)
+    assert config["properties"]["data"]["properties"]["source"]["enum"] == ["auto", *SOURCES]
+    study = schema("study_reported.schema.yaml")
+    assert study["$defs"]["activation"]["enum"] == list(ACTIVATIONS)
+    assert study["$defs"]["claim"]["properties"]["kind"]["enum"] == list(CLAIM_KINDS)
+    assert study["properties"]["figures"]["items"]["properties"]["kind"]["enum"] == list(FIGURE_KINDS)
+
+
+def test_each_backend_and_figure_covers_exactly_the_activations():
+    from mnist_mlp.nn.torch_mlp import TORCH_ACTIVATIONS
+
+    assert list(TORCH_ACTIVATIONS) == list(ACTIVATIONS)
+    assert list(ACTIVATION_STYLES) == list(ACTIVATIONS)

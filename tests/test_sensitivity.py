@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from conftest import REPO, planned_rules, smoke_overlay, snakemake
+from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.plan import setting_label
 
 # Two seeds and fewer settings than config/sensitivity.yaml, so that the suite stays short.
@@ -44,8 +45,9 @@ def test_the_overlay_reuses_every_study_run_and_trains_each_new_run_once(sensiti
     jobs = train_jobs(plan)
     keys = [tuple(job.values()) for job in jobs]
     assert len(keys) == len(set(keys))  # no run is trained twice
-    assert not [job for job in jobs if job["seed"] == "0" and job["init"] in ("glorot_normal", "he_normal")
-                and job["wd"] in ("0.0", "1e-05") and job["lr"] in ("0.01", "0.001", "0.1")]
+    runs = [RunKey.from_wildcards(job) for job in jobs]
+    assert not [run for run in runs if run.seed == 0 and run.init in ("glorot_normal", "he_normal")
+                and run.weight_decay in (0.0, 1e-5) and run.lr in (0.01, 0.001, 0.1)]
     # the 17 smoke runs (15 study, 2 at lr 1000) with seed 1, and the new settings with seeds 0 and 1:
     # standard_normal init x 3 activations x 2 learning rates, torch_default in section 2 x 3,
     # weight decay 1e-2 x 3, learning rate 1.0 x 3

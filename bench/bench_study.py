@@ -28,6 +28,7 @@ import yaml
 from mnist_mlp.runs.aggregate import read_benchmark
 from mnist_mlp.runs.run_format import read_metrics
 from scratch import REPO, scratch, snakemake
+
 AROUND_BEFORE = ["download_mnist", "preprocess_mnist"]
 AROUND_AFTER = ["aggregate", "plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "report_html"]
 

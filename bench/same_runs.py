@@ -5,7 +5,7 @@ no number: build the same config with the old and the new code, then
 
 Compares every run folder under results/runs/ byte for byte (batches.csv, epochs.csv,
 predictions.csv, weights.npz) and metrics.json key by key, leaving out the timing fields and the
-fields one side lacks (new fields such as the compute record). Exits 1 if anything differs.
+fields one side lacks, at any depth (new fields such as compute.host). Exits 1 if anything differs.
 """
 
 import argparse
@@ -16,6 +16,19 @@ from pathlib import Path
 from mnist_mlp.runs.key import RUNS_ROOT
 
 TIMING = {"wall_time_s", "train_time_s", "eval_time_s", "samples_per_s", "phases_s"}
+
+
+def differences(a: dict, b: dict, prefix: str = "") -> list[tuple]:
+    """(key, old, new) for each value both records hold that differs, timing aside; nested records
+    (the run's settings, its compute record) are compared key by key, so a field one side added
+    (such as compute.host) is not a difference."""
+    found = []
+    for key in sorted((a.keys() & b.keys()) - TIMING):
+        if isinstance(a[key], dict) and isinstance(b[key], dict):
+            found += differences(a[key], b[key], f"{prefix}{key}.")
+        elif a[key] != b[key]:
+            found.append((prefix + key, a[key], b[key]))
+    return found
 
 
 def compare(old: Path, new: Path) -> list[str]:
@@ -29,9 +42,7 @@ def compare(old: Path, new: Path) -> list[str]:
             if (old / run / name).read_bytes() != (new / run / name).read_bytes():
                 problems.append(f"{run}/{name} differs")
         a, b = (json.loads((d / run / "metrics.json").read_text()) for d in (old, new))
-        for key in sorted((a.keys() & b.keys()) - TIMING):
-            if a[key] != b[key]:
-                problems.append(f"{run}/metrics.json: {key} {a[key]!r} -> {b[key]!r}")
+        problems += [f"{run}/metrics.json: {key} {x!r} -> {y!r}" for key, x, y in differences(a, b)]
     return problems if (old_runs | new_runs) else [f"no runs under {old} or {new}"]
 
 

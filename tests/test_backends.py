@@ -9,9 +9,9 @@ import pytest
 from conftest import run_dir
 from mnist_mlp.mnist.data import Dataset, epoch_batches
 from mnist_mlp.nn.init import SCHEMES
+from mnist_mlp.nn.training import train
 from mnist_mlp.runs import run_format
 from mnist_mlp.runs.execute import RunSpec, make_model
-from mnist_mlp.nn.training import train
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 

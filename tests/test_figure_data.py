@@ -15,13 +15,13 @@ from matplotlib.collections import LineCollection
 from matplotlib.container import BarContainer
 
 from conftest import CANONICAL_TEST_COUNTS, REPO
-from mnist_mlp.runs.aggregate import confusion_table
-from mnist_mlp.mnist.data import chance_level
-from mnist_mlp.present import figures
-from mnist_mlp.present.figures import ACTIVATION_STYLES, COLUMNS, REPORTED_LABEL, chance_label, plot_confusion_figure
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
 from mnist_mlp.judge.study import comparison_rows
+from mnist_mlp.mnist.data import chance_level
 from mnist_mlp.nn.training import confusion_matrix
+from mnist_mlp.present import figures
+from mnist_mlp.present.figures import ACTIVATION_STYLES, COLUMNS, REPORTED_LABEL, chance_label, plot_confusion_figure
+from mnist_mlp.runs.aggregate import confusion_table
 
 CHANCE_PCT = chance_level(CANONICAL_TEST_COUNTS)  # the smoke run tests on all 10,000 images
 plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT)

@@ -5,10 +5,10 @@ import re
 import shutil
 
 import pandas as pd
+from test_compare import NEW, OLD
 
 from conftest import smoke_overlay, snakemake
 from mnist_mlp.present.history import make_record, update
-from test_compare import NEW, OLD
 
 NOW = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.timezone.utc)
 

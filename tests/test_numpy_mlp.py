@@ -5,8 +5,8 @@ import pytest
 
 from mnist_mlp.nn.init import init_params
 from mnist_mlp.nn.numpy_mlp import NumpyMLP
-from mnist_mlp.runs.execute import RunSpec, make_model
 from mnist_mlp.nn.training import log_softmax_loss, train
+from mnist_mlp.runs.execute import RunSpec, make_model
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 

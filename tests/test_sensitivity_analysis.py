@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
+from mnist_mlp.judge.sensitivity import closest_settings, coinciding_experiments, explained_gaps, setting_summary
 from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.runs.key import RunKey
-from mnist_mlp.judge.sensitivity import closest_settings, coinciding_experiments, explained_gaps, setting_summary
 
 CONFIG = {"init": {"title": "Initialisation", "unstated": True, "variants_of": ["baseline"]},
           "lr": {"title": "Learning rate", "unstated": False, "variants_of": ["baseline"]}}

@@ -6,8 +6,18 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from mnist_mlp.judge.stats import (FAILS, HOLDS, INCONCLUSIVE, TIE, Interval, combine_every, decide, discordant_interval,
-                             mcnemar_exact, seed_interval)
+from mnist_mlp.judge.stats import (
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    TIE,
+    Interval,
+    combine_every,
+    decide,
+    discordant_interval,
+    mcnemar_exact,
+    seed_interval,
+)
 
 N = 10_000
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from conftest import REPO, local_data, planned_rules, run_dir, run_key, smoke_overlay, snakemake
-from mnist_mlp.runs import run_format
 from mnist_mlp.present.report import run_anchor
+from mnist_mlp.runs import run_format
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 SECTION_1 = [("numpy", a, lr, 0.0) for lr in (0.01, 0.001, 0.1) for a in ACTIVATIONS]

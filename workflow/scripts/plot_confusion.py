@@ -1,8 +1,8 @@
 import pandas as pd
 
+from mnist_mlp.judge.study import figure_specs, load_study
 from mnist_mlp.present.figures import plot_confusion_figure, save
 from mnist_mlp.runs.jobs import job
-from mnist_mlp.judge.study import figure_specs, load_study
 
 
 def main(snakemake):

@@ -1,10 +1,10 @@
 import pandas as pd
 
+from mnist_mlp.judge.sensitivity import setting_summary, study_marks
+from mnist_mlp.judge.study import load_study
 from mnist_mlp.mnist.data import chance_of_test_set
 from mnist_mlp.present.figures import plot_sweep, save
 from mnist_mlp.runs.jobs import job
-from mnist_mlp.judge.sensitivity import setting_summary, study_marks
-from mnist_mlp.judge.study import load_study
 
 
 def main(snakemake):

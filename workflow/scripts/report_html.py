@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from mnist_mlp.present import history
-from mnist_mlp.runs.aggregate import read_benchmark
-from mnist_mlp.present.compare import from_record
-from mnist_mlp.runs.jobs import job, process_started
-from mnist_mlp.present.report import build_context, claim_verdicts, render, since_context, with_since
 from mnist_mlp.judge.study import load_study
+from mnist_mlp.present import history
+from mnist_mlp.present.compare import from_record
+from mnist_mlp.present.report import build_context, claim_verdicts, render, since_context, with_since
+from mnist_mlp.runs.aggregate import read_benchmark
+from mnist_mlp.runs.jobs import job, process_started
 
 
 def other_jobs(benchmarks: list[str], started: float) -> list[dict]:

@@ -16,11 +16,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mnist_mlp.runs import run_format
 from mnist_mlp.fmt import number
+from mnist_mlp.judge.stats import (
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    TIE,
+    UNTESTED,
+    Interval,
+    combine_every,
+    decide,
+    discordant_interval,
+    mcnemar_exact,
+    mcnemar_p,
+    seed_interval,
+)
 from mnist_mlp.mnist.data import UNIFORM_GUESS_PCT
-from mnist_mlp.judge.stats import (FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED, Interval, combine_every, decide,
-                             discordant_interval, mcnemar_exact, mcnemar_p, seed_interval)
+from mnist_mlp.runs import run_format
 
 CLAIM_KINDS = ("beats", "best_activation", "at_chance", "train_loss_rises")  # what ``judge`` can judge
 SENSITIVITY_COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml"

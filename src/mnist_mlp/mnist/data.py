@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_mlp.mnist.download import MNIST_MD5, md5sum
 from mnist_mlp.errors import UserError
+from mnist_mlp.mnist.download import MNIST_MD5, md5sum
 from mnist_mlp.mnist.idx import IdxFormatError, read_idx
 
 N_CLASSES = 10

@@ -12,18 +12,18 @@ import jinja2
 import pandas as pd
 import yaml
 
-from mnist_mlp.present import compare
 from mnist_mlp import fmt
-from mnist_mlp.runs import run_format
+from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, judge, judge_reported
+from mnist_mlp.judge.sensitivity import closest_settings, coinciding_experiments, explained_gaps, setting_summary
+from mnist_mlp.judge.study import EXTRA_FIGURES, comparison_rows, figure_specs, sensitivity_figure
+from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
 from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
+from mnist_mlp.present import compare
+from mnist_mlp.runs import run_format
 from mnist_mlp.runs.aggregate import COMPUTE_COLUMNS
 from mnist_mlp.runs.execute import FAILURE_ALPHA
 from mnist_mlp.runs.key import RunKey
-from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, judge, judge_reported
-from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
 from mnist_mlp.runs.provenance import machine, package_versions
-from mnist_mlp.judge.sensitivity import (closest_settings, coinciding_experiments, explained_gaps, setting_summary)
-from mnist_mlp.judge.study import EXTRA_FIGURES, comparison_rows, figure_specs, sensitivity_figure
 
 
 def data_uri(path: Path, mime: str = "image/png") -> str:

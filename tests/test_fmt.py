@@ -23,6 +23,10 @@ def test_each_quantity_has_one_precision():
     assert fmt.pct(None) == fmt.points(math.nan) == fmt.count(None) == "—"
 
 
+def test_a_list_reads_as_a_sentence():
+    assert [fmt.words(items) for items in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == ["", "a", "a and b", "a, b and c"]
+
+
 def test_no_plus_minus_with_one_seed():
     assert fmt.spread(0.0, 1) == "—"
     assert fmt.spread(float("nan"), 2) == "—"

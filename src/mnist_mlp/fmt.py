@@ -54,5 +54,11 @@ def spread(std, n_seeds: int) -> str:
     return MISSING if n_seeds < 2 or _missing(std) else f"± {std:.2f}"
 
 
+def words(items) -> str:
+    """A list in a sentence: "a", "a and b", "a, b and c"."""
+    items = [str(i) for i in items]
+    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 FILTERS = {"number": number, "pct": pct, "points": points, "count": count, "seconds": seconds,
-           "megabytes": megabytes, "loss": loss}
+           "megabytes": megabytes, "loss": loss, "words": words}

@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
-from mnist_mlp.present.compare import Results, diff, read_results, render
+from mnist_mlp.present.compare import COLUMNS, SWEEP_USED, USED, Results, diff, main, read_results, render
 from mnist_mlp.present.history import make_record
 
 
@@ -25,6 +26,7 @@ NEW = table([{"activation": "relu", "test_accuracy": 0.96, "job_s": 9.0}, {"acti
              {"activation": "relu", "seed": 2, "test_accuracy": 0.91},
              {"activation": "tanh", "seed": 0, "experiment": "lr_0.1", "test_accuracy": float("nan"),
               "train_loss": float("inf"), "diverged": True}])
+SWEEPS = OLD.drop(columns="experiment").assign(sweep="init", variant_of="baseline", setting="init he_normal")
 
 
 def test_runs_added_removed_and_changed_largest_change_first_timings_ignored():
@@ -94,8 +96,133 @@ def test_the_command_compares_records_files_and_folders_and_names_a_file_that_is
 
 
 def test_a_results_folder_includes_its_sweeps(tmp_path):
-    OLD.to_csv(tmp_path / "runs.csv", index=False)
-    sweeps = OLD.drop(columns="experiment").assign(sweep="init", variant_of="baseline", setting="init he_normal")
-    sweeps.to_csv(tmp_path / "sensitivity.csv", index=False)
+    write_results(tmp_path)
     runs = read_results(tmp_path).runs
     assert len(runs) == 8 and (runs["experiment"] == "init sweep of baseline: init he_normal").sum() == 4
+
+
+def write_results(folder, runs: pd.DataFrame = OLD, sweeps: pd.DataFrame = SWEEPS):
+    """A results folder as the workflow leaves it: runs.csv and the sensitivity.csv beside it."""
+    runs.to_csv(folder / "runs.csv", index=False)
+    sweeps.to_csv(folder / "sensitivity.csv", index=False)
+
+
+def compare_here(capsys, *args) -> tuple[int, str]:
+    """The command's exit status and stderr, run in this process: a process per case would cost a
+    second each, and the checks are the same code."""
+    status = main([str(a) for a in args])
+    return status, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("file, column", [("runs.csv", c) for c in USED] + [("sensitivity.csv", c) for c in SWEEP_USED])
+def test_a_table_without_a_column_the_diff_uses_is_refused_naming_file_and_column(tmp_path, capsys, file, column):
+    if file == "runs.csv":
+        write_results(tmp_path, runs=OLD.drop(columns=column))
+    else:
+        write_results(tmp_path, sweeps=SWEEPS.drop(columns=column))
+    assert compare_here(capsys, tmp_path, tmp_path) == (
+        2, f"compare: {tmp_path / file}: not a run table (no column {column})\n")
+
+
+@pytest.mark.parametrize("column, cell, says", [
+    ("seed", 0.5, "0.5 is not an integer"),
+    ("seed", None, "an empty cell is not an integer"),
+    ("lr", "fast", "'fast' is not a number"),
+    ("lr", None, "an empty cell is not a number"),  # a setting names the run: never missing
+    ("test_loss", "low", "'low' is not a number"),
+    ("diverged", "maybe", "'maybe' is not True or False"),
+    ("failed_to_learn", None, "an empty cell is not True or False"),
+    ("experiment", None, "an empty cell is not a name"),
+])
+def test_a_cell_of_the_wrong_type_is_refused_naming_column_and_row(tmp_path, capsys, column, cell, says):
+    runs = OLD.astype({column: object})
+    runs.loc[1, column] = cell
+    write_results(tmp_path, runs)
+    assert compare_here(capsys, tmp_path, tmp_path) == (
+        2, f"compare: {tmp_path / 'runs.csv'}: not a run table (column {column}, row 2: {says})\n")
+
+
+def test_cells_as_pandas_may_read_them_are_what_they_say(tmp_path):
+    runs = OLD.astype({"test_loss": object, "diverged": object})
+    runs.loc[0, "test_loss"] = None  # a diverged run has no loss: missing, not wrong
+    runs.loc[1, "diverged"] = "yes"
+    runs.loc[2, "diverged"] = "True"  # with "yes" in the column pandas reads every cell as text
+    sweeps = SWEEPS.assign(setting=0.1)  # a setting named by a number alone is read as one
+    write_results(tmp_path, runs, sweeps)
+    assert "column diverged, row 2: 'yes' is not True or False" in str(pytest.raises(ValueError, read_results, tmp_path).value)
+    runs.loc[1, "diverged"] = False
+    write_results(tmp_path, runs, sweeps)
+    read = read_results(tmp_path).runs
+    assert read["diverged"].tolist()[:4] == [False, False, True, False] and pd.isna(read["test_loss"][0])
+    assert read["experiment"].tolist()[4:] == ["init sweep of baseline: 0.1"] * 4
+
+
+def good_record() -> dict:
+    return make_record(OLD, SWEEPS, {"train": {"epochs": 1}}, {"relu_best": "holds"}, "abc123",
+                       datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc))
+
+
+def edited(**changes) -> dict:
+    """good_record() with top-level keys replaced, or removed where the value is ``...``."""
+    record = {**good_record(), **changes}
+    return {k: v for k, v in record.items() if v is not ...}
+
+
+def runs_without(column: str) -> dict:
+    runs = good_record()["runs"]
+    i = runs["columns"].index(column)
+    return {"columns": runs["columns"][:i] + runs["columns"][i + 1:], "data": [r[:i] + r[i + 1:] for r in runs["data"]]}
+
+
+def with_cell(column: str, value) -> dict:
+    runs = good_record()["runs"]
+    i = runs["columns"].index(column)
+    return {**runs, "data": [[*runs["data"][0][:i], value, *runs["data"][0][i + 1:]], *runs["data"][1:]]}
+
+
+@pytest.mark.parametrize("record, says", [
+    pytest.param(edited(claims=[]), "claims: [] is not of type 'object'", id="claims-a-list"),
+    pytest.param(edited(config="oops"), "config: 'oops' is not of type 'object'", id="config-a-string"),
+    pytest.param([1, 2], "[1, 2] is not of type 'object'", id="not-an-object"),
+    pytest.param(edited(commit=...), "'commit' is a required property", id="no-commit"),
+    pytest.param(edited(notes="x"), "Additional properties are not allowed ('notes' was unexpected)", id="unknown-key"),
+    pytest.param(edited(claims={"relu_best": 1}), "claims.relu_best: 1 is not of type 'string'", id="verdict-not-text"),
+    pytest.param(edited(runs={"columns": ["experiment"], "data": ["baseline"]}),
+                 "runs.data.0: 'baseline' is not of type 'array'", id="row-not-a-list"),
+    pytest.param(edited(runs={"columns": ["seed", "seed"], "data": []}),
+                 "runs.columns: ['seed', 'seed'] has non-unique elements", id="column-twice"),
+    pytest.param(edited(runs=with_cell("lr", {"value": 0.1})),
+                 f"runs.data.0.{COLUMNS.index('lr')}: {{'value': 0.1}} is not of type 'string', 'number', 'boolean', 'null'",
+                 id="cell-an-object"),
+    pytest.param(edited(runs=runs_without("failed_to_learn")), "runs: no column failed_to_learn", id="no-failed_to_learn"),
+    pytest.param(edited(runs=with_cell("test_loss", True)), "runs: column test_loss, row 1: True is not a number",
+                 id="a-boolean-for-a-number"),
+    pytest.param(edited(runs={**good_record()["runs"], "data": [[0, 1]]}),
+                 f"runs: {len(COLUMNS)} columns passed, passed data had 2 columns", id="row-too-short"),
+])
+def test_a_record_not_as_history_writes_it_is_refused_saying_what_is_wrong(tmp_path, capsys, record, says):
+    (tmp_path / "0001_x.json").write_text(json.dumps(record))
+    assert compare_here(capsys, tmp_path / "0001_x.json", tmp_path / "0001_x.json") == (
+        2, f"compare: {tmp_path / '0001_x.json'}: not a history record ({says})\n")
+
+
+def test_a_record_as_history_writes_it_is_read_back_with_its_sweeps(tmp_path):
+    (tmp_path / "0001_x.json").write_text(json.dumps(good_record()))
+    write_results(tmp_path)
+    assert diff(read_results(tmp_path / "0001_x.json"), read_results(tmp_path))["changed"] == []
+    assert len(read_results(tmp_path / "0001_x.json").runs) == 8
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
+    # More changed runs than a pipe holds (64 KiB), so the command is still writing when head exits.
+    old = table([{"activation": "relu", "seed": seed, "test_accuracy": 0.5} for seed in range(2000)])
+    old.to_csv(tmp_path / "old.csv", index=False)
+    old.assign(test_accuracy=0.6).to_csv(tmp_path / "new.csv", index=False)
+    compare = subprocess.Popen([sys.executable, "-m", "mnist_mlp.compare", tmp_path / "old.csv", tmp_path / "new.csv"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    head = subprocess.Popen(["head", "-1"], stdin=compare.stdout, stdout=subprocess.PIPE, text=True)
+    compare.stdout.close()  # head holds the only reading end: its exit closes the pipe
+    first_line = head.communicate()[0]
+    errors = compare.stderr.read()
+    assert compare.wait() == 141 and first_line == "Runs changed:\n"  # 141: the pipe did close under it
+    assert errors == ""

@@ -1,18 +1,35 @@
-"""The figures from real aggregated runs: one seed is a line, several seeds a line with a band."""
+"""The figures from real aggregated runs: one seed is a line, several seeds a line with a band; and from
+small tables made here: text from the config, however long, never squeezes a figure's axes."""
 
+import textwrap
+import warnings
 from functools import partial
 
 import matplotlib.collections
+import matplotlib.pyplot as plt
+import matplotlib.text
+import numpy as np
 import pandas as pd
 import yaml
 
 from conftest import CANONICAL_TEST_COUNTS, REPO
 from mnist_mlp.mnist.data import chance_level
 from mnist_mlp.present import figures
-from mnist_mlp.present.figures import chance_label, plot_confusion_figure
+from mnist_mlp.present.figures import (
+    BAR_NAME_WIDTH,
+    CONFIG_TEXT_LINES,
+    GRID_TITLE_WIDTH,
+    SETTING_WIDTH,
+    SWEEP_TITLE_WIDTH,
+    chance_label,
+    fit_text,
+    plot_confusion_figure,
+)
+from mnist_mlp.runs.plan import setting_label
 
 CHANCE_PCT = chance_level(CANONICAL_TEST_COUNTS)
 plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT)
+plot_reported_vs_reproduced = partial(figures.plot_reported_vs_reproduced, chance_pct=CHANCE_PCT)
 plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT)
 plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT)
 
@@ -83,3 +100,120 @@ def test_any_text_from_the_config_is_drawn_literally(smoke_run):
     figure.canvas.draw()  # mathtext would raise on \notacommand here
     drawn = [t.get_text() for ax in figure.axes for t in [ax.title]]
     assert any(title in text.replace("\n", " ") for text in drawn)
+
+
+# A title of config/config.yaml that takes two lines over a panel, as many as config text may; and a
+# 2,000-character one, as pasting a paragraph would give.
+TWO_LINE_TITLE = "1.1 Backpropagation on the baseline model"
+LONG_TITLE = (TWO_LINE_TITLE + ", " + "and a further clause that goes on " * 60)[:2000]
+# Axes positions are figure fractions. A title's lines are as tall whatever they say: 1e-3, about a
+# pixel. A turned label takes room by its glyphs' widths ("…" is wider than the letter it replaces):
+# 0.02, about two characters, where an uncut label takes the whole figure.
+SAME_PLACE = 1e-3
+SAME_PLACE_TURNED = 0.02
+
+
+def laid_out(figure) -> tuple[np.ndarray, list[str]]:
+    """The figure as saved: each axes' position (x0, y0, width, height) and each text drawn."""
+    with warnings.catch_warnings():
+        # where it cannot fit everything, constrained layout gives up with no more than a warning
+        warnings.simplefilter("error")
+        figure.canvas.draw()
+    positions = np.array([ax.get_position().bounds for ax in figure.axes])
+    texts = [t.get_text() for t in figure.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+    plt.close(figure)
+    return positions, texts
+
+
+def over_bound(texts: list[str], width: int, max_lines: int = CONFIG_TEXT_LINES) -> list[str]:
+    """The texts longer than ``max_lines`` lines or with a line longer than ``width`` characters."""
+    return [t for t in texts if len(t.split("\n")) > max_lines or max(map(len, t.split("\n"))) > width]
+
+
+def starts(text: str, drawn: str) -> bool:
+    """Whether ``drawn`` is the start of ``text``, wrapped (at a space or inside a word) and cut with "…"."""
+    return drawn.endswith("…") and "".join(text.split()).startswith("".join(drawn[:-1].split()))
+
+
+def accuracy_tables(experiments: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Runs and test-accuracy curves of one seed and two epochs, per experiment and activation."""
+    activations = figures.ACTIVATIONS
+    runs = pd.DataFrame([{"experiment": e, "activation": a, "diverged": False} for e in experiments
+                         for a in activations])
+    curves = pd.DataFrame([{"experiment": e, "activation": a, "seed": 0, "metric": "test_accuracy", "x": epoch,
+                            "value": 0.5 + 0.2 * epoch} for e in experiments for a in activations for epoch in (1, 2)])
+    return runs, curves
+
+
+def test_config_text_that_fits_is_drawn_as_before_and_longer_text_is_cut_with_an_ellipsis():
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for exp in config["experiments"].values():
+        for width in (GRID_TITLE_WIDTH, SWEEP_TITLE_WIDTH):
+            assert fit_text(exp["title"], width, CONFIG_TEXT_LINES) == textwrap.fill(exp["title"], width)
+    assert fit_text(TWO_LINE_TITLE, GRID_TITLE_WIDTH, CONFIG_TEXT_LINES) == "1.1 Backpropagation on the\nbaseline model"
+    for text in (LONG_TITLE, "x" * 2000, "ab " * 600):
+        cut = fit_text(text, GRID_TITLE_WIDTH, CONFIG_TEXT_LINES)
+        assert not over_bound([cut], GRID_TITLE_WIDTH) and starts(text, cut)
+    assert fit_text(LONG_TITLE, GRID_TITLE_WIDTH, CONFIG_TEXT_LINES).endswith(" further…")  # cut at a word's end
+
+
+def test_a_long_experiment_title_is_cut_over_its_overview_panel_and_no_panel_shrinks():
+    experiments = ["e0", "e1", "e2", "e3"]  # two rows: a runaway title would cover the legend and the next row
+    runs, curves = accuracy_tables(experiments)
+    titles = dict.fromkeys(experiments, "2.1 PyTorch without regularisation") | {"e0": TWO_LINE_TITLE}
+    normal, _ = laid_out(plot_test_accuracy_grid(runs, curves, titles).figure)
+    figure, _ = plot_test_accuracy_grid(runs, curves, titles | {"e0": LONG_TITLE})
+    long, texts = laid_out(figure)
+    np.testing.assert_allclose(long, normal, atol=SAME_PLACE)
+    assert not over_bound(texts, GRID_TITLE_WIDTH)
+    assert starts(LONG_TITLE, figure.axes[0].get_title())
+
+
+def sweep_summary_of(variants: list[str], settings: list[str]) -> pd.DataFrame:
+    return pd.concat([sweep_summary(settings).assign(variant_of=variant) for variant in variants], ignore_index=True)
+
+
+def test_a_long_title_is_cut_over_its_sweep_column_and_no_panel_shrinks():
+    summary = sweep_summary_of(["baseline", "torch"], ["lr 0.01", "lr 0.1"])
+    titles = {"baseline": TWO_LINE_TITLE, "torch": "2.1 PyTorch without regularisation"}
+    normal, _ = laid_out(plot_sweep(True, summary, pd.DataFrame(), {}, titles).figure)
+    figure, table = plot_sweep(True, summary, pd.DataFrame(), {}, titles | {"baseline": LONG_TITLE})
+    long, texts = laid_out(figure)
+    np.testing.assert_allclose(long, normal, atol=SAME_PLACE)
+    assert not over_bound(texts, SWEEP_TITLE_WIDTH)
+    assert starts(f"varying {LONG_TITLE}", figure.axes[0].get_title())
+    assert table["series"].str.startswith(("baseline / ", "torch / ")).all()  # series are named by id, not title
+
+
+def test_a_long_setting_is_cut_under_its_sweep_column_and_keeps_its_whole_name_in_the_table():
+    digits = 0.000123456789012345
+    longest = setting_label({"init": "glorot_uniform", "lr": digits, "weight_decay": digits})  # 79 characters
+    two_lines = setting_label({"init": "glorot_uniform", "lr": 0.001, "weight_decay": 0.0001})
+    assert fit_text(two_lines, SETTING_WIDTH, CONFIG_TEXT_LINES).count("\n") == 1  # drawn in full, on two lines
+    titles = {"torch": "2.1 PyTorch without regularisation"}
+    normal, _ = laid_out(plot_sweep(True, sweep_summary([two_lines, "init auto, lr 0.1"]), pd.DataFrame(), {},
+                                    titles).figure)
+    figure, table = plot_sweep(True, sweep_summary([longest, "init auto, lr 0.1"]), pd.DataFrame(), {}, titles)
+    long, _ = laid_out(figure)
+    np.testing.assert_allclose(long, normal, atol=SAME_PLACE_TURNED)
+    ticks = [t.get_text() for t in figure.axes[-1].get_xticklabels()]
+    assert not over_bound(ticks, SETTING_WIDTH)
+    assert starts(longest, ticks[0]) and ticks[1] == "init auto, lr 0.1"
+    assert set(table["x"]) == {longest, "init auto, lr 0.1"}
+
+
+def test_a_long_first_word_is_cut_under_its_bars_and_the_bars_keep_their_height():
+    experiments = ["e0", "e1", "e2", "e3", "e4"]  # as many as the study has: fewer bars leave no room for the legend
+    bars = {exp: [{"activation": a, "reported": 90.0, "mean": 91.0, "std": 0.5} for a in figures.ACTIVATIONS]
+            for exp in experiments}
+    unbroken = LONG_TITLE.replace(" ", "_")  # no space: the whole title is the first word
+    titles = dict.fromkeys(experiments, "1.2.1 Backpropagation, learning rate 0.001")
+    titles["e0"] = f"{unbroken[:BAR_NAME_WIDTH]} fits"
+    normal, _ = laid_out(plot_reported_vs_reproduced(bars, titles).figure)
+    figure, table = plot_reported_vs_reproduced(bars, titles | {"e0": unbroken})
+    long, _ = laid_out(figure)
+    np.testing.assert_allclose(long, normal, atol=SAME_PLACE_TURNED)
+    names = [t.get_text().rsplit(" ", 1)[0] for t in figure.axes[0].get_xticklabels()]
+    assert not over_bound(names, BAR_NAME_WIDTH, max_lines=1)
+    assert starts(unbroken, names[0]) and names[-1] == "1.2.1"
+    assert set(table["x"]) == {f"{name} {a}" for name in (names[0], "1.2.1") for a in figures.ACTIVATIONS}

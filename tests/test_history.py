@@ -1,13 +1,19 @@
 """results/history/: a record per changed build, the report's "Since the last report", and no reruns."""
 
 import datetime
+import errno
+import json
 import re
 import shutil
+import subprocess
+from pathlib import Path
 
 import pandas as pd
+import pytest
 from test_compare import NEW, OLD
 
 from conftest import smoke_overlay, snakemake
+from mnist_mlp.present import history
 from mnist_mlp.present.history import make_record, update
 
 NOW = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=datetime.timezone.utc)
@@ -44,7 +50,10 @@ def test_records_are_ordered_by_number_past_9999(tmp_path):
     first["current"].rename(tmp_path / "9999_x.json")
     tenth_thousand = update(tmp_path, record(NEW))
     assert tenth_thousand["current"].name.startswith("10000_") and tenth_thousand["previous"][0].name == "9999_x.json"
-    assert update(tmp_path, record(OLD))["previous"][0] == tenth_thousand["current"]
+    # by name, 9999_x.json (OLD) would be the newest and OLD again nothing new
+    third = update(tmp_path, record(OLD))
+    assert third["written"] and third["current"].name.startswith("10001_")
+    assert third["previous"][0] == tenth_thousand["current"]
 
 
 def test_a_record_keeps_no_timings_and_missing_numbers_stay_missing(tmp_path):
@@ -54,6 +63,69 @@ def test_a_record_keeps_no_timings_and_missing_numbers_stay_missing(tmp_path):
     accuracy = kept["runs"]["columns"].index("test_accuracy")
     assert [row[accuracy] for row in kept["runs"]["data"]] == [0.9, None, 0.5, 0.4]
     assert update(tmp_path, kept)["written"] and not update(tmp_path, record(runs.assign(job_s=99.0)))["written"]
+
+
+def test_unreadable_records_are_passed_over_and_named(tmp_path):
+    first = update(tmp_path, record(OLD))
+    (tmp_path / "0002_half.json").write_text("{half a rec")
+    (tmp_path / "0003_claims.json").write_text(json.dumps({**record(NEW), "claims": []}))
+    (tmp_path / "0004_config.json").write_text(json.dumps({**record(NEW), "config": "oops"}))
+    result = update(tmp_path, record(NEW))
+    assert result["written"] and result["current"].name.startswith("0005_") and result["error"] is None
+    assert result["previous"][0] == first["current"]  # the newest readable one
+    assert [path.name for path, _ in result["skipped"]] == ["0004_config.json", "0003_claims.json", "0002_half.json"]
+    assert all(reason for _, reason in result["skipped"])
+
+
+def test_a_record_that_cannot_be_written_is_reported_never_raised(tmp_path, monkeypatch):
+    update(tmp_path, record(OLD))
+
+    def full_disk(*args):
+        raise OSError(errno.ENOSPC, "No space left on device", str(args[0]))
+
+    monkeypatch.setattr(history.os, "replace", full_disk)  # the injected case: every machine runs it
+    result = update(tmp_path, record(NEW))
+    assert result["error"] and "No space left on device" in result["error"] and not result["written"]
+    assert result["current"] is None and result["previous"] is not None
+    assert sorted(p.name[:5] for p in tmp_path.iterdir()) == ["0001_"]  # no half-written .part left behind
+
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("")  # a file where the folder should be: mkdir fails with the user's own rights
+    assert "not_a_folder" in update(blocked, record(NEW))["error"]
+
+
+def mounted(target: Path, *options: str) -> Path:
+    """``target``, a new folder with a file system mounted on it (root only); skips the test where
+    mounting is not allowed."""
+    target.mkdir()
+    result = subprocess.run(["mount", *options, str(target)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount here ({result.stderr.strip() or 'not root'})")
+    return target
+
+
+@pytest.fixture
+def unmount():
+    """Call with each mounted folder: it is unmounted after the test, whatever happens."""
+    targets = []
+    yield targets.append
+    for target in reversed(targets):
+        subprocess.run(["umount", str(target)], check=False)
+
+
+def test_a_full_disk_and_a_read_only_folder_are_reported_never_raised(tmp_path, unmount):
+    full = mounted(tmp_path / "full", "-t", "tmpfs", "-o", "size=4k", "tmpfs")
+    unmount(full)
+    large = {**record(OLD), "config": {"notes": "x" * 20_000}}  # larger than the 4 KiB disk
+    result = update(full / "history", large)
+    assert "No space left on device" in result["error"] and not list((full / "history").iterdir())
+
+    source = tmp_path / "history"
+    update(source, record(OLD))
+    read_only = mounted(tmp_path / "read_only", "--bind", "-o", "ro", str(source))
+    unmount(read_only)
+    result = update(read_only, record(NEW))
+    assert "Read-only file system" in result["error"] and result["previous"] is not None
 
 
 def section(html: str) -> str:
@@ -93,3 +165,25 @@ def test_the_report_says_what_an_edit_changed_and_the_history_never_reruns_a_job
 
     dry = snakemake(work, "-n", overlay=edited)
     assert "Nothing to be done" in dry.stdout
+
+
+def test_the_report_is_written_whatever_the_history_and_says_what_went_wrong(smoke_run, mnist_raw, tmp_path):
+    work = tmp_path / "copy"
+    shutil.copytree(smoke_run, work)
+    history_folder = work / "results" / "history"
+    (first,) = history_folder.iterdir()
+    (history_folder / "0002_half.json").write_text("{half a rec")
+    (history_folder / "0003_claims.json").write_text(json.dumps({**json.loads(first.read_text()), "claims": []}))
+    build = snakemake(work, "--cores", "2", "--forcerun", "report_html", overlay=smoke_overlay(mnist_raw))
+    for name in ("0002_half.json", "0003_claims.json"):  # on the console, where the user looks
+        assert re.search(rf"Warning: history record \S*{name} skipped as unreadable \(.+\)", build.stdout)
+    since = section((work / "report.html").read_text())
+    assert "2 records skipped as unreadable:" in since and "<code>0003_claims.json</code> (" in since
+
+    shutil.rmtree(history_folder)
+    history_folder.write_text("")  # a file where the folder should be: the history cannot be written
+    (work / "report.html").unlink()
+    build = snakemake(work, "--cores", "2", "--forcerun", "report_html", overlay=smoke_overlay(mnist_raw))
+    assert "Warning: this build could not be recorded in the history: results/history" in build.stdout
+    since = section((work / "report.html").read_text())
+    assert "This build could not be recorded: results/history" in since

@@ -4,7 +4,7 @@ from mnist_mlp.runs.run_format import check_run
 
 
 def main(snakemake):
-    with job(snakemake.log[0]) as log:
+    with job(snakemake.log[0], snakemake.output) as log:
         records, sweep_records = snakemake.params.records, snakemake.params.sweep_records
         # every run's files are checked against the one format both backends write, once per run
         metrics = {d: check_run(d) for d in {r["dir"] for r in records + sweep_records}}

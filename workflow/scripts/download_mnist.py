@@ -5,7 +5,7 @@ from mnist_mlp.runs.jobs import job
 
 
 def main(snakemake):
-    with job(snakemake.log[0]) as log:
+    with job(snakemake.log[0], snakemake.output) as log:
         dest = {Path(p).parent for p in snakemake.output}.pop()
         path = snakemake.params.path
         source = download_mnist(dest, snakemake.params.source, Path(path) if path else None, snakemake.params.timeout_s)

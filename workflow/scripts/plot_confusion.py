@@ -6,7 +6,7 @@ from mnist_mlp.runs.jobs import job
 
 
 def main(snakemake):
-    with job(snakemake.log[0]):
+    with job(snakemake.log[0], snakemake.output):
         specs = figure_specs(load_study(snakemake.input.study))
         runs, confusion = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.confusion)
         out = snakemake.output

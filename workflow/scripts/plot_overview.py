@@ -7,7 +7,7 @@ from mnist_mlp.runs.jobs import job
 
 
 def main(snakemake):
-    with job(snakemake.log[0]):
+    with job(snakemake.log[0], snakemake.output):
         titles = snakemake.params.titles
         study = load_study(snakemake.input.study)
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)

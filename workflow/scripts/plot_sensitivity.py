@@ -8,7 +8,7 @@ from mnist_mlp.runs.jobs import job
 
 
 def main(snakemake):
-    with job(snakemake.log[0]):
+    with job(snakemake.log[0], snakemake.output):
         runs, sweeps = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.sensitivity)
         reported = load_study(snakemake.input.study)["accuracy"]
         summary, marks = setting_summary(sweeps), study_marks(sweeps, runs, reported)

@@ -7,7 +7,7 @@ from mnist_mlp.runs.jobs import job
 
 
 def main(snakemake):
-    with job(snakemake.log[0]) as log:
+    with job(snakemake.log[0], snakemake.output) as log:
         train_images, train_labels, test_images, test_labels = snakemake.input
         arrays = preprocess(train_images, train_labels, test_images, test_labels,
                             snakemake.params.n_train, snakemake.params.subset_seed)

@@ -23,7 +23,7 @@ def other_jobs(benchmarks: list[str], started: float) -> list[dict]:
 
 def main(snakemake):
     started = process_started()
-    with job(snakemake.log[0]):
+    with job(snakemake.log[0], snakemake.output):
         runs = pd.read_csv(snakemake.input.runs)
         sweeps = pd.read_csv(snakemake.input.sensitivity)
         figures = {Path(png).stem: {"png": png, "svg": svg, "csv": csv} for png, svg, csv in
@@ -36,7 +36,8 @@ def main(snakemake):
         record = history.make_record(runs, sweeps, config, claim_verdicts(context), commit,
                                      datetime.datetime.now(datetime.timezone.utc))
         update = history.update(snakemake.params.history, record)
-        since = since_context(update, from_record(record), context["claims"])
+        history.warn(update)
+        since = since_context(update, from_record(record), context["claims"], snakemake.params.history)
         html = render(Path(snakemake.input.template), with_since(context, since))
         Path(snakemake.output[0]).write_text(html, encoding="utf-8")
 

@@ -4,16 +4,22 @@ OLD and NEW are each a history record (results/history/*.json), a run table (res
 with the sensitivity.csv beside it, if any) or a results folder holding one. Prints the config
 keys, runs and claim verdicts that changed, largest change first, as a terminal table or, with
 ``--format markdown``, ready to paste into a pull request. Exits 0 whenever it could compare
-(changes or not), 2 with one line naming the file when one is not a run table.
+(changes or not); 2 with one line naming the file and what in it is wrong when one is not a run
+table or history record with every column the diff reads (a missing column would show as a change);
+141, as for SIGPIPE, when the reader stops reading (``| head``).
 """
 
 import argparse
 import json
 import math
+import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+import jsonschema
+import numpy as np
 import pandas as pd
 
 from mnist_mlp import fmt
@@ -27,6 +33,12 @@ STATES = ["diverged", "failed_to_learn"]
 COLUMNS = ROW_KEYS + SETTINGS + NUMBERS + STATES + ["dir"]
 NUMBER_NAMES = {"test_accuracy": "test accuracy", "test_loss": "test loss", "train_accuracy": "train accuracy",
                 "train_loss": "train loss"}
+# The columns a table must have for the diff: all of COLUMNS but ``dir``, which only links a run in the report.
+# A sweep's rows are named by their sweep, the experiment it varies and its setting instead of an experiment.
+USED = ROW_KEYS + SETTINGS + NUMBERS + STATES
+SWEEP_NAME = ["sweep", "variant_of", "setting"]
+SWEEP_USED = SWEEP_NAME + [c for c in USED if c != "experiment"]
+RECORD_SCHEMA = json.loads((Path(__file__).parent / "history_record.schema.json").read_text())
 
 
 class NotARunTable(ValueError):
@@ -43,6 +55,77 @@ class Results:
     commit: str | None = None
 
 
+# --- what a table must hold to be compared ------------------------------------------------------
+
+def _names(column: pd.Series) -> pd.Series:
+    """As text, so a name pandas read as a number still joins a sweep's name and pairs with a record's."""
+    return column.map(lambda v: v if pd.isna(v) else str(v))
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """As floats, NaN where a cell is not a number; True is not 1 here, whatever Python says."""
+    is_bool = column.map(lambda v: isinstance(v, (bool, np.bool_)))
+    return pd.to_numeric(column.mask(is_bool), errors="coerce").astype(float)
+
+
+def _integers(column: pd.Series) -> pd.Series:
+    numbers = _numbers(column)
+    return numbers.where(numbers % 1 == 0)
+
+
+def _state(cell) -> bool | None:
+    """True or False; also as text, as pandas leaves a column it could not read as booleans."""
+    if isinstance(cell, (bool, np.bool_)):
+        return bool(cell)
+    return {"true": True, "false": False}.get(cell.strip().lower()) if isinstance(cell, str) else None
+
+
+def _states(column: pd.Series) -> pd.Series:
+    return column.map(_state)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a column's cells must be, to be told apart from a made-up change."""
+    what: str  # as the error says it: "a number"
+    cells: Callable[[pd.Series], pd.Series]  # the column as the diff reads it, missing where a cell is not `what`
+    dtype: type | None = None  # the column's type once every cell is `what`
+    optional: bool = False  # an empty cell is allowed: a diverged run has no accuracy
+
+
+NAME = Kind("a name", _names)
+# The settings are typed as RunKey types them: they name a run, so none may be missing.
+KINDS = {
+    **dict.fromkeys(["experiment", *SWEEP_NAME], NAME),
+    **{f.name: {str: NAME, float: Kind("a number", _numbers, float), int: Kind("an integer", _integers, int)}[f.type]
+       for f in fields(RunKey)},
+    **dict.fromkeys(NUMBERS, Kind("a number", _numbers, float, optional=True)),
+    **dict.fromkeys(STATES, Kind("True or False", _states, bool)),
+}
+
+
+def _shown(value) -> str:
+    return "an empty cell" if pd.isna(value) else repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def checked(table: pd.DataFrame, used: list[str]) -> pd.DataFrame:
+    """``table`` with its ``used`` columns typed as KINDS says; raises NotARunTable naming the first
+    missing column or mistyped cell."""
+    missing = [c for c in used if c not in table.columns]
+    if missing:
+        raise NotARunTable(f"no column {', '.join(missing)}")
+    typed = table.reset_index(drop=True)
+    for name in used:
+        kind = KINDS[name]
+        cells = kind.cells(typed[name])
+        wrong = cells.isna() & (typed[name].notna() | (not kind.optional))
+        if wrong.any():
+            row = int(np.flatnonzero(wrong)[0])
+            raise NotARunTable(f"column {name}, row {row + 1}: {_shown(typed[name][row])} is not {kind.what}")
+        typed[name] = cells.astype(kind.dtype) if kind.dtype else cells
+    return typed
+
+
 def run_table(runs: pd.DataFrame, sweeps: pd.DataFrame | None = None) -> pd.DataFrame:
     """The study's runs and the sweeps' in one table of COLUMNS, without timings.
 
@@ -53,30 +136,45 @@ def run_table(runs: pd.DataFrame, sweeps: pd.DataFrame | None = None) -> pd.Data
     if sweeps is not None and len(sweeps):
         named = sweeps["sweep"] + " sweep of " + sweeps["variant_of"] + ": " + sweeps["setting"]
         tables.append(sweeps.assign(experiment=named))
-    table = pd.concat(tables, ignore_index=True)
-    if "failed_to_learn" not in table:
-        table["failed_to_learn"] = False
-    return table.reindex(columns=COLUMNS).reset_index(drop=True)
+    return pd.concat(tables, ignore_index=True).reindex(columns=COLUMNS)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, used: list[str]) -> pd.DataFrame:
     try:
-        return pd.read_csv(path)
+        table = pd.read_csv(path)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise NotARunTable(f"{path}: not a run table ({str(err).splitlines()[0]})") from None
+    try:
+        return checked(table, used)
+    except NotARunTable as err:
+        raise NotARunTable(f"{path}: not a run table ({err})") from None
 
 
-def _check_columns(table: pd.DataFrame, path: Path, needed: list[str]):
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise NotARunTable(f"{path}: not a run table (no column {', '.join(missing)})")
+def _schema_error(record) -> str | None:
+    """Where and how ``record`` departs from history_record.schema.json, or None."""
+    try:
+        jsonschema.validate(record, RECORD_SCHEMA)
+    except jsonschema.ValidationError as err:
+        where = ".".join(map(str, err.absolute_path))
+        return f"{where}: {err.message}" if where else err.message
+    return None
 
 
-def from_record(record: dict) -> Results:
-    """The Results of a history record (see mnist_mlp.present.history)."""
-    runs = pd.DataFrame(record["runs"]["data"], columns=record["runs"]["columns"])
-    return Results(run_table(runs), record.get("config"), record.get("claims"), record.get("time"),
-                   record.get("commit"))
+def from_record(record) -> Results:
+    """The Results of a history record (see mnist_mlp.present.history); raises NotARunTable saying
+    what in it is not as history_record.schema.json and the diff's columns say."""
+    error = _schema_error(record)
+    if error:
+        raise NotARunTable(error)
+    try:
+        runs = pd.DataFrame(record["runs"]["data"], columns=record["runs"]["columns"])
+    except ValueError as err:  # a row longer or shorter than the columns
+        raise NotARunTable(f"runs: {err}") from None
+    try:
+        runs = checked(runs, USED)
+    except NotARunTable as err:
+        raise NotARunTable(f"runs: {err}") from None
+    return Results(run_table(runs), record["config"], record["claims"], record["time"], record["commit"])
 
 
 def read_results(path) -> Results:
@@ -86,15 +184,16 @@ def read_results(path) -> Results:
         path = path / "runs.csv" if (path / "runs.csv").exists() else path / "results" / "runs.csv"
     if path.suffix == ".json":
         try:
-            return from_record(json.loads(path.read_text()))
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+            record = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as err:
             raise NotARunTable(f"{path}: not a run table or history record ({err})") from None
-    runs = _read_csv(path)
-    _check_columns(runs, path, ROW_KEYS + ["test_accuracy"])
+        try:
+            return from_record(record)
+        except NotARunTable as err:
+            raise NotARunTable(f"{path}: not a history record ({err})") from None
+    runs = _read_csv(path, USED)
     sweeps_path = path.with_name("sensitivity.csv")
-    sweeps = _read_csv(sweeps_path) if sweeps_path.exists() else None
-    if sweeps is not None:
-        _check_columns(sweeps, sweeps_path, ["sweep", "variant_of", "setting"])
+    sweeps = _read_csv(sweeps_path, SWEEP_USED) if sweeps_path.exists() else None
     return Results(run_table(runs, sweeps))
 
 
@@ -131,17 +230,12 @@ def state(run: dict) -> str:
     return "diverged" if run["diverged"] else "failed to learn" if run["failed_to_learn"] else "ok"
 
 
-def _as_bool(table: pd.DataFrame) -> pd.DataFrame:
-    return table.assign(**{s: table[s].map(lambda v: v is True or v == "True" or v == 1) for s in STATES})
-
-
 def run_changes(old: pd.DataFrame, new: pd.DataFrame) -> dict:
     """Runs added, removed, changed (settings, numbers or state) and unchanged.
 
     Changed runs come first by whether their state changed, then by the size of their test
     accuracy change, then by their train loss's relative change.
     """
-    old, new = _as_bool(old), _as_bool(new)
     merged = old.merge(new, on=ROW_KEYS, how="outer", suffixes=("_old", "_new"), indicator=True)
     records = merged.to_dict("records")
     pick = lambda r, side: {**{k: r[k] for k in ROW_KEYS}, **{c: r[f"{c}_{side}"] for c in COLUMNS if c not in ROW_KEYS}}  # noqa: E731
@@ -276,7 +370,14 @@ def main(argv=None) -> int:
     except NotARunTable as err:
         print(f"compare: {err}", file=sys.stderr)
         return 2
-    print(render(diff(old, new), markdown=args.format == "markdown"))
+    try:
+        print(render(diff(old, new), markdown=args.format == "markdown"))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit where it could only be ignored noisily
+    except BrokenPipeError:
+        # The reader (``| head``) has all it wanted. As Python's docs advise: no more writes to the
+        # closed pipe, so exiting does not flush into it again; 141 is what a shell reports for SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
     return 0
 
 

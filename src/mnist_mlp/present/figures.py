@@ -57,12 +57,40 @@ LOG_SPAN = 20
 PER_EPOCH_MAX_POINTS = 30
 COLUMNS = ["series", "x", "y", "std"]
 
+# Text from the config (titles, setting names) is drawn in at most this many lines of at most so many
+# characters each, and cut with "…" past that, so that no config can squeeze a figure's axes; the
+# report's HTML keeps it whole. Two lines is what the study's own titles already take.
+CONFIG_TEXT_LINES = 2
+GRID_TITLE_WIDTH = 34  # a 3.6-inch overview panel
+SWEEP_TITLE_WIDTH = 44  # a 4.6-inch sweep column
+SETTING_WIDTH = 28  # "init torch_default, lr 0.01", the longest setting of config/sensitivity.yaml, fits a line
+# the title's first word under a bar, a section number such as "1.2.1" or a short name: turned 60°,
+# every character more takes height from the bars
+BAR_NAME_WIDTH = 12
+
 
 class Plotted(NamedTuple):
     """A figure and the numbers it plots (COLUMNS, long form)."""
 
     figure: Figure
     table: pd.DataFrame
+
+
+def fit_text(text: str, width: int, max_lines: int) -> str:
+    """``text`` wrapped at ``width`` characters, as ``textwrap.fill`` does; past ``max_lines`` lines
+    the rest is dropped and the last line shown ends with "…" (at a word break where there is one).
+
+    Returns:
+        At most ``max_lines`` lines of at most ``width`` characters: ``textwrap.fill(text, width)``
+        itself where that has no more lines.
+    """
+    lines = textwrap.wrap(text, width)
+    if len(lines) <= max_lines:
+        return "\n".join(lines)
+    last = lines[max_lines - 1]
+    if len(last) >= width:  # no room for the "…": drop the last word, or cut a word longer than a line
+        last = last.rsplit(" ", 1)[0] if " " in last else last[:width - 1]
+    return "\n".join([*lines[:max_lines - 1], last + "…"])
 
 
 def rows(series, x, y, std=None) -> pd.DataFrame:
@@ -315,7 +343,7 @@ def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: di
             drawn.append(draw_band(ax, stats, f"{exp} / {a}", style, alpha=0.8))
             drawn.append(draw_reported(ax, f"{exp} / {a} / {REPORTED_LABEL}", stats["x"].max(),
                                        reported.get(exp, {}).get(a), style["color"]))
-        ax.set_title(textwrap.fill(titles[exp], 34))
+        ax.set_title(fit_text(titles[exp], GRID_TITLE_WIDTH, CONFIG_TEXT_LINES))
         epoch_axis(ax)
         ax.grid(alpha=0.3)
         mark_missing_or_diverged(ax, runs, exp, sorted(set(runs.loc[runs["experiment"] == exp, "activation"])))
@@ -326,14 +354,15 @@ def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: di
 
 
 def bar_label(title: str, activation: str) -> str:
-    """'1.1 relu' from the experiment's title '1.1 Backpropagation ...'."""
-    return f"{title.split(' ')[0]} {activation}"
+    """'1.1 relu' from the experiment's title '1.1 Backpropagation ...'; a first word longer than
+    BAR_NAME_WIDTH is cut, the activation never."""
+    return f"{fit_text(title.split(' ')[0], BAR_NAME_WIDTH, 1)} {activation}"
 
 
 def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chance_pct: float) -> Plotted:
     """Grouped bars: the study's accuracy (hatched) next to ours (mean ± std), per experiment and
     activation, in the activation's colour. Series "reported by the study" and "reproduced here",
-    x the bar's label."""
+    x the bar's label as drawn (``bar_label``)."""
     records = [{"label": bar_label(titles[exp], row["activation"]), "activation": row["activation"],
                 "reported": np.nan if row["reported"] is None else row["reported"],
                 "mean": np.nan if row["mean"] is None else row["mean"],
@@ -417,7 +446,9 @@ def _sweep_column(acc_ax, loss_ax, sel: pd.DataFrame, variant: str, study: dict)
                                 color="crimson")
         drawn.append(_sweep_study_numbers(acc_ax, f"{acc_series} / {REPORTED_LABEL}", activation, variant, study,
                                           {p: (x_of[s], tick_of[s]) for p, s in zip(sel["position"], sel["setting"])}))
-    loss_ax.set_xticks(range(len(settings)), ticks, rotation=30, ha="right")
+    # the table keeps each setting whole; only the tick is cut to fit
+    loss_ax.set_xticks(range(len(settings)), [fit_text(t, SETTING_WIDTH, CONFIG_TEXT_LINES) for t in ticks],
+                       rotation=30, ha="right")
     loss_ax.set_xlabel(axis_label)
     return drawn
 
@@ -449,7 +480,8 @@ def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, repor
 
     The study's numbers are stars where a setting is the study's own (``marks``); for a setting the
     study does not state (``unstated``) they are dashed lines, as they could sit at any setting.
-    Series are ``"<experiment> / <quantity> / <activation>"``; x is the setting's tick label.
+    Series are ``"<experiment> / <quantity> / <activation>"``; x is the setting's tick label, whole
+    (the tick itself is cut to SETTING_WIDTH × CONFIG_TEXT_LINES).
     """
     variants = list(dict.fromkeys(summary["variant_of"]))
     fig, axes = plt.subplots(2, len(variants), figsize=(max(5.5, 4.6 * len(variants)), 6.6), squeeze=False,
@@ -459,7 +491,7 @@ def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, repor
     for column, variant in enumerate(variants):
         acc_ax, loss_ax = axes[0][column], axes[1][column]
         drawn += _sweep_column(acc_ax, loss_ax, summary[summary["variant_of"] == variant], variant, study)
-        acc_ax.set_title(textwrap.fill(f"varying {titles.get(variant, variant)}", 44))
+        acc_ax.set_title(fit_text(f"varying {titles.get(variant, variant)}", SWEEP_TITLE_WIDTH, CONFIG_TEXT_LINES))
         accuracy_axis(acc_ax, "final test accuracy (%)" if column == 0 else "", chance_pct)
         loss_ax.set_ylabel("final train loss" if column == 0 else "")
         for ax in (acc_ax, loss_ax):

@@ -261,16 +261,20 @@ def claim_verdicts(context: dict) -> dict:
     return {c["id"]: c["verdict"] for c in context["claims"]}
 
 
-def since_context(update: dict, current: compare.Results, claims: list[dict]) -> dict:
-    """The section "Since the last report": this build against the history record before its own.
+def since_context(update: dict, current: compare.Results, claims: list[dict], folder: str) -> dict:
+    """The section "Since the last report": this build against the history record before its own,
+    and what could not be read or written there.
 
     Args:
         update: what ``history.update`` returned for this build's record.
         current: this build's results.
         claims: the claim rows of the report, to name each claim whose verdict changed.
+        folder: the history's folder, as the user names it.
     """
     previous = update["previous"]
-    since = {"current": update["current"].name, "written": update["written"], "previous": None}
+    since = {"current": update["current"].name if update["current"] else None, "written": update["written"],
+             "previous": None, "folder": folder, "error": update["error"],
+             "skipped": [{"name": path.name, "reason": reason} for path, reason in update["skipped"]]}
     if previous is None:
         return since
     before = compare.from_record(previous[1])

@@ -149,7 +149,7 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
     """
     laps = Laps(process_started())
     laps.lap("start-up")
-    with job(log_path) as log:
+    with job(log_path, outputs=[directory]) as log:
         spec = RunSpec.of(key, **training)
         log.info("run %s with %d thread(s)", spec, threads)
         with limit_threads(threads, include_torch=spec.backend == "torch"):

@@ -1,6 +1,7 @@
 """What every rule script does around its one call: log to the job's log file, fail with a message."""
 
 import contextlib
+import errno
 import logging
 import os
 import socket
@@ -9,14 +10,53 @@ import time
 
 from mnist_mlp.errors import UserError
 
+# Operating-system errors a user can fix, each with what to do: a full disk is not a bug.
+OS_FIXES = {
+    errno.ENOSPC: "no space left on the device: free some space (or move the project to a larger disk), then run "
+                  "again with --rerun-incomplete",
+    errno.EDQUOT: "disk quota exceeded: free some space within your quota, then run again with --rerun-incomplete",
+    errno.EACCES: "permission denied: make it writable for your user (or work in a folder you own), then run again",
+    errno.EPERM: "operation not permitted: make it writable for your user (or work in a folder you own), then run "
+                 "again",
+    errno.EROFS: "read-only file system: run from a writable folder (or remount it writable), then run again",
+    errno.EMFILE: "too many open files: raise the limit (ulimit -n) or run fewer jobs at once (--cores), then run "
+                  "again",
+    errno.ENFILE: "too many open files on the system: run fewer jobs at once (--cores), then run again",
+}
+
+
+def known_os_error(error: BaseException) -> OSError | None:
+    """The OSError a user can fix behind ``error`` (itself, or what it was raised from or during), or None."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in OS_FIXES:
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def os_error_message(error: OSError, outputs=()) -> str:
+    """One line: the file, and the fix. A failed write names no file: then the job's ``outputs``
+    (their common folder) are where it was writing."""
+    outputs = [str(o) for o in outputs]
+    where = error.filename if error.filename is not None else os.path.commonpath(outputs) if outputs else "a file"
+    return f"{where}: {OS_FIXES[error.errno]}"
+
+
+def console(message: str) -> None:
+    """A line on the console the user is watching (Snakemake's), beside the job log: the job's own
+    stderr is redirected to its log."""
+    print(message, file=sys.__stderr__, flush=True)
+
 
 @contextlib.contextmanager
-def job(log_path: str):
+def job(log_path: str, outputs=()):
     """Send logging and stderr to ``log_path``; turn a ``UserError`` into a one-line message.
 
-    Errors a user can cause (bad data, a missing file, a missing device) end the job with that
-    message in the log and exit status 1, without a traceback; anything else is a bug and keeps
-    its traceback.
+    Errors a user can cause (bad data, a missing file, a missing device, and the operating-system
+    errors of OS_FIXES such as a full disk) end the job with one line in the log and on the console
+    and exit status 1, without a traceback; anything else is a bug and keeps its traceback.
     """
     with open(log_path, "w") as log_file, contextlib.redirect_stderr(log_file):
         logging.basicConfig(stream=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
@@ -27,11 +67,18 @@ def job(log_path: str):
         try:
             yield log
         except UserError as err:
-            log.error("%s", err)
-            sys.exit(1)
-        except Exception:
-            log.exception("unexpected error (a bug; please report it with this log)")
-            raise
+            message = str(err)
+        except Exception as err:
+            os_error = known_os_error(err)
+            if os_error is None:
+                log.exception("unexpected error (a bug; please report it with this log)")
+                raise
+            message = os_error_message(os_error, outputs)
+        else:
+            return
+        log.error("%s", message)
+        console(f"Error: {message} (log: {log_path})")
+        sys.exit(1)
 
 
 class Laps:

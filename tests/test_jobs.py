@@ -1,0 +1,88 @@
+"""What a job says when it fails: a mistake the user can fix is one line, in the log and on the
+console; only the unexpected is called a bug and keeps its traceback."""
+
+import errno
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist_mlp.errors import UserError
+from mnist_mlp.runs.jobs import job
+from mnist_mlp.runs.run_format import write_run
+
+
+def failing_job(log: Path, error: BaseException) -> int:
+    """Run a job that raises ``error``; its exit status."""
+    with pytest.raises(SystemExit) as ended:
+        with job(str(log)):
+            raise error
+    return ended.value.code
+
+
+def one_error_line(log: Path) -> str:
+    lines = log.read_text().splitlines()
+    errors = [line for line in lines if " ERROR " in line]
+    assert len(errors) == 1 and "Traceback" not in log.read_text() and "a bug" not in log.read_text(), lines
+    return errors[0]
+
+
+@pytest.mark.parametrize("code, words", [
+    (errno.ENOSPC, "no space left on the device: free some space"),
+    (errno.EACCES, "permission denied: make it writable"),
+    (errno.EROFS, "read-only file system: run from a writable folder"),
+    (errno.EMFILE, "too many open files: raise the limit (ulimit -n)"),
+])
+def test_an_os_error_the_user_can_fix_is_named_with_its_path_and_fix(tmp_path, capfd, code, words):
+    log = tmp_path / "job.log"
+    assert failing_job(log, OSError(code, "injected", "/data/results/runs/x/weights.npz")) == 1
+    line = one_error_line(log)
+    assert "/data/results/runs/x/weights.npz: " + words in line
+    assert f"Error: /data/results/runs/x/weights.npz: {words}" in capfd.readouterr().err  # the console
+
+
+def test_an_os_error_behind_another_is_found(tmp_path):
+    log = tmp_path / "job.log"
+    try:
+        raise OSError(errno.ENOSPC, "No space left on device", "/full/disk/batches.csv")
+    except OSError as cause:
+        error = RuntimeError("while closing the archive")
+        error.__context__ = cause  # what raising inside an except block does
+    assert failing_job(log, error) == 1
+    assert "/full/disk/batches.csv: no space left on the device" in one_error_line(log)
+
+
+def test_a_user_error_is_one_line_on_the_console_too(tmp_path, capfd):
+    log = tmp_path / "job.log"
+    assert failing_job(log, UserError("data.path: no such folder /nowhere")) == 1
+    assert "data.path: no such folder /nowhere" in one_error_line(log)
+    assert "Error: data.path: no such folder /nowhere" in capfd.readouterr().err
+
+
+def test_anything_else_is_a_bug_with_its_traceback(tmp_path):
+    log = tmp_path / "job.log"
+    with pytest.raises(OSError):
+        with job(str(log)):
+            raise OSError(errno.EIO, "Input/output error", "/disk")  # not one a user can fix by hand
+    text = log.read_text()
+    assert "unexpected error (a bug; please report it with this log)" in text and "Traceback" in text
+
+
+def test_a_real_full_disk_under_a_run_is_named(tmp_path):
+    """A run's files written into a 64 KiB file system (root only; skipped elsewhere)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True, text=True)
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here ({mount.stderr.strip() or 'not root'})")
+    try:
+        log = tmp_path / "job.log"
+        weights = [(np.zeros((784, 100), np.float32), np.zeros(100, np.float32))]  # 300 KiB
+        with pytest.raises(SystemExit):
+            with job(str(log), outputs=[disk / "weights.npz", disk / "metrics.json"]):
+                write_run(disk, weights, [(1, 0, 2.3)], [], {"run": {}}, np.zeros(10, int), None)
+        # a failed write names no file: the job's outputs say where it was writing
+        assert f"{disk}: no space left on the device" in one_error_line(log)
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

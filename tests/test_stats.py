@@ -14,7 +14,7 @@ from mnist_mlp.judge.stats import (
     Interval,
     combine_every,
     decide,
-    discordant_interval,
+    image_interval,
     mcnemar_exact,
     seed_interval,
 )
@@ -33,8 +33,7 @@ def paired(a_only: int, b_only: int, both: int = 9000) -> tuple[np.ndarray, np.n
 
 def verdict(a_only, b_only, margin=0.5, alpha=0.05):
     a, b = paired(a_only, b_only)
-    x, y, _ = mcnemar_exact(a, b)
-    return decide(100 * (a.mean() - b.mean()), [discordant_interval(x, y, N, alpha)], margin)
+    return decide(100 * (a.mean() - b.mean()), [image_interval(a.astype(float) - b, alpha)], margin)
 
 
 def test_mcnemar_p_value_is_the_hand_computed_binomial_tail():
@@ -46,12 +45,28 @@ def test_mcnemar_p_value_is_the_hand_computed_binomial_tail():
     assert mcnemar_exact(*paired(0, 0))[2] == 1.0
 
 
-def test_the_test_set_interval_excludes_zero_exactly_when_mcnemar_rejects():
-    for a_only, b_only in [(30, 14), (30, 15), (29, 15), (100, 100), (7, 0)]:
-        interval = discordant_interval(a_only, b_only, N, 0.05)
-        p = mcnemar_exact(*paired(a_only, b_only))[2]
-        assert (interval.low > 0) == (p < 0.05), (a_only, b_only, p, interval)
-        assert interval.low <= 100 * (a_only - b_only) / N <= interval.high
+def test_the_test_set_interval_is_the_hand_computed_paired_difference_interval():
+    a, b = paired(300, 50)  # +2.5 points: far from zero, where conditioning on the discordant count narrowed it
+    d = np.r_[np.ones(300), -np.ones(50), np.zeros(N - 350)]  # each image: A right minus B right
+    mean = 250 / N
+    sd = math.sqrt((350 - N * mean**2) / (N - 1))
+    half = sps.t.ppf(0.975, N - 1) * sd / math.sqrt(N)
+    interval = image_interval(a.astype(float) - b, 0.05)
+    assert interval.low == pytest.approx(100 * (mean - half)) and interval.high == pytest.approx(100 * (mean + half))
+    assert image_interval(d, 0.05) == interval
+    assert round(100 * half, 3) == 0.363  # the exact interval of the 350 discordant images gave [+2.21, +2.74]
+
+
+def test_one_seed_copied_three_times_is_one_seed_not_three():
+    from mnist_mlp.judge.claims import Rules
+    from mnist_mlp.judge.claims import paired as judge_pair
+
+    rules = Rules(alpha=0.05, margin_pp=0.5, loss_margin_pct=5)
+    a, b = paired(120, 80)
+    once = judge_pair([[(a, b)]], rules)
+    thrice = judge_pair([[(a, b)]] * 3, rules)
+    assert thrice.test == once.test and thrice.estimate == once.estimate
+    assert thrice.p_by_seed == once.p_by_seed * 3 and (thrice.a_only, thrice.b_only) == (360, 240)
 
 
 def test_a_clear_win_holds_and_a_clear_loss_fails():

@@ -26,7 +26,7 @@ from mnist_mlp.judge.stats import (
     Interval,
     combine_every,
     decide,
-    discordant_interval,
+    image_interval,
     mcnemar_exact,
     mcnemar_p,
     seed_interval,
@@ -56,9 +56,11 @@ class Rules:
         confidence = f"{100 * (1 - self.alpha):g} %"
         return (
             f"“A beats B” holds when A is ahead by at least {self.margin_pp:g} points and two {confidence} "
-            "intervals of the difference both exclude zero: one for the test set (McNemar's exact test on the "
-            "two runs' paired predictions, pooled over seeds) and, with 2 or more seeds, one for training "
-            "randomness (a t-interval of the per-seed differences). It fails when the same holds the other "
+            "intervals of the difference both exclude zero: one for the test set, with the image as the unit (a "
+            "t-interval of each test image's difference, A right minus B right, averaged over seeds and "
+            "activations: the seeds are scored on the same images, so they are not pooled as new ones; McNemar's "
+            "exact test gives each seed's p-value) and, with 2 or more seeds, one for training randomness (a "
+            "t-interval of the per-seed differences). It fails when the same holds the other "
             f"way, and is a tie when both intervals lie within ±{self.margin_pp:g} points; anything else is "
             "inconclusive. A claim about final train losses compares them per seed, relative to the reference "
             f"(a t-interval of the per-seed changes; a change within {self.loss_margin_pct:g} % of the loss is a tie). "
@@ -129,33 +131,36 @@ class Paired:
     """A paired comparison of A and B over seeds and strata, as ``stats`` judges it."""
 
     estimate: float  # mean over seeds of the mean over strata of accuracy A - B, in points
-    test: Interval  # test-set interval, from the discordant images pooled over seeds and strata
+    test: Interval  # test-set interval, over images (``stats.image_interval``)
     spread: Interval | None  # seed interval, with 2 or more seeds
-    a_only: int
+    a_only: int  # images only A gets right, summed over seeds and strata
     b_only: int
+    p_by_seed: list[float]  # McNemar's exact p of each seed, its strata pooled
     n_seeds: int
     verdict: str
 
     def evidence(self) -> str:
         seeds = self.spread if self.spread else f"— ({self.n_seeds} seed: no spread)"
-        return (f"{self.estimate:+.2f} points; test set {self.test} (McNemar {p_text(mcnemar_p(self.a_only, self.b_only))}, "
-                f"{self.a_only} vs {self.b_only} images only one side gets right); seeds {seeds}")
+        return (f"{self.estimate:+.2f} points; test set {self.test} (McNemar "
+                f"{', '.join(p_text(p) for p in self.p_by_seed)}{' by seed' if self.n_seeds > 1 else ''}; "
+                f"{self.a_only} vs {self.b_only} images only one side gets right"
+                f"{', over all seeds' if self.n_seeds > 1 else ''}); seeds {seeds}")
 
 
 def paired(correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]], rules: Rules) -> Paired:
-    """Judge "A beats B" from, per seed, the (correct A, correct B) of each stratum."""
-    a_only = b_only = n_images = 0
-    per_seed = []
-    for strata in correct_by_seed:
-        for ca, cb in strata:
-            a, b, _ = mcnemar_exact(ca, cb)
-            a_only, b_only, n_images = a_only + a, b_only + b, n_images + len(ca)
-        per_seed.append(float(np.mean([100 * (ca.mean() - cb.mean()) for ca, cb in strata])))
+    """Judge "A beats B" from, per seed, the (correct A, correct B) of each stratum; every pair is
+    scored on the same test images, in the same order."""
+    pairs = [(ca, cb) for strata in correct_by_seed for ca, cb in strata]
+    per_image = np.mean([ca.astype(float) - cb.astype(float) for ca, cb in pairs], axis=0)
+    per_seed = [float(np.mean([100 * (ca.mean() - cb.mean()) for ca, cb in strata])) for strata in correct_by_seed]
     estimate = float(np.mean(per_seed))
-    test = discordant_interval(a_only, b_only, n_images, rules.alpha)
+    counts = [[mcnemar_exact(ca, cb)[:2] for ca, cb in strata] for strata in correct_by_seed]
+    p_by_seed = [mcnemar_p(sum(a for a, _ in seed), sum(b for _, b in seed)) for seed in counts]
+    a_only, b_only = (sum(c[i] for seed in counts for c in seed) for i in (0, 1))
+    test = image_interval(per_image, rules.alpha)
     spread = seed_interval(per_seed, rules.alpha)
     verdict = decide(estimate, [test] + ([spread] if spread else []), rules.margin_pp)
-    return Paired(estimate, test, spread, a_only, b_only, len(per_seed), verdict)
+    return Paired(estimate, test, spread, a_only, b_only, p_by_seed, len(per_seed), verdict)
 
 
 def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rules: Rules) -> Judgement:

@@ -1,7 +1,10 @@
 """What the study leaves unstated, shown instead of guessed: the sensitivity sweeps summarised, the
 study's numbers placed among them, its large gaps explained (or not), and the closest settings."""
 
+import math
+
 import pandas as pd
+from scipy import stats as sps
 
 from mnist_mlp.runs.key import RunKey
 
@@ -20,6 +23,7 @@ def setting_summary(sweeps: pd.DataFrame) -> pd.DataFrame:
         "max": grouped["acc"].max(),
         "train_loss": grouped["train_loss"].mean(),
         "n_seeds": grouped.size(),
+        "n_finished": grouped["acc"].count(),
         "n_diverged": grouped["diverged"].sum(),
     }).reset_index()
     return summary.sort_values(["sweep", "variant_of", "position"], kind="stable", ignore_index=True)
@@ -46,11 +50,33 @@ def _seeds_range(group: pd.DataFrame) -> tuple[float, float]:
     return float(group["min"].min()), float(group["max"].max())
 
 
-def explained_gaps(off_numbers: list[dict], summary: pd.DataFrame, sweeps_config: dict, close_pp: float) -> list[dict]:
-    """For each study number far from ours: what the unstated choices span, and which agree with it.
+def prediction_half_width(std: float, n: int, alpha: float) -> float:
+    """Half the (1 - alpha) prediction interval for one more run, from ``n`` runs with sample
+    standard deviation ``std``: t(1 - alpha/2, n - 1) * std * sqrt(1 + 1/n); 0 below two runs."""
+    if n < 2 or pd.isna(std):
+        return 0.0
+    return float(sps.t.ppf(1 - alpha / 2, n - 1) * std * math.sqrt(1 + 1 / n))
 
-    A setting is consistent with the study's number when the number lies within the setting's range
-    over seeds, or within ``close_pp`` of its mean.
+
+def consistent_with(value: float, mean: float, std: float, n: int, close_pp: float, alpha: float) -> bool:
+    """Could one more run of a setting (n finished seeds, their mean and std) land on the study's
+    ``value``? Yes when it lies within the prediction interval for one new run, or within
+    ``close_pp`` of the mean (all that one seed can say)."""
+    return abs(value - mean) <= max(close_pp, prediction_half_width(std, n, alpha))
+
+
+def consistency_rule(close_pp: float, alpha: float) -> str:
+    """``consistent_with`` in words, for the report (the sentence goes on from "A setting is
+    consistent with one of the study's numbers")."""
+    return (f"(which is one run) when one more run of the setting could land there: the number lies within the "
+            f"{100 * (1 - alpha):g} % prediction interval for one new run, mean ± t·s·√(1 + 1/n) over the "
+            f"setting's n seeds, or within {close_pp:g} points of its mean, which is all one seed can say.")
+
+
+def explained_gaps(off_numbers: list[dict], summary: pd.DataFrame, sweeps_config: dict, close_pp: float,
+                   alpha: float) -> list[dict]:
+    """For each study number far from ours: what the unstated choices span, and which agree with it
+    (``consistent_with``: the study reports one run, so the question is where one more run can land).
 
     Args:
         off_numbers: dicts with experiment, activation, reported, mean (ours).
@@ -68,9 +94,8 @@ def explained_gaps(off_numbers: list[dict], summary: pd.DataFrame, sweeps_config
             nearest = tested.loc[(tested["mean"] - number["reported"]).abs().idxmin()]
             row["nearest"] = {"setting": nearest["setting"], "mean": float(nearest["mean"])}
             value = number["reported"]
-            row["consistent"] = [
-                t.setting for t in tested.itertuples()
-                if t.min <= value <= t.max or abs(t.mean - value) <= close_pp]
+            row["consistent"] = [t.setting for t in tested.itertuples()
+                                 if consistent_with(value, t.mean, t.std, t.n_finished, close_pp, alpha)]
         row["explained"] = bool(row["consistent"])
         rows.append(row)
     return rows

@@ -3,11 +3,13 @@ turns them into holds / fails / tie / inconclusive.
 
 Two sources of noise are measured separately and a verdict needs both to agree:
 
-- the test set: two runs of the same seed are compared image by image (McNemar's exact test); the
-  images only one of them gets right decide, and a discordant image goes either way with
-  probability 1/2 when the runs are equally good. Pooled over seeds and activations (each pair of
-  runs a stratum of the same 10,000 images), the share of discordant images the first run wins
-  has an exact Clopper-Pearson interval, which maps to an interval for the accuracy difference;
+- the test set: the image is the unit. Every seed and every stratum (activation) is scored on the
+  same 10,000 images, and the images one network gets wrong tend to be the ones the next gets
+  wrong, so each image gives one number: A's correctness minus B's (1, 0 or -1), averaged over
+  seeds and strata. A t-interval of the mean of these per-image differences is the test-set
+  interval of the accuracy difference. (Pooling every seed's discordant images into one binomial,
+  as if each seed brought new images, and conditioning on their count, made it too narrow.)
+  McNemar's exact test stays the per-seed test of "no difference";
 - training randomness (initial weights, batch order): with 2 or more seeds, a t-interval of the
   mean per-seed difference (n - 1 degrees of freedom).
 """
@@ -50,19 +52,16 @@ def mcnemar_p(a_only: int, b_only: int) -> float:
     return float(sps.binomtest(a_only, a_only + b_only, 0.5).pvalue)
 
 
-def discordant_interval(a_only: int, b_only: int, n_images: int, alpha: float) -> Interval:
-    """(1 - alpha) interval of the accuracy difference a - b, in points, from pooled discordant counts.
+def image_interval(per_image, alpha: float) -> Interval:
+    """(1 - alpha) t-interval, in points, of the accuracy difference A - B from each test image's
+    difference (A right minus B right, averaged over seeds and strata; n - 1 degrees of freedom).
 
-    The difference is (a_only - b_only) / n = m / n * (2 pi - 1), with m discordant images of which
-    a wins a share pi; the exact interval of pi gives the interval. It excludes 0 exactly when
-    McNemar's exact test has p < alpha.
+    Equal differences on every image (no image tells the runs apart, or all do the same way) leave
+    no spread: the interval is the estimate itself.
     """
-    m = a_only + b_only
-    if m == 0:
-        return Interval(0.0, 0.0)
-    ci = sps.binomtest(a_only, m).proportion_ci(1 - alpha, method="exact")
-    scale = 100 * m / n_images
-    return Interval(scale * (2 * ci.low - 1), scale * (2 * ci.high - 1))
+    d = 100 * np.asarray(per_image, dtype=float)
+    half = sps.t.ppf(1 - alpha / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    return Interval(d.mean() - half, d.mean() + half)
 
 
 def seed_interval(differences, alpha: float) -> Interval | None:

@@ -14,7 +14,13 @@ import yaml
 
 from mnist_mlp import fmt
 from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, judge, judge_reported
-from mnist_mlp.judge.sensitivity import closest_settings, coinciding_experiments, explained_gaps, setting_summary
+from mnist_mlp.judge.sensitivity import (
+    closest_settings,
+    coinciding_experiments,
+    consistency_rule,
+    explained_gaps,
+    setting_summary,
+)
 from mnist_mlp.judge.study import EXTRA_FIGURES, comparison_rows, figure_specs, sensitivity_figure
 from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
 from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
@@ -125,7 +131,8 @@ def sensitivity_context(runs: pd.DataFrame, sweeps: pd.DataFrame, sweeps_config:
         return None
     summary = setting_summary(sweeps)
     coinciding = coinciding_experiments(sweeps, runs)
-    gaps = explained_gaps(off_numbers, summary, sweeps_config, study["verdicts"]["close_pp"])
+    gaps = explained_gaps(off_numbers, summary, sweeps_config, study["verdicts"]["close_pp"],
+                          study["verdicts"]["alpha"])
     def caption(cfg):
         marks = ("Dashed lines: the study's numbers, whose setting it does not state." if cfg.get("unstated", True)
                  else "Stars: the study's numbers, at its own settings.")
@@ -137,6 +144,7 @@ def sensitivity_context(runs: pd.DataFrame, sweeps: pd.DataFrame, sweeps_config:
                    for s, cfg in sweeps_config.items()],
         "gaps": gaps,
         "n_explained": sum(g["explained"] for g in gaps),
+        "rule": consistency_rule(study["verdicts"]["close_pp"], study["verdicts"]["alpha"]),
         "closest": closest_settings(summary, coinciding, study["accuracy"], sweeps_config),
         "n_runs": int(sweeps["dir"].nunique()),
     }

@@ -146,6 +146,23 @@ def test_report_reads_at_desktop_and_phone_width_with_nothing_fetched(smoke_run,
     page.close()
 
 
+def test_on_a_phone_each_claim_is_a_card_quote_then_verdict(smoke_run, browser):
+    layout = """width => Array.from(document.querySelectorAll('[id^="claim-"]')).map(row => {
+        const cells = Array.from(row.cells).map(c => [c.className, c.getBoundingClientRect()]);
+        const top = name => cells.find(([cls]) => cls.includes(name))[1].top;
+        return [getComputedStyle(row).display, top('quote') < top('verdict-cell'),
+                Math.max(...cells.map(([, r]) => r.width)) <= width, cells.every(([, r]) => r.left < 40)];
+    })"""
+    phone, _, _ = open_report(browser, smoke_run, 390)
+    cards = phone.evaluate(f"({layout})(390)")
+    assert cards and all(card == ["flex", True, True, True] for card in cards)  # stacked: every cell at the left
+    assert phone.evaluate("getComputedStyle(document.querySelector('table.cards thead')).display") == "none"
+    desktop, _, _ = open_report(browser, smoke_run, 1400)
+    assert {row[0] for row in desktop.evaluate(f"({layout})(1400)")} == {"table-row"}  # a table on a wide screen
+    phone.close()
+    desktop.close()
+
+
 def test_clicking_a_run_table_header_sorts_the_rows(smoke_run, browser):
     page, errors, _ = open_report(browser, smoke_run, 1400)
     column = page.eval_on_selector_all("#run-table thead th", "ths => ths.map(t => t.textContent)").index(

@@ -1,0 +1,97 @@
+"""How robust is each conclusion: a claim judged in every universe of the study's unstated choices.
+
+A universe is the whole study with one option per axis (an unstated choice: initialisation, section
+2's learning rate, ...). Each claim gets a verdict in every universe by the rules of ``claims``;
+here those verdicts are summarised per claim: how many universes it holds in, how many with the
+family-wise error controlled (Holm over the universes' one-sided p-values, Bonferroni-type because
+the universes share one test set), which choices flip it, and one robustness label.
+"""
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE
+
+ROBUST, CONDITIONAL, NOT_SUPPORTED = "robust", "conditional", "not supported"
+LABEL_RULES = {
+    ROBUST: "holds in every universe",
+    CONDITIONAL: "holds in some universes, not in others; the choices that flip it are named",
+    NOT_SUPPORTED: "holds in no universe",
+}
+
+
+def universes(axes: dict[str, list]) -> list[dict]:
+    """Every combination of one option per axis, the first axis varying slowest."""
+    names = list(axes)
+    return [dict(zip(names, options)) for options in itertools.product(*(axes[n] for n in names))]
+
+
+def holm(p_values: list[float], alpha: float) -> list[bool]:
+    """Which of the hypotheses Holm's step-down procedure rejects at family-wise level ``alpha``:
+    the k-th smallest p-value (from 0) is compared with alpha / (m - k), stopping at the first that
+    is not below it. A missing p-value (None: nothing to test) is never rejected, and not counted in m."""
+    tested = [(p, i) for i, p in enumerate(p_values) if p is not None]
+    rejected = [False] * len(p_values)
+    for k, (p, i) in enumerate(sorted(tested)):
+        if p > alpha / (len(tested) - k):
+            break
+        rejected[i] = True
+    return rejected
+
+
+def flipping_choices(verdicts: dict[tuple, str], axes: list[str]) -> dict[str, list[tuple]]:
+    """The axes that flip a claim, each with the pairs of options it flips between.
+
+    An axis flips a claim when two universes that differ only in that axis get different verdicts.
+
+    Args:
+        verdicts: the verdict of each universe, keyed by its options in the order of ``axes``.
+        axes: the axes' names.
+
+    Returns:
+        axis -> sorted unique (option, option) pairs, for the axes that flip it only.
+    """
+    flips = {}
+    for position, axis in enumerate(axes):
+        pairs = set()
+        for a, b in itertools.combinations(verdicts, 2):
+            others_equal = all(x == y for i, (x, y) in enumerate(zip(a, b)) if i != position)
+            if others_equal and a[position] != b[position] and verdicts[a] != verdicts[b]:
+                pairs.add(tuple(sorted((a[position], b[position]), key=str)))
+        if pairs:
+            flips[axis] = sorted(pairs, key=str)
+    return flips
+
+
+def robustness(verdicts: list[str]) -> str:
+    """The claim's label over universes (LABEL_RULES): a claim that fails, ties or is inconclusive in
+    even one universe is never robust."""
+    held = [v == HOLDS for v in verdicts]
+    if held and all(held):
+        return ROBUST
+    return CONDITIONAL if any(held) else NOT_SUPPORTED
+
+
+@dataclass
+class Summary:
+    """One claim over every universe."""
+
+    counts: dict  # verdict -> number of universes
+    quartiles: tuple | None  # (min, q1, median, q3, max) of the estimated difference, where estimated
+    n_holm: int | None  # universes where the claimed direction survives Holm; None: not a directional claim
+    flips: dict  # axis -> option pairs (``flipping_choices``)
+    label: str
+
+
+def summarise(verdicts: dict[tuple, str], estimates: dict[tuple, float | None], p_values: dict[tuple, float | None],
+              axes: list[str], alpha: float) -> Summary:
+    """A claim's verdict, estimate and one-sided p-value in every universe, summarised."""
+    keys = list(verdicts)
+    counts = {v: sum(verdicts[k] == v for k in keys) for v in (HOLDS, FAILS, TIE, INCONCLUSIVE)}
+    found = np.array([estimates[k] for k in keys if estimates.get(k) is not None], dtype=float)
+    quartiles = tuple(float(q) for q in np.percentile(found, [0, 25, 50, 75, 100])) if len(found) else None
+    ps = [p_values.get(k) for k in keys]
+    n_holm = sum(holm(ps, alpha)) if any(p is not None for p in ps) else None
+    return Summary(counts, quartiles, n_holm, flipping_choices(verdicts, axes), robustness(list(verdicts.values())))

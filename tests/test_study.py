@@ -64,6 +64,18 @@ def test_for_every_activation_is_not_holds_when_one_activation_is_inconclusive_o
     assert any("fast/tanh vs slow/tanh" in d and d.endswith("fails") for d in verdict.details)
 
 
+def test_a_claim_carries_its_binding_comparison_and_its_one_sided_p():
+    runs = dict(fast__relu=[0.97, 0.971], slow__relu=[0.95, 0.951], fast__tanh=[0.96, 0.962], slow__tanh=[0.955, 0.956])
+    both = judge(BEATS, evidence(**runs), RULES)
+    relu = judge(BEATS, evidence(**{k: v for k, v in runs.items() if "relu" in k}), RULES)
+    tanh = judge(BEATS, evidence(**{k: v for k, v in runs.items() if "tanh" in k}), RULES)
+    assert tanh.estimate < relu.estimate and both.estimate == tanh.estimate and both.interval == tanh.interval
+    assert both.p == max(relu.p, tanh.p) == tanh.p and relu.p < 0.001
+    assert 0 <= tanh.p <= 1
+    reversed_claim = {**BEATS, "better": "slow", "worse": "fast"}
+    assert judge(reversed_claim, evidence(**runs), RULES).p > 0.99  # one-sided: the other way round
+
+
 def test_overall_compares_the_mean_over_activations():
     # tanh loses 1 point, relu gains 3: "every" fails, "overall" (+1 point on the mean) holds
     e = evidence(fast__relu=[0.98], fast__tanh=[0.93], slow__relu=[0.95], slow__tanh=[0.94])

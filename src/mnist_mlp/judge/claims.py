@@ -29,6 +29,7 @@ from mnist_mlp.judge.stats import (
     image_interval,
     mcnemar_exact,
     mcnemar_p,
+    p_greater,
     seed_interval,
 )
 from mnist_mlp.mnist.data import UNIFORM_GUESS_PCT
@@ -76,6 +77,13 @@ class Judgement:
     verdict: str
     details: list[str] = field(default_factory=list)
     runs: list[str] = field(default_factory=list)  # the folders of the runs it rests on
+    # the comparison that binds the claim (the smallest difference in the claimed direction), in
+    # points, with its test-set interval; None where nothing was estimated
+    estimate: float | None = None
+    interval: Interval | None = None
+    # one-sided p-value in the claimed direction (the larger of the image and seed t-tests'); None
+    # for a claim that is not "A beats B"
+    p: float | None = None
 
 
 class Evidence:
@@ -138,6 +146,7 @@ class Paired:
     p_by_seed: list[float]  # McNemar's exact p of each seed, its strata pooled
     n_seeds: int
     verdict: str
+    p_greater: float  # one-sided: A beats B, over images and (with 2 or more seeds) over seeds
 
     def evidence(self) -> str:
         seeds = self.spread if self.spread else f"— ({self.n_seeds} seed: no spread)"
@@ -160,7 +169,8 @@ def paired(correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]], rules: Ru
     test = image_interval(per_image, rules.alpha)
     spread = seed_interval(per_seed, rules.alpha)
     verdict = decide(estimate, [test] + ([spread] if spread else []), rules.margin_pp)
-    return Paired(estimate, test, spread, a_only, b_only, p_by_seed, len(per_seed), verdict)
+    p = max(p for p in (p_greater(per_image), p_greater(per_seed)) if p is not None)
+    return Paired(estimate, test, spread, a_only, b_only, p_by_seed, len(per_seed), verdict, p)
 
 
 def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rules: Rules) -> Judgement:
@@ -186,7 +196,8 @@ def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rul
                                       + (f"; diverged runs in {', '.join(diverged)}" if diverged else "")
                                       + (f"; runs that failed to learn in {', '.join(failed)}" if failed else "")
                                       + f" → {result.verdict}"],
-                     [d for ga, gb in groups for d in (*ga["dir"], *gb["dir"])])
+                     [d for ga, gb in groups for d in (*ga["dir"], *gb["dir"])], result.estimate, result.test,
+                     result.p_greater)
 
 
 def compare_reported(reported: dict, pairs: list[tuple[str, str, str, str]], rules: Rules) -> Judgement:
@@ -213,8 +224,13 @@ def comparison_pairs(claim: dict, activations_of) -> list[list[tuple[str, str, s
 def _combined(judgements: list[Judgement]) -> Judgement:
     if not judgements:
         return Judgement(INCONCLUSIVE, ["nothing to compare (missing runs)"])
+    estimated = [j for j in judgements if j.estimate is not None]
+    binding = min(estimated, key=lambda j: j.estimate) if estimated else None
+    p_values = [j.p for j in judgements]
     return Judgement(combine_every([j.verdict for j in judgements]), [d for j in judgements for d in j.details],
-                     list(dict.fromkeys(r for j in judgements for r in j.runs)))
+                     list(dict.fromkeys(r for j in judgements for r in j.runs)),
+                     binding.estimate if binding else None, binding.interval if binding else None,
+                     max(p_values) if p_values and None not in p_values else None)
 
 
 # "At chance" from the verdict on "the runs beat the input-blind guess".
@@ -238,7 +254,8 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
     verdict = AT_CHANCE[result.verdict]
     return Judgement(verdict, [
         f"{name}: {result.estimate + 100 * guess.mean():.2f}% against {100 * guess.mean():.2f}% for always answering "
-        f"{commonest} ({UNIFORM_GUESS_PCT:g}% for a uniform guess): {result.evidence()} → {verdict}"], list(rows["dir"]))
+        f"{commonest} ({UNIFORM_GUESS_PCT:g}% for a uniform guess): {result.evidence()} → {verdict}"], list(rows["dir"]),
+        result.estimate, result.test)  # how far above chance; no one-sided p: the claim is that there is no gain
 
 
 def at_chance_reported(reported: dict, claim: dict, chance_pct: float, rules: Rules) -> Judgement:

@@ -64,6 +64,18 @@ def image_interval(per_image, alpha: float) -> Interval:
     return Interval(d.mean() - half, d.mean() + half)
 
 
+def p_greater(values) -> float | None:
+    """One-sided p-value of a t-test that the mean of ``values`` is above 0 (n - 1 degrees of
+    freedom); None with fewer than 2 values. Values without spread give 0 or 1."""
+    d = np.asarray(values, dtype=float)
+    if len(d) < 2:
+        return None
+    se = d.std(ddof=1) / math.sqrt(len(d))
+    if se == 0:
+        return 0.0 if d.mean() > 0 else 1.0
+    return float(sps.t.sf(d.mean() / se, len(d) - 1))
+
+
 def seed_interval(differences, alpha: float) -> Interval | None:
     """(1 - alpha) t-interval of the mean of per-seed differences; None with fewer than 2 seeds."""
     d = np.asarray(differences, dtype=float)

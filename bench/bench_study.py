@@ -18,6 +18,7 @@ Run by hand (not in CI), from the repository root, with MNIST's four files in re
 
 import argparse
 import heapq
+import math
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +27,7 @@ import pandas as pd
 import yaml
 
 from mnist_mlp.runs.aggregate import read_benchmark
+from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.run_format import read_metrics
 from scratch import REPO, scratch, snakemake
 
@@ -130,6 +132,12 @@ def main():
     print("  around training: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(model["around"].items())))
     jobs, startup = planned_training_jobs(configs, args.mnist)
     guess = predict(model, jobs, epochs, n_train, args.cores, startup)
+    axes = (config.get("multiverse") or {}).get("axes", {})
+    built = sum((REPO / RunKey.from_wildcards(job).path("dir") / "metrics.json").exists() for job in jobs)
+    sizes = {name: len(axis["options"]) for name, axis in axes.items()}
+    shape = " x ".join(f"{n} {name}" for name, n in sizes.items()) or "no multiverse"
+    print(f"universes: {math.prod(sizes.values()) if sizes else 0} ({shape}); distinct training runs: {len(jobs)}, "
+          f"of which already built in {REPO / 'results'}: {built}")
     names = " + ".join(p.name for p in configs)
     print(f"{names}: {guess['jobs']} training jobs, {guess['job_s']:.0f} s of job time; predicted wall time on "
           f"{args.cores} cores: {guess['wall_s']:.0f} s (Snakemake's start {guess['startup_s']:.1f} s, data {guess['before_s']:.0f} s, training "

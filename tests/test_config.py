@@ -31,6 +31,19 @@ from conftest import REPO, snakemake
          "write 10000"),
         ({"sensitivity": {"x": {"title": "t", "variants_of": ["nope"], "settings": [{"lr": 0.1}]}}},
          "sensitivity.x.variants_of", "no experiment 'nope'"),
+        # a multiverse's axes: settings the run key carries, over experiments that leave them unstated
+        ({"multiverse": {"axes": {"hidden": {"options": [[100]], "experiments": ["torch"]}}}}, "multiverse.axes.hidden",
+         "not a setting an axis can vary; the axes are init, lr, weight_decay"),
+        ({"multiverse": {"axes": {"init": {"options": [], "experiments": ["torch"]}}}}, "multiverse.axes.init.options",
+         "should be non-empty"),
+        ({"multiverse": {"axes": {"init": {"options": ["zeros"], "experiments": ["torch"]}}}},
+         "multiverse.axes.init.options.0", "'zeros' is not an init scheme"),
+        ({"multiverse": {"axes": {"lr": {"options": [0.1], "experiments": ["torch", "nope"]}}}},
+         "multiverse.axes.lr.experiments", "no experiment 'nope'"),
+        ({"multiverse": {"axes": {"lr": {"options": [0.1], "experiments": ["lr_0.1"]}}}},
+         "multiverse.axes.lr.experiments", "the study states the lr of 'lr_0.1', which is what defines it"),
+        ({"multiverse": {"axes": {"lr": {"options": [0], "experiments": ["torch"]}}}},
+         "multiverse.axes.lr.options.0", "0 is not a valid lr"),
     ],
 )
 def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, key, reason):

@@ -1,7 +1,14 @@
-"""Judging a claim over universes, on hand-made outcomes with known answers."""
+"""Judging a claim over universes, on hand-made outcomes with known answers; and a small
+multiverse through the whole workflow."""
 
+import re
+import shutil
+
+import pandas as pd
 import pytest
+import yaml
 
+from conftest import REPO, smoke_overlay, snakemake
 from mnist_mlp.judge.multiverse import (
     CONDITIONAL,
     NOT_SUPPORTED,
@@ -12,7 +19,7 @@ from mnist_mlp.judge.multiverse import (
     summarise,
     universes,
 )
-from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE
+from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 
 AXES = {"init": ["glorot_normal", "standard_normal"], "lr": [0.1, 0.01]}
 
@@ -54,6 +61,7 @@ def test_each_robustness_label_and_one_failure_is_never_robust():
     assert robustness([HOLDS, TIE, INCONCLUSIVE, HOLDS]) == CONDITIONAL
     assert robustness([FAILS, TIE, INCONCLUSIVE, FAILS]) == NOT_SUPPORTED
     assert robustness([]) == NOT_SUPPORTED
+    assert robustness([UNTESTED] * 4) == UNTESTED  # needs a sweep no universe has: not "not supported"
 
 
 def test_a_claim_over_universes_is_counted_summarised_and_labelled():
@@ -61,9 +69,37 @@ def test_a_claim_over_universes_is_counted_summarised_and_labelled():
     estimates = dict(zip(verdicts, [2.0, 3.0, 0.5, None]))  # a universe whose runs all diverged: no estimate
     p_values = dict(zip(verdicts, [0.001, 0.03, 0.2, None]))
     summary = summarise(verdicts, estimates, p_values, list(AXES), alpha=0.05)
-    assert summary.counts == {HOLDS: 2, FAILS: 0, TIE: 0, INCONCLUSIVE: 2}
+    assert summary.counts == {HOLDS: 2, FAILS: 0, TIE: 0, INCONCLUSIVE: 2, UNTESTED: 0}
     assert summary.quartiles == pytest.approx((0.5, 1.25, 2.0, 2.5, 3.0))
     assert summary.n_holm == 1  # of three tested: 0.001 <= 0.05 / 3; 0.03 > 0.05 / 2 stops
     assert summary.flips == {"init": [("glorot_normal", "standard_normal")]} and summary.label == CONDITIONAL
     undirected = summarise(verdicts, estimates, dict.fromkeys(verdicts), list(AXES), alpha=0.05)
     assert undirected.n_holm is None
+
+
+TWO_BY_TWO = {"train": {"seeds": [0, 1]},
+              "multiverse": {"axes": {"init": {"options": ["auto", "standard_normal"],
+                                               "experiments": ["baseline", "lr_0.001", "lr_0.1", "torch", "torch_l2"]},
+                                      "lr": {"options": [0.1, 0.01], "experiments": ["torch", "torch_l2"]}}}}
+
+
+def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smoke_run, mnist_raw, tmp_path):
+    work = tmp_path / "copy"
+    shutil.copytree(smoke_run, work)
+    overlay = smoke_overlay(mnist_raw, **TWO_BY_TWO)
+    snakemake(work, "--cores", "2", overlay=overlay)
+    verdicts = pd.read_csv(work / "results" / "multiverse_verdicts.csv")
+    claims = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["claims"]
+    assert len(verdicts) == 4 * len(claims) and verdicts["position"].nunique() == 4
+    # the default universe is the config's own: init auto, section 2 at lr 0.1
+    default = verdicts[verdicts["default"]]
+    assert set(zip(default["axis_init"], default["axis_lr"])) == {("auto", 0.1)}
+    html = (work / "report.html").read_text()
+    section = html[html.index('<h2 id="robust">'):html.index('<h2 id="beyond">')]
+    labels = re.findall(r'<tr id="robust-([^"]+)">.*?<span class="robustness [\w-]+">([^<]+)</span>', section, re.S)
+    assert [claim for claim, _ in labels] == [c["id"] for c in claims]
+    assert {label for _, label in labels} <= {ROBUST, CONDITIONAL, NOT_SUPPORTED, UNTESTED}
+    assert dict(labels)["larger_wd_raises_train_loss"] == UNTESTED  # it needs the weight-decay sweep
+    glance = html[html.index('<h2 id="glance">'):html.index('<h2 id="since">')]
+    assert len(re.findall(r'<a class="robustness [\w-]+" href="#robust-', glance)) == len(claims)
+    assert "Nothing to be done" in snakemake(work, "-n", overlay=overlay).stdout

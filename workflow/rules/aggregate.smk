@@ -16,6 +16,7 @@ rule aggregate:
             caption="../../report/sensitivity_table.rst",
             category="Runs",
         ),
+        multiverse="results/multiverse.csv",
     log:
         "logs/aggregate.log",
     benchmark:
@@ -28,5 +29,7 @@ rule aggregate:
     params:
         records=experiment_run_records(),
         sweep_records=sweep_run_records(),
+        universe_records=multiverse_run_records(),
+        axes=MULTIVERSE_AXES,
     script:
         "../scripts/aggregate.py"

@@ -7,7 +7,13 @@ from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
 from mnist_mlp.mnist.download import MNIST_MD5
-from mnist_mlp.runs.plan import experiment_runs, sweep_variants, unknown_experiments
+from mnist_mlp.runs.plan import (
+    experiment_runs,
+    multiverse_error,
+    sweep_variants,
+    universe_variants,
+    unknown_experiments,
+)
 from mnist_mlp.runs.provenance import git_commit
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.run_format import FILES as RUN_FILES
@@ -68,10 +74,12 @@ SWEEP_VARIANTS = sweep_variants(config["experiments"], SWEEPS)
 
 
 def all_runs():
-    """Every distinct run of the study and its sweeps; runs that coincide are one job."""
-    experiments = list(config["experiments"].values()) + [
-        v["experiment"] for v in SWEEP_VARIANTS
-    ]
+    """Every distinct run of the study, its sweeps and its universes; runs that coincide are one job."""
+    experiments = (
+        list(config["experiments"].values())
+        + [v["experiment"] for v in SWEEP_VARIANTS]
+        + [v["experiment"] for v in MULTIVERSE_VARIANTS]
+    )
     return list(dict.fromkeys(run for exp in experiments for run in runs_of(exp)))
 
 
@@ -154,6 +162,38 @@ def read_study(path):
 
 
 STUDY = read_study(config["study_reported"])
+
+
+def check_multiverse():
+    """Every axis a setting the runs carry, over experiments that exist and leave it unstated."""
+    error = multiverse_error(
+        config["multiverse"], config["experiments"], STUDY.get("stated", {})
+    )
+    if error:
+        raise WorkflowError(f"Invalid config, key {error[0]}: {error[1]}.")
+
+
+check_multiverse()
+MULTIVERSE_VARIANTS = universe_variants(
+    config["experiments"], config["multiverse"], config["model"]["init"]
+)
+MULTIVERSE_AXES = list(config["multiverse"].get("axes", {}))
+
+
+def multiverse_run_records():
+    """One record per (universe, experiment, run) for aggregation, with the universe's options."""
+    return [
+        run_record(
+            run,
+            universe=v["universe"],
+            position=v["position"],
+            default=v["default"],
+            experiment=v["experiment_id"],
+            **{f"axis_{axis}": option for axis, option in v["options"].items()},
+        )
+        for v in MULTIVERSE_VARIANTS
+        for run in runs_of(v["experiment"])
+    ]
 
 
 def project_path(path):

@@ -7,6 +7,10 @@ rule report_html:
     input:
         runs="results/runs.csv",
         sensitivity="results/sensitivity.csv",
+        # each claim in every universe, when a multiverse runs
+        universe_verdicts=(
+            ["results/multiverse_verdicts.csv"] if MULTIVERSE_AXES else []
+        ),
         # the claims compare runs image by image, and the backends batch by batch
         predictions=run_paths("predictions"),
         batches=run_paths("batches"),
@@ -28,6 +32,7 @@ rule report_html:
                 "plot_overview",
             ]
             + (["plot_sensitivity"] if SWEEPS else [])
+            + (["judge_multiverse"] if MULTIVERSE_AXES else [])
         ],
         # relative to the working directory, so that moving the project folder reruns nothing
         template=project_path("report/report.html.j2"),

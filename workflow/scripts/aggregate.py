@@ -1,4 +1,4 @@
-from mnist_mlp.runs.aggregate import confusion_table, curves_table, run_table, sweep_table
+from mnist_mlp.runs.aggregate import confusion_table, curves_table, multiverse_table, run_table, sweep_table
 from mnist_mlp.runs.jobs import job
 from mnist_mlp.runs.run_format import check_run
 
@@ -6,15 +6,17 @@ from mnist_mlp.runs.run_format import check_run
 def main(snakemake):
     with job(snakemake.log[0], snakemake.output) as log:
         records, sweep_records = snakemake.params.records, snakemake.params.sweep_records
+        universe_records = snakemake.params.universe_records
         # every run's files are checked against the one format both backends write, once per run
-        metrics = {d: check_run(d) for d in {r["dir"] for r in records + sweep_records}}
+        metrics = {d: check_run(d) for d in {r["dir"] for r in records + sweep_records + universe_records}}
         out = snakemake.output
         run_table(records, metrics).to_csv(out.runs, index=False)
         sweep_table(sweep_records, metrics).to_csv(out.sensitivity, index=False)
+        multiverse_table(universe_records, metrics, snakemake.params.axes).to_csv(out.multiverse, index=False)
         curves_table(records).to_csv(out.curves, index=False)
         confusion_table(records, metrics).to_csv(out.confusion, index=False)
-        log.info("aggregated %d distinct runs: %d experiment runs, %d sweep runs", len(metrics), len(records),
-                 len(sweep_records))
+        log.info("aggregated %d distinct runs: %d experiment runs, %d sweep runs, %d universe runs", len(metrics),
+                 len(records), len(sweep_records), len(universe_records))
 
 
 if "snakemake" in globals():

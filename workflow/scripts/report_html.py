@@ -31,8 +31,10 @@ def main(snakemake):
         study = load_study(snakemake.input.study)
         summary = json.loads(Path(snakemake.input.data_summary).read_text())
         config, commit = snakemake.params.config, snakemake.params.commit
+        universe_verdicts = [pd.read_csv(p) for p in snakemake.input.universe_verdicts]  # one, or none
         context = build_context(runs, sweeps, study, snakemake.params.titles, figures, summary,
-                                other_jobs(snakemake.input.job_benchmarks, started), config, commit)
+                                other_jobs(snakemake.input.job_benchmarks, started), config, commit,
+                                universe_verdicts[0] if universe_verdicts else None)
         record = history.make_record(runs, sweeps, config, claim_verdicts(context), commit,
                                      datetime.datetime.now(datetime.timezone.utc))
         update = history.update(snakemake.params.history, record)

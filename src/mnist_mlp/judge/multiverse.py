@@ -11,15 +11,15 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE
+from mnist_mlp.judge.claims import Evidence, Rules, judge
+from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
+from mnist_mlp.runs import run_format
 
 ROBUST, CONDITIONAL, NOT_SUPPORTED = "robust", "conditional", "not supported"
-LABEL_RULES = {
-    ROBUST: "holds in every universe",
-    CONDITIONAL: "holds in some universes, not in others; the choices that flip it are named",
-    NOT_SUPPORTED: "holds in no universe",
-}
+UNIVERSE_COLUMNS = ["universe", "position", "default"]
+LABELS = (ROBUST, CONDITIONAL, NOT_SUPPORTED)  # their rules in words: study_reported.yaml, robustness.labels
 
 
 def universes(axes: dict[str, list]) -> list[dict]:
@@ -66,8 +66,11 @@ def flipping_choices(verdicts: dict[tuple, str], axes: list[str]) -> dict[str, l
 
 
 def robustness(verdicts: list[str]) -> str:
-    """The claim's label over universes (LABEL_RULES): a claim that fails, ties or is inconclusive in
-    even one universe is never robust."""
+    """The claim's label over universes: robust when it holds in every universe, conditional in some,
+    not supported in none; untested when no universe could test it (a claim that needs a sweep). A
+    claim that fails, ties or is inconclusive in one universe is never robust."""
+    if verdicts and all(v == UNTESTED for v in verdicts):
+        return UNTESTED
     held = [v == HOLDS for v in verdicts]
     if held and all(held):
         return ROBUST
@@ -89,9 +92,33 @@ def summarise(verdicts: dict[tuple, str], estimates: dict[tuple, float | None], 
               axes: list[str], alpha: float) -> Summary:
     """A claim's verdict, estimate and one-sided p-value in every universe, summarised."""
     keys = list(verdicts)
-    counts = {v: sum(verdicts[k] == v for k in keys) for v in (HOLDS, FAILS, TIE, INCONCLUSIVE)}
+    counts = {v: sum(verdicts[k] == v for k in keys) for v in (HOLDS, FAILS, TIE, INCONCLUSIVE, UNTESTED)}
     found = np.array([estimates[k] for k in keys if estimates.get(k) is not None], dtype=float)
     quartiles = tuple(float(q) for q in np.percentile(found, [0, 25, 50, 75, 100])) if len(found) else None
     ps = [p_values.get(k) for k in keys]
     n_holm = sum(holm(ps, alpha)) if any(p is not None for p in ps) else None
     return Summary(counts, quartiles, n_holm, flipping_choices(verdicts, axes), robustness(list(verdicts.values())))
+
+
+def judge_universes(table: pd.DataFrame, claims: list[dict], rules: Rules, axes: list[str],
+                    read_predictions=run_format.read_predictions) -> pd.DataFrame:
+    """Every claim judged in every universe of ``table`` (results/multiverse.csv), by the rules the
+    study's own runs are judged by; the study's reported numbers are not per universe.
+
+    Returns:
+        One row per (claim, universe): claim, universe, position, default, axis_<name> options,
+        verdict, estimate, low, high (the binding comparison's test-set interval) and p (one-sided).
+    """
+    columns = ["claim", *UNIVERSE_COLUMNS, *(f"axis_{a}" for a in axes), "verdict", "estimate", "low", "high", "p"]
+    rows = []
+    for _, universe in table.groupby("position", sort=True):
+        evidence = Evidence(universe, read_predictions=read_predictions)
+        first = universe.iloc[0]
+        for claim in claims:
+            judged = judge(claim, evidence, rules)
+            interval = judged.interval
+            rows.append({"claim": claim["id"], **{c: first[c] for c in UNIVERSE_COLUMNS},
+                         **{f"axis_{a}": first[f"axis_{a}"] for a in axes}, "verdict": judged.verdict,
+                         "estimate": judged.estimate, "low": interval.low if interval else None,
+                         "high": interval.high if interval else None, "p": judged.p})
+    return pd.DataFrame(rows, columns=columns)

@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 
 from mnist_mlp import fmt
+from mnist_mlp.judge import multiverse
 from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, judge, judge_reported
 from mnist_mlp.judge.sensitivity import (
     closest_settings,
@@ -120,8 +121,43 @@ def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]
         ours = judge(claim, evidence, rules)
         theirs = judge_reported(claim, study["accuracy"], rules, chance_pct)
         rows.append({**claim, "verdict": ours.verdict, "details": ours.details, "run_links": run_links(ours.runs),
-                     "in_study": theirs.verdict, "in_study_details": theirs.details})
+                     "in_study": theirs.verdict, "in_study_details": theirs.details,
+                     "robustness": None})  # its label over a multiverse's universes, when one ran
     return rows
+
+
+MULTIVERSE_COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml config/multiverse.yaml"
+
+
+def option_text(value) -> str:
+    return fmt.number(value) if isinstance(value, float) else str(value)
+
+
+def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study: dict, axes: list[str]) -> dict | None:
+    """The section "How robust is each conclusion": each claim over the universes of a multiverse
+    (results/multiverse_verdicts.csv), or None when none was run."""
+    if verdicts is None or verdicts.empty:
+        return None
+    settings = study["robustness"]
+    rows = []
+    for claim in claims:
+        mine = verdicts[verdicts["claim"] == claim["id"]]
+        keys = [tuple(row[f"axis_{a}"] for a in axes) for _, row in mine.iterrows()]
+        summary = multiverse.summarise(dict(zip(keys, mine["verdict"])), dict(zip(keys, _or_none(mine["estimate"]))),
+                                       dict(zip(keys, _or_none(mine["p"]))), axes, settings["familywise_alpha"])
+        flips = [f"{axis} ({'; '.join(' vs '.join(option_text(o) for o in pair) for pair in pairs)})"
+                 for axis, pairs in summary.flips.items()]
+        default = mine[mine["default"].astype(bool)]
+        rows.append({"id": claim["id"], "section": claim["section"], "text": claim["text"], "verdict": claim["verdict"],
+                     "default_verdict": default["verdict"].iloc[0] if len(default) else None,
+                     "label": summary.label, "counts": summary.counts, "n": len(mine), "n_holm": summary.n_holm,
+                     "quartiles": summary.quartiles, "flips": flips})
+    return {"rows": rows, "axes": axes, "n_universes": int(verdicts["position"].nunique()),
+            "labels": settings["labels"], "alpha": settings["familywise_alpha"]}
+
+
+def _or_none(column: pd.Series) -> list:
+    return [None if pd.isna(v) else float(v) for v in column]
 
 
 def sensitivity_context(runs: pd.DataFrame, sweeps: pd.DataFrame, sweeps_config: dict, study: dict,
@@ -176,7 +212,8 @@ def compute_rows(runs: list[dict]) -> list[dict]:
 
 
 def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles: dict, figures: dict,
-                  data_summary: dict, other_jobs: list[dict], config: dict, commit: str) -> dict:
+                  data_summary: dict, other_jobs: list[dict], config: dict, commit: str,
+                  universe_verdicts: pd.DataFrame | None = None) -> dict:
     """Everything the template shows.
 
     Args:
@@ -189,6 +226,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         other_jobs: the jobs around training, each {job, job_s, max_rss_mb}.
         config: the workflow config.
         commit: the workflow's git commit, from ``provenance.git_commit``.
+        universe_verdicts: results/multiverse_verdicts.csv, when a multiverse ran.
     """
     reported = study["accuracy"]
     close_pp = study["verdicts"]["close_pp"]
@@ -214,10 +252,15 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
     claims = claim_rows(study, Evidence(runs, sweeps), chance_pct)
     all_runs = run_rows(runs, sweeps, titles)
     verdict_counts = pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()
+    robustness = robustness_context(universe_verdicts, claims, study, list((config.get("multiverse") or {}).get("axes", {})))
+    if robustness:
+        labels = {row["id"]: row["label"] for row in robustness["rows"]}
+        claims = [{**claim, "robustness": labels[claim["id"]]} for claim in claims]
     sensitivity = sensitivity_context(runs, sweeps, config.get("sensitivity") or {}, study, off_numbers, figures)
     toc = ([("glance", "At a glance"), ("claims", "The study's claims"), ("differences", "How this run differs")]
            + [(s["id"], s["title"]) for s in sections]
-           + [("unstated", "What the study left unstated"), ("beyond", "Beyond the study"),
+           + [("unstated", "What the study left unstated"), ("robust", "How robust is each conclusion"),
+              ("beyond", "Beyond the study"),
               ("runs", "Every run, and what it cost"), ("provenance", "Provenance")])
     return {
         "study": study["study"],
@@ -237,6 +280,8 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "sections": sections,
         "agreement": agreement,
         "sensitivity": sensitivity,
+        "robustness": robustness,
+        "multiverse_command": MULTIVERSE_COMMAND,
         "extra_figures": [figure_entry(key, label, label, figures, []) for key, label in EXTRA_FIGURES.items()],
         "runs": all_runs,
         "n_study_runs": len(runs),

@@ -59,6 +59,16 @@ def sweep_table(records: list[dict], metrics_by_dir: dict) -> pd.DataFrame:
     return _table(records, metrics_by_dir, SWEEP_KEYS)
 
 
+UNIVERSE_KEYS = ["universe", "position", "default"]
+
+
+def multiverse_table(records: list[dict], metrics_by_dir: dict, axes: list[str]) -> pd.DataFrame:
+    """One row per (universe, experiment, run): the universe (its label, position and whether it is
+    the config's own), its option of each of ``axes`` (columns ``axis_<name>``), the experiment, the
+    run's settings, metrics and folder."""
+    return _table(records, metrics_by_dir, [*UNIVERSE_KEYS, *(f"axis_{a}" for a in axes), "experiment", *SETTINGS])
+
+
 def curves_table(records: list[dict]) -> pd.DataFrame:
     """All curves in long form: RUN_KEYS, metric, x (epochs, fractional for batches), value."""
     frames = []

@@ -59,4 +59,5 @@ def unknown_experiment_ids(study: dict, experiments) -> list[tuple[str, str]]:
     for i, claim in enumerate(study.get("claims", [])):
         named += [(f"claims.{i}.{k}", claim[k]) for k in ("experiment", "better", "worse", "variant_of") if k in claim]
     named += [(f"figures.{i}.experiment", fig["experiment"]) for i, fig in enumerate(study.get("figures", []))]
+    named += [(f"stated.{e}", e) for e in study.get("stated", {})]
     return [(key, exp) for key, exp in named if exp not in experiments]

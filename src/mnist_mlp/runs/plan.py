@@ -3,8 +3,11 @@ needs, with one spelling per number and per initialisation, so that runs that co
 No Snakemake in here; workflow/rules/common.smk calls it.
 """
 
+import itertools
+import math
+
 from mnist_mlp.fmt import number
-from mnist_mlp.nn.init import resolve_scheme
+from mnist_mlp.nn.init import SCHEMES, resolve_scheme
 from mnist_mlp.runs.key import RunKey
 
 SETTING_KEYS = ("init", "lr", "weight_decay")  # what a sensitivity setting may change
@@ -51,3 +54,66 @@ def sweep_variants(experiments: dict, sweeps: dict) -> list[dict]:
 def unknown_experiments(experiments: dict, sweeps: dict) -> list[tuple[str, str]]:
     """(sweep id, experiment id) for every ``variants_of`` entry that names no experiment."""
     return [(s, e) for s, sweep in sweeps.items() for e in sweep["variants_of"] if e not in experiments]
+
+
+def multiverse_error(multiverse: dict, experiments: dict, stated: dict) -> tuple[str, str] | None:
+    """The first fault of the config's ``multiverse`` as (key, message), or None.
+
+    An axis is a setting a run's key carries and an experiment may set (SETTING_KEYS), over
+    experiments that exist and that do not state it (``stated``: experiment id -> the settings the
+    study gives for it; those define the experiment, so they are never an axis of it).
+    """
+    for axis, spec in multiverse.get("axes", {}).items():
+        key = f"multiverse.axes.{axis}"
+        if axis not in SETTING_KEYS:
+            return key, f"not a setting an axis can vary; the axes are {', '.join(SETTING_KEYS)}"
+        for i, option in enumerate(spec["options"]):
+            problem = _option_problem(axis, option)
+            if problem:
+                return f"{key}.options.{i}", problem
+        for exp_id in spec["experiments"]:
+            if exp_id not in experiments:
+                return f"{key}.experiments", f"no experiment {exp_id!r}; the experiments are {', '.join(experiments)}"
+            if axis in stated.get(exp_id, []):
+                return (f"{key}.experiments", f"the study states the {axis} of {exp_id!r}, which is what defines it; "
+                        f"an axis varies only what the study leaves unstated")
+    return None
+
+
+def _option_problem(axis: str, option) -> str | None:
+    """Why ``option`` is not a value of ``axis``, or None."""
+    if axis == "init":
+        return None if option in SCHEMES else f"{option!r} is not an init scheme; the schemes are {', '.join(SCHEMES)}"
+    if isinstance(option, bool) or not isinstance(option, (int, float)) or not math.isfinite(option):
+        return f"{option!r} is not a number"
+    if axis == "lr" and option <= 0 or option < 0:
+        return f"{option!r} is not a valid {axis}"
+    return None
+
+
+def universe_label(options: dict) -> str:
+    """How a universe is named: 'init he_normal, lr 0.1'."""
+    return setting_label(options)
+
+
+def universe_variants(experiments: dict, multiverse: dict, default_init: str) -> list[dict]:
+    """Every (universe, experiment): the experiment with the universe's options of the axes that
+    apply to it.
+
+    Returns:
+        Dicts with ``universe`` (its label), ``position`` (its index), ``options`` (axis -> option),
+        ``default`` (whether every option is what the config itself runs), ``experiment_id`` and
+        ``experiment`` (the experiment's config with the options applied).
+    """
+    axes = multiverse.get("axes", {})
+    grid = [dict(zip(axes, values)) for values in itertools.product(*(a["options"] for a in axes.values()))]
+    own = {axis: {exp_id: experiments[exp_id].get(axis, default_init if axis == "init" else 0)
+                  for exp_id in spec["experiments"]} for axis, spec in axes.items()}
+    variants = []
+    for position, options in enumerate(grid if axes else []):
+        default = all(value == option for axis, option in options.items() for value in own[axis].values())
+        for exp_id, experiment in experiments.items():
+            applied = {axis: option for axis, option in options.items() if exp_id in axes[axis]["experiments"]}
+            variants.append(dict(universe=universe_label(options), position=position, options=options,
+                                 default=default, experiment_id=exp_id, experiment={**experiment, **applied}))
+    return variants

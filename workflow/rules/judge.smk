@@ -1,0 +1,23 @@
+if MULTIVERSE_AXES:
+
+    rule judge_multiverse:
+        input:
+            multiverse="results/multiverse.csv",
+            # every claim is judged image by image in every universe
+            predictions=run_paths("predictions"),
+            study=config["study_reported"],
+        output:
+            "results/multiverse_verdicts.csv",
+        log:
+            "logs/judge_multiverse.log",
+        benchmark:
+            "benchmarks/judge_multiverse.tsv"
+        conda:
+            "../../envs/mnist-mlp.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            axes=MULTIVERSE_AXES,
+        script:
+            "../scripts/judge_multiverse.py"

@@ -10,11 +10,13 @@ import yaml
 
 from conftest import REPO
 from mnist_mlp.judge.claims import CLAIM_KINDS
+from mnist_mlp.judge.multiverse import LABELS
 from mnist_mlp.mnist.download import SOURCES
 from mnist_mlp.nn.activations import ACTIVATIONS
 from mnist_mlp.nn.backends import BACKENDS
 from mnist_mlp.nn.init import SCHEMES
 from mnist_mlp.present.figures import ACTIVATION_STYLES, FIGURE_KINDS
+from mnist_mlp.runs.plan import SETTING_KEYS
 
 LINT_IMPORTS = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"]
 
@@ -66,6 +68,8 @@ def test_every_closed_list_in_the_schemas_is_the_codes_list():
     assert study["$defs"]["activation"]["enum"] == list(ACTIVATIONS)
     assert study["$defs"]["claim"]["properties"]["kind"]["enum"] == list(CLAIM_KINDS)
     assert study["properties"]["figures"]["items"]["properties"]["kind"]["enum"] == list(FIGURE_KINDS)
+    assert study["properties"]["stated"]["additionalProperties"]["items"]["enum"] == list(SETTING_KEYS)
+    assert study["properties"]["robustness"]["properties"]["labels"]["required"] == list(LABELS)
 
 
 def test_each_backend_and_figure_covers_exactly_the_activations():

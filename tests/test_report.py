@@ -45,8 +45,10 @@ def test_report_recreates_every_figure_table_and_claim_of_the_study(smoke_run):
     claim = html[html.index('<tr id="claim-larger_wd_raises_train_loss">'):].split("</tr>")[0]
     assert '<span class="verdict untested">untested</span>' in claim
     assert "snakemake --cores 2 --configfile config/sensitivity.yaml" in claim
-    unstated = html[html.index('<h2 id="unstated">'):html.index('<h2 id="beyond">')]
+    unstated = html[html.index('<h2 id="unstated">'):html.index('<h2 id="robust">')]
     assert "Not run here" in unstated and "--configfile config/sensitivity.yaml" in unstated
+    robust = html[html.index('<h2 id="robust">'):html.index('<h2 id="beyond">')]  # and without the multiverse
+    assert "Not run here" in robust and "config/multiverse.yaml" in robust
     assert 'src="http' not in html and "<script src" not in html  # self-contained, nothing to fetch
 
 

@@ -58,7 +58,7 @@ def test_the_overlay_reuses_every_study_run_and_trains_each_new_run_once(sensiti
 def test_the_report_shows_what_the_study_left_unstated(sensitivity_run):
     _, workdir = sensitivity_run
     html = (workdir / "report.html").read_text()
-    section = html[html.index('<h2 id="unstated">'):html.index('<h2 id="beyond">')]
+    section = html[html.index('<h2 id="unstated">'):html.index('<h2 id="robust">')]
     for sweep in TRIM["sensitivity"]:
         assert f'id="sweep-{sweep}"' in section
         assert (workdir / "results" / "figures" / f"sensitivity_{sweep}.png").stat().st_size > 0

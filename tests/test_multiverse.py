@@ -20,6 +20,7 @@ from mnist_mlp.judge.multiverse import (
     universes,
 )
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
+from mnist_mlp.judge.study import multiverse_figure
 
 AXES = {"init": ["glorot_normal", "standard_normal"], "lr": [0.1, 0.01]}
 
@@ -100,6 +101,43 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     assert [claim for claim, _ in labels] == [c["id"] for c in claims]
     assert {label for _, label in labels} <= {ROBUST, CONDITIONAL, NOT_SUPPORTED, UNTESTED}
     assert dict(labels)["larger_wd_raises_train_loss"] == UNTESTED  # it needs the weight-decay sweep
+    for claim in claims:  # each with its specification curve, and the numbers behind it
+        figure = work / "results" / "figures" / f"{multiverse_figure(claim['id'])}.csv"
+        assert f'<figure id="{multiverse_figure(claim["id"])}" class="wide">' in section and figure.exists()
     glance = html[html.index('<h2 id="glance">'):html.index('<h2 id="since">')]
     assert len(re.findall(r'<a class="robustness [\w-]+" href="#robust-', glance)) == len(claims)
     assert "Nothing to be done" in snakemake(work, "-n", overlay=overlay).stdout
+
+
+def test_the_specification_curve_draws_its_table_sorted_with_verdict_colours_and_the_default_ring(tmp_path):
+    from matplotlib.colors import to_hex
+
+    from mnist_mlp.present.figures import VERDICT_COLOURS, plot_specification_curve, save
+
+    estimates = [2.0, -1.0, 0.3, 5.0]  # universes 0..3, by position
+    verdicts = pd.DataFrame({
+        "claim": "c", "universe": [f"u{i}" for i in range(4)], "position": range(4), "default": [False, False, True, False],
+        "axis_init": ["auto", "auto", "standard_normal", "standard_normal"], "axis_lr": [0.1, 0.01, 0.1, 0.01],
+        "verdict": [HOLDS, FAILS, TIE, HOLDS], "estimate": estimates,
+        "low": [e - 0.5 for e in estimates], "high": [e + 0.5 for e in estimates], "p": [0.01, 0.9, 0.3, 0.001]})
+    plotted = plot_specification_curve(verdicts, ["init", "lr"], margin=0.5, study_estimate=1.4)
+    fig, table = plotted
+    # panel A, sorted: -1.0 (u1), 0.3 (u2, the default), 2.0 (u0), 5.0 (u3)
+    drawn = table.set_index("series")
+    assert sorted(zip(drawn.loc[HOLDS, "x"], drawn.loc[HOLDS, "y"])) == [(2, 2.0), (3, 5.0)]
+    assert (drawn.loc[[FAILS], "x"].tolist(), drawn.loc[[TIE], "x"].tolist()) == ([0], [1])
+    assert drawn.loc[["default universe"], "x"].tolist() == [1]
+    curve, board = fig.axes[:2]
+    points = {to_hex(line.get_color()): sorted(map(tuple, line.get_xydata())) for line in curve.lines
+              if line.get_marker() == "o" and line.get_markerfacecolor() != "none"}
+    assert points[to_hex(VERDICT_COLOURS[HOLDS])] == [(2.0, 2.0), (3.0, 5.0)]
+    assert points[to_hex(VERDICT_COLOURS[FAILS])] == [(0.0, -1.0)] and points[to_hex(VERDICT_COLOURS[TIE])] == [(1.0, 0.3)]
+    (ring,) = [line for line in curve.lines if line.get_markerfacecolor() == "none"]
+    assert ring.get_xydata().tolist() == [[1.0, 0.3]]
+    # panel B: each option's row marks exactly the universes that take it, labelled beside the row
+    assert [t.get_text() for t in board.get_yticklabels()] == ["init: auto", "init: standard_normal", "lr: 0.1",
+                                                               "lr: 0.01"]
+    assert sorted(drawn.loc[["init: auto"], "x"]) == [0, 2] and sorted(drawn.loc[["lr: 0.1"], "x"]) == [1, 2]
+    save(plotted, tmp_path / "s.png", tmp_path / "s.svg", tmp_path / "s.csv", 100)  # the CSV beside it is this table
+    written = pd.read_csv(tmp_path / "s.csv")
+    assert written["series"].tolist() == table["series"].tolist() and written["x"].tolist() == table["x"].tolist()

@@ -23,6 +23,7 @@ from mnist_mlp.judge.study import (
     EXTRA_FIGURES,
     GRID_FIGURE,
     load_study,
+    multiverse_figure,
     sensitivity_figure,
 )
 

@@ -140,3 +140,36 @@ if SWEEPS:
             dpi=config["plots"]["dpi"],
         script:
             "../scripts/plot_sensitivity.py"
+
+
+MULTIVERSE_FIGURES = (
+    [multiverse_figure(claim["id"]) for claim in STUDY["claims"]]
+    if MULTIVERSE_AXES
+    else []
+)
+
+if MULTIVERSE_AXES:
+
+    rule plot_multiverse:
+        input:
+            verdicts="results/multiverse_verdicts.csv",
+            study=config["study_reported"],
+            data_summary="results/data/mnist_summary.json",
+        output:
+            png=figure_files(MULTIVERSE_FIGURES, "png"),
+            svg=figure_files(MULTIVERSE_FIGURES, "svg"),
+            csv=figure_files(MULTIVERSE_FIGURES, "csv"),
+        log:
+            "logs/plot_multiverse.log",
+        benchmark:
+            "benchmarks/plot_multiverse.tsv"
+        conda:
+            "../../envs/mnist-mlp.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            axes=MULTIVERSE_AXES,
+            dpi=config["plots"]["dpi"],
+        script:
+            "../scripts/plot_multiverse.py"

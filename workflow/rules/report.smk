@@ -1,5 +1,9 @@
 REPORT_FIGURES = (
-    CURVE_FIGURES + CONFUSION_FIGURES + list(EXTRA_FIGURES) + SENSITIVITY_FIGURES
+    CURVE_FIGURES
+    + CONFUSION_FIGURES
+    + list(EXTRA_FIGURES)
+    + SENSITIVITY_FIGURES
+    + MULTIVERSE_FIGURES
 )
 
 
@@ -32,7 +36,7 @@ rule report_html:
                 "plot_overview",
             ]
             + (["plot_sensitivity"] if SWEEPS else [])
-            + (["judge_multiverse"] if MULTIVERSE_AXES else [])
+            + (["judge_multiverse", "plot_multiverse"] if MULTIVERSE_AXES else [])
         ],
         # relative to the working directory, so that moving the project folder reruns nothing
         template=project_path("report/report.html.j2"),

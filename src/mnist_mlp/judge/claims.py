@@ -208,7 +208,7 @@ def compare_reported(reported: dict, pairs: list[tuple[str, str, str, str]], rul
         return Judgement(INCONCLUSIVE, [f"{label}: the study reports no number for one side"])
     estimate = float(np.mean([a - b for a, b in values]))
     verdict = decide(estimate, [], rules.margin_pp)
-    return Judgement(verdict, [f"{label}: {estimate:+.2f} points → {verdict}"])
+    return Judgement(verdict, [f"{label}: {estimate:+.2f} points → {verdict}"], estimate=estimate)
 
 
 def comparison_pairs(claim: dict, activations_of) -> list[list[tuple[str, str, str, str]]]:
@@ -263,7 +263,8 @@ def at_chance_reported(reported: dict, claim: dict, chance_pct: float, rules: Ru
     if value is None:
         return Judgement(INCONCLUSIVE, ["the study reports no number"])
     verdict = AT_CHANCE[decide(value - chance_pct, [], rules.margin_pp)]
-    return Judgement(verdict, [f"{value:g}% against {chance_pct:.2f}%: {value - chance_pct:+.2f} points → {verdict}"])
+    return Judgement(verdict, [f"{value:g}% against {chance_pct:.2f}%: {value - chance_pct:+.2f} points → {verdict}"],
+                     estimate=value - chance_pct)
 
 
 def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:

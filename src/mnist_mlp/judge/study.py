@@ -1,5 +1,6 @@
 """The study as data (config/study_reported.yaml): its numbers beside the reproduced ones."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,11 @@ EXTRA_FIGURES = {
     GRID_FIGURE: "Test accuracy per epoch, every run",
     BARS_FIGURE: "Reported and reproduced test accuracy",
 }
+
+
+def multiverse_figure(claim_id: str) -> str:
+    """The id of a claim's specification curve over the multiverse."""
+    return "multiverse_" + re.sub(r"[^A-Za-z0-9_]", "_", claim_id)
 
 
 def sensitivity_figure(sweep_id: str) -> str:

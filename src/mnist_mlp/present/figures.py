@@ -505,3 +505,67 @@ def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, repor
         handles.append(reported_handle())
     fig.legend(handles=handles, loc="outside upper center", ncol=3, frameon=False)
     return Plotted(fig, table)
+
+
+# Verdict colours of the specification curves, as the report's verdict badges (Okabe-Ito where possible).
+VERDICT_COLOURS = {"holds": "#009E73", "fails": "#D55E00", "tie": "#0072B2", "inconclusive": "#E69F00",
+                   "untested": "0.6"}
+DEFAULT_LABEL = "the setting this report uses"
+STUDY_LINE_LABEL = "on the study's own numbers"
+
+
+def specification_order(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """One claim's universes in the order panel A draws them: by estimated difference, those with
+    none last; ``rank`` is the x of each."""
+    ordered = verdicts.sort_values(["estimate", "position"], na_position="last", kind="stable")
+    return ordered.reset_index(drop=True).assign(rank=lambda t: np.arange(len(t)))
+
+
+def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: float,
+                             study_estimate: float | None = None) -> Plotted:
+    """A claim over every universe (rows of results/multiverse_verdicts.csv for one claim).
+
+    Panel A: each universe's estimated difference (points) with its test-set interval, sorted,
+    coloured by verdict, within the ±margin band; a ring marks the universe this report uses, a
+    dashed line the difference on the study's own numbers. Panel B: which option of each axis each
+    universe takes, labelled beside its row. Series: "<verdict>" (x rank, y estimate, std half the
+    interval's width), "default universe", the study's line, and "<axis>: <option>" (x rank, y row).
+    """
+    ordered = specification_order(verdicts)
+    by_position = verdicts.sort_values("position")  # the config's order of each axis's options
+    options = [(axis, option) for axis in axes for option in dict.fromkeys(by_position[f"axis_{axis}"])]
+    width = min(12.0, max(6.0, 0.06 * len(ordered) + 3))
+    fig, (curve, board) = plt.subplots(2, 1, figsize=(width, 3.2 + 0.22 * len(options)), sharex=True,
+                                       height_ratios=[3, max(1.0, 0.3 * len(options))], layout="constrained")
+    curve.axhspan(-margin, margin, color="0.9", lw=0, label=f"±{margin:g} points: a tie")
+    curve.axhline(0, color="0.5", lw=0.8)
+    drawn = []
+    for verdict, colour in VERDICT_COLOURS.items():
+        sel = ordered[(ordered["verdict"] == verdict) & ordered["estimate"].notna()]
+        if sel.empty:
+            continue
+        half = (sel["high"] - sel["low"]) / 2
+        curve.errorbar(sel["rank"], sel["estimate"], yerr=[sel["estimate"] - sel["low"], sel["high"] - sel["estimate"]],
+                       fmt="o", color=colour, ms=4, lw=1, capsize=0, label=verdict)
+        drawn.append(rows(verdict, sel["rank"], sel["estimate"], half))
+    default = ordered[ordered["default"].astype(bool) & ordered["estimate"].notna()]
+    if len(default):
+        curve.plot(default["rank"], default["estimate"], "o", ms=11, markerfacecolor="none", markeredgecolor="black",
+                   markeredgewidth=1.4, label=DEFAULT_LABEL)
+        drawn.append(rows("default universe", default["rank"], default["estimate"]))
+    if study_estimate is not None:
+        curve.axhline(study_estimate, color="black", ls="--", lw=1, label=STUDY_LINE_LABEL)
+        drawn.append(rows(STUDY_LINE_LABEL, [0, len(ordered) - 1], [study_estimate] * 2))
+    curve.set_ylabel("difference (points)")
+    fig.legend(*curve.get_legend_handles_labels(), loc="outside upper center", ncol=3, frameon=False)
+    curve.grid(alpha=0.3)
+    for row, (axis, option) in enumerate(options):
+        xs = ordered.loc[ordered[f"axis_{axis}"] == option, "rank"]
+        board.plot(xs, [row] * len(xs), "s", color="0.25", ms=4)
+        drawn.append(rows(f"{axis}: {option}", xs, [row] * len(xs)))
+    board.set_yticks(range(len(options)), [fit_text(f"{axis}: {option}", 28, 1) for axis, option in options])
+    board.set_ylim(len(options) - 0.5, -0.5)
+    board.set_xlabel("universes, by estimated difference")
+    board.xaxis.set_major_locator(MaxNLocator(integer=True))
+    board.grid(axis="x", alpha=0.2)
+    return collect(fig, drawn)

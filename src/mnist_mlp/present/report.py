@@ -22,7 +22,7 @@ from mnist_mlp.judge.sensitivity import (
     explained_gaps,
     setting_summary,
 )
-from mnist_mlp.judge.study import EXTRA_FIGURES, comparison_rows, figure_specs, sensitivity_figure
+from mnist_mlp.judge.study import EXTRA_FIGURES, comparison_rows, figure_specs, multiverse_figure, sensitivity_figure
 from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
 from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
 from mnist_mlp.present import compare
@@ -133,9 +133,17 @@ def option_text(value) -> str:
     return fmt.number(value) if isinstance(value, float) else str(value)
 
 
-def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study: dict, axes: list[str]) -> dict | None:
+SPECIFICATION_CAPTION = (
+    "Top: the difference the claim rests on in each universe (its weakest comparison, in points) with its "
+    "test-set interval, sorted, coloured by the universe's verdict; the grey band is the margin within which a "
+    "difference is a tie, the ring the universe this report uses, the dashed line the study's own numbers. "
+    "Bottom: the option of each choice that each universe takes.")
+
+
+def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study: dict, axes: list[str],
+                       figures: dict) -> dict | None:
     """The section "How robust is each conclusion": each claim over the universes of a multiverse
-    (results/multiverse_verdicts.csv), or None when none was run."""
+    (results/multiverse_verdicts.csv) with its specification curve, or None when none was run."""
     if verdicts is None or verdicts.empty:
         return None
     settings = study["robustness"]
@@ -151,7 +159,10 @@ def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study:
         rows.append({"id": claim["id"], "section": claim["section"], "text": claim["text"], "verdict": claim["verdict"],
                      "default_verdict": default["verdict"].iloc[0] if len(default) else None,
                      "label": summary.label, "counts": summary.counts, "n": len(mine), "n_holm": summary.n_holm,
-                     "quartiles": summary.quartiles, "flips": flips})
+                     "quartiles": summary.quartiles, "flips": flips,
+                     "figure": figure_entry(multiverse_figure(claim["id"]),
+                                            f"Section {claim['section']}: {claim['text'].rstrip('.')}",
+                                            SPECIFICATION_CAPTION, figures, [])})
     return {"rows": rows, "axes": axes, "n_universes": int(verdicts["position"].nunique()),
             "labels": settings["labels"], "alpha": settings["familywise_alpha"]}
 
@@ -252,7 +263,8 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
     claims = claim_rows(study, Evidence(runs, sweeps), chance_pct)
     all_runs = run_rows(runs, sweeps, titles)
     verdict_counts = pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()
-    robustness = robustness_context(universe_verdicts, claims, study, list((config.get("multiverse") or {}).get("axes", {})))
+    robustness = robustness_context(universe_verdicts, claims, study, list((config.get("multiverse") or {}).get("axes", {})),
+                                    figures)
     if robustness:
         labels = {row["id"]: row["label"] for row in robustness["rows"]}
         claims = [{**claim, "robustness": labels[claim["id"]]} for claim in claims]

@@ -16,7 +16,7 @@ from mnist_mlp.judge.stats import (
     decide,
     image_interval,
     mcnemar_exact,
-    seed_interval,
+    t_interval,
 )
 
 N = 10_000
@@ -89,14 +89,14 @@ def test_a_significant_difference_below_the_margin_is_a_tie_not_a_win():
     assert verdict(40, 10) == TIE
 
 
-def test_seed_interval_matches_a_hand_computed_t_interval():
+def test_the_seed_interval_is_a_hand_computed_t_interval():
     differences = [1.2, 0.4, 0.8]
-    interval = seed_interval(differences, 0.05)
+    interval = t_interval(differences, 0.05)
     mean, sd = 0.8, 0.4  # sample standard deviation of 1.2, 0.4, 0.8
     half = 4.302652729911275 * sd / math.sqrt(3)  # t(0.975, 2 degrees of freedom)
     assert interval.low == pytest.approx(mean - half) and interval.high == pytest.approx(mean + half)
     assert sps.t.ppf(0.975, 2) == pytest.approx(4.302652729911275)
-    assert seed_interval([0.5], 0.05) is None
+    assert t_interval([0.5], 0.05) is None
 
 
 def test_every_interval_must_agree():

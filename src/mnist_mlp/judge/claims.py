@@ -30,7 +30,7 @@ from mnist_mlp.judge.stats import (
     mcnemar_exact,
     mcnemar_p,
     p_greater,
-    seed_interval,
+    t_interval,
 )
 from mnist_mlp.mnist.data import UNIFORM_GUESS_PCT
 from mnist_mlp.runs import run_format
@@ -167,7 +167,7 @@ def paired(correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]], rules: Ru
     p_by_seed = [mcnemar_p(sum(a for a, _ in seed), sum(b for _, b in seed)) for seed in counts]
     a_only, b_only = (sum(c[i] for seed in counts for c in seed) for i in (0, 1))
     test = image_interval(per_image, rules.alpha)
-    spread = seed_interval(per_seed, rules.alpha)
+    spread = t_interval(per_seed, rules.alpha)
     verdict = decide(estimate, [test] + ([spread] if spread else []), rules.margin_pp)
     p = max(p for p in (p_greater(per_image), p_greater(per_seed)) if p is not None)
     return Paired(estimate, test, spread, a_only, b_only, p_by_seed, len(per_seed), verdict, p)
@@ -291,7 +291,7 @@ def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement
             if change.empty:
                 judgements.append(Judgement(INCONCLUSIVE, [f"{activation}, {number(wd)}: no finished pair of runs"], runs))
                 continue
-            spread = seed_interval(change, rules.alpha)
+            spread = t_interval(change, rules.alpha)
             estimate = float(change.mean())
             verdict = decide(estimate, [spread] if spread else [], rules.loss_margin_pct)
             judgements.append(Judgement(verdict, [

@@ -52,37 +52,41 @@ def mcnemar_p(a_only: int, b_only: int) -> float:
     return float(sps.binomtest(a_only, a_only + b_only, 0.5).pvalue)
 
 
+def _mean_and_error(values) -> tuple[float, float, int]:
+    """The mean of ``values``, its standard error and their number."""
+    d = np.asarray(values, dtype=float)
+    return float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d))), len(d)
+
+
+def t_interval(values, alpha: float) -> Interval | None:
+    """(1 - alpha) t-interval of the mean of ``values`` (n - 1 degrees of freedom), such as the
+    per-seed differences of a comparison; None with fewer than 2 values."""
+    if len(values) < 2:
+        return None
+    mean, error, n = _mean_and_error(values)
+    half = sps.t.ppf(1 - alpha / 2, n - 1) * error
+    return Interval(mean - half, mean + half)
+
+
 def image_interval(per_image, alpha: float) -> Interval:
     """(1 - alpha) t-interval, in points, of the accuracy difference A - B from each test image's
-    difference (A right minus B right, averaged over seeds and strata; n - 1 degrees of freedom).
+    difference (A right minus B right, averaged over seeds and strata).
 
     Equal differences on every image (no image tells the runs apart, or all do the same way) leave
     no spread: the interval is the estimate itself.
     """
-    d = 100 * np.asarray(per_image, dtype=float)
-    half = sps.t.ppf(1 - alpha / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
-    return Interval(d.mean() - half, d.mean() + half)
+    return t_interval(100 * np.asarray(per_image, dtype=float), alpha)
 
 
 def p_greater(values) -> float | None:
     """One-sided p-value of a t-test that the mean of ``values`` is above 0 (n - 1 degrees of
     freedom); None with fewer than 2 values. Values without spread give 0 or 1."""
-    d = np.asarray(values, dtype=float)
-    if len(d) < 2:
+    if len(values) < 2:
         return None
-    se = d.std(ddof=1) / math.sqrt(len(d))
-    if se == 0:
-        return 0.0 if d.mean() > 0 else 1.0
-    return float(sps.t.sf(d.mean() / se, len(d) - 1))
-
-
-def seed_interval(differences, alpha: float) -> Interval | None:
-    """(1 - alpha) t-interval of the mean of per-seed differences; None with fewer than 2 seeds."""
-    d = np.asarray(differences, dtype=float)
-    if len(d) < 2:
-        return None
-    half = sps.t.ppf(1 - alpha / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
-    return Interval(d.mean() - half, d.mean() + half)
+    mean, error, n = _mean_and_error(values)
+    if error == 0:
+        return 0.0 if mean > 0 else 1.0
+    return float(sps.t.sf(mean / error, n - 1))
 
 
 def decide(estimate: float, intervals: list[Interval], margin: float) -> str:

@@ -17,10 +17,10 @@ from mnist_mlp.judge.multiverse import (
     holm,
     robustness,
     summarise,
-    universes,
 )
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 from mnist_mlp.judge.study import multiverse_figure
+from mnist_mlp.runs.plan import universes
 
 AXES = {"init": ["glorot_normal", "standard_normal"], "lr": [0.1, 0.01]}
 

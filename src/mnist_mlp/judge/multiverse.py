@@ -7,6 +7,7 @@ family-wise error controlled (Holm over the universes' one-sided p-values, Bonfe
 the universes share one test set), which choices flip it, and one robustness label.
 """
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -20,12 +21,6 @@ from mnist_mlp.runs import run_format
 ROBUST, CONDITIONAL, NOT_SUPPORTED = "robust", "conditional", "not supported"
 UNIVERSE_COLUMNS = ["universe", "position", "default"]
 LABELS = (ROBUST, CONDITIONAL, NOT_SUPPORTED)  # their rules in words: study_reported.yaml, robustness.labels
-
-
-def universes(axes: dict[str, list]) -> list[dict]:
-    """Every combination of one option per axis, the first axis varying slowest."""
-    names = list(axes)
-    return [dict(zip(names, options)) for options in itertools.product(*(axes[n] for n in names))]
 
 
 def holm(p_values: list[float], alpha: float) -> list[bool]:
@@ -110,9 +105,10 @@ def judge_universes(table: pd.DataFrame, claims: list[dict], rules: Rules, axes:
         verdict, estimate, low, high (the binding comparison's test-set interval) and p (one-sided).
     """
     columns = ["claim", *UNIVERSE_COLUMNS, *(f"axis_{a}" for a in axes), "verdict", "estimate", "low", "high", "p"]
+    read_once = functools.cache(read_predictions)  # universes share most of their runs: read each file once
     rows = []
     for _, universe in table.groupby("position", sort=True):
-        evidence = Evidence(universe, read_predictions=read_predictions)
+        evidence = Evidence(universe, read_predictions=read_once)
         first = universe.iloc[0]
         for claim in claims:
             judged = judge(claim, evidence, rules)

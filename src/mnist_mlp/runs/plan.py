@@ -91,9 +91,10 @@ def _option_problem(axis: str, option) -> str | None:
     return None
 
 
-def universe_label(options: dict) -> str:
-    """How a universe is named: 'init he_normal, lr 0.1'."""
-    return setting_label(options)
+def universes(axes: dict[str, list]) -> list[dict]:
+    """Every combination of one option per axis, the first axis varying slowest."""
+    names = list(axes)
+    return [dict(zip(names, options)) for options in itertools.product(*(axes[n] for n in names))]
 
 
 def universe_variants(experiments: dict, multiverse: dict, default_init: str) -> list[dict]:
@@ -106,14 +107,13 @@ def universe_variants(experiments: dict, multiverse: dict, default_init: str) ->
         ``experiment`` (the experiment's config with the options applied).
     """
     axes = multiverse.get("axes", {})
-    grid = [dict(zip(axes, values)) for values in itertools.product(*(a["options"] for a in axes.values()))]
     own = {axis: {exp_id: experiments[exp_id].get(axis, default_init if axis == "init" else 0)
                   for exp_id in spec["experiments"]} for axis, spec in axes.items()}
     variants = []
-    for position, options in enumerate(grid if axes else []):
+    for position, options in enumerate(universes({a: spec["options"] for a, spec in axes.items()}) if axes else []):
         default = all(value == option for axis, option in options.items() for value in own[axis].values())
         for exp_id, experiment in experiments.items():
             applied = {axis: option for axis, option in options.items() if exp_id in axes[axis]["experiments"]}
-            variants.append(dict(universe=universe_label(options), position=position, options=options,
+            variants.append(dict(universe=setting_label(options), position=position, options=options,
                                  default=default, experiment_id=exp_id, experiment={**experiment, **applied}))
     return variants

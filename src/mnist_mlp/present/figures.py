@@ -563,7 +563,7 @@ def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: fl
         xs = ordered.loc[ordered[f"axis_{axis}"] == option, "rank"]
         board.plot(xs, [row] * len(xs), "s", color="0.25", ms=4)
         drawn.append(rows(f"{axis}: {option}", xs, [row] * len(xs)))
-    board.set_yticks(range(len(options)), [fit_text(f"{axis}: {option}", 28, 1) for axis, option in options])
+    board.set_yticks(range(len(options)), [fit_text(f"{axis}: {option}", SETTING_WIDTH, 1) for axis, option in options])
     board.set_ylim(len(options) - 0.5, -0.5)
     board.set_xlabel("universes, by estimated difference")
     board.xaxis.set_major_locator(MaxNLocator(integer=True))

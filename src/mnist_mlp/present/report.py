@@ -129,10 +129,6 @@ def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]
 MULTIVERSE_COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml config/multiverse.yaml"
 
 
-def option_text(value) -> str:
-    return fmt.number(value) if isinstance(value, float) else str(value)
-
-
 SPECIFICATION_CAPTION = (
     "Top: the difference the claim rests on in each universe (its weakest comparison, in points) with its "
     "test-set interval, sorted, coloured by the universe's verdict; the grey band is the margin within which a "
@@ -153,11 +149,9 @@ def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study:
         keys = [tuple(row[f"axis_{a}"] for a in axes) for _, row in mine.iterrows()]
         summary = multiverse.summarise(dict(zip(keys, mine["verdict"])), dict(zip(keys, _or_none(mine["estimate"]))),
                                        dict(zip(keys, _or_none(mine["p"]))), axes, settings["familywise_alpha"])
-        flips = [f"{axis} ({'; '.join(' vs '.join(option_text(o) for o in pair) for pair in pairs)})"
+        flips = [f"{axis} ({'; '.join(' vs '.join(compare.setting_text(o) for o in pair) for pair in pairs)})"
                  for axis, pairs in summary.flips.items()]
-        default = mine[mine["default"].astype(bool)]
         rows.append({"id": claim["id"], "section": claim["section"], "text": claim["text"], "verdict": claim["verdict"],
-                     "default_verdict": default["verdict"].iloc[0] if len(default) else None,
                      "label": summary.label, "counts": summary.counts, "n": len(mine), "n_holm": summary.n_holm,
                      "quartiles": summary.quartiles, "flips": flips,
                      "figure": figure_entry(multiverse_figure(claim["id"]),

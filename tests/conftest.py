@@ -125,5 +125,25 @@ def run_dir(workdir: Path, *settings, **named) -> Path:
 
 
 @pytest.fixture
+def mounted():
+    """``mounted(target, *mount_options)``: ``target``, a new folder with a file system mounted on
+    it (a small tmpfs, a read-only bind mount), unmounted after the test whatever happens; skips the
+    test where mounting is not allowed (not root)."""
+    targets = []
+
+    def mount(target: Path, *options: str) -> Path:
+        target.mkdir()
+        result = subprocess.run(["mount", *options, str(target)], capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount here ({result.stderr.strip() or 'not root'})")
+        targets.append(target)
+        return target
+
+    yield mount
+    for target in reversed(targets):
+        subprocess.run(["umount", str(target)], check=False)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(12345)

@@ -5,11 +5,8 @@ import errno
 import json
 import re
 import shutil
-import subprocess
-from pathlib import Path
 
 import pandas as pd
-import pytest
 from test_compare import NEW, OLD
 
 from conftest import smoke_overlay, snakemake
@@ -94,28 +91,8 @@ def test_a_record_that_cannot_be_written_is_reported_never_raised(tmp_path, monk
     assert "not_a_folder" in update(blocked, record(NEW))["error"]
 
 
-def mounted(target: Path, *options: str) -> Path:
-    """``target``, a new folder with a file system mounted on it (root only); skips the test where
-    mounting is not allowed."""
-    target.mkdir()
-    result = subprocess.run(["mount", *options, str(target)], capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount here ({result.stderr.strip() or 'not root'})")
-    return target
-
-
-@pytest.fixture
-def unmount():
-    """Call with each mounted folder: it is unmounted after the test, whatever happens."""
-    targets = []
-    yield targets.append
-    for target in reversed(targets):
-        subprocess.run(["umount", str(target)], check=False)
-
-
-def test_a_full_disk_and_a_read_only_folder_are_reported_never_raised(tmp_path, unmount):
+def test_a_full_disk_and_a_read_only_folder_are_reported_never_raised(tmp_path, mounted):
     full = mounted(tmp_path / "full", "-t", "tmpfs", "-o", "size=4k", "tmpfs")
-    unmount(full)
     large = {**record(OLD), "config": {"notes": "x" * 20_000}}  # larger than the 4 KiB disk
     result = update(full / "history", large)
     assert "No space left on device" in result["error"] and not list((full / "history").iterdir())
@@ -123,7 +100,6 @@ def test_a_full_disk_and_a_read_only_folder_are_reported_never_raised(tmp_path, 
     source = tmp_path / "history"
     update(source, record(OLD))
     read_only = mounted(tmp_path / "read_only", "--bind", "-o", "ro", str(source))
-    unmount(read_only)
     result = update(read_only, record(NEW))
     assert "Read-only file system" in result["error"] and result["previous"] is not None
 

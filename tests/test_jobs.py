@@ -2,7 +2,6 @@
 console; only the unexpected is called a bug and keeps its traceback."""
 
 import errno
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -69,20 +68,13 @@ def test_anything_else_is_a_bug_with_its_traceback(tmp_path):
     assert "unexpected error (a bug; please report it with this log)" in text and "Traceback" in text
 
 
-def test_a_real_full_disk_under_a_run_is_named(tmp_path):
+def test_a_real_full_disk_under_a_run_is_named(tmp_path, mounted):
     """A run's files written into a 64 KiB file system (root only; skipped elsewhere)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True, text=True)
-    if mount.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here ({mount.stderr.strip() or 'not root'})")
-    try:
-        log = tmp_path / "job.log"
-        weights = [(np.zeros((784, 100), np.float32), np.zeros(100, np.float32))]  # 300 KiB
-        with pytest.raises(SystemExit):
-            with job(str(log), outputs=[disk / "weights.npz", disk / "metrics.json"]):
-                write_run(disk, weights, [(1, 0, 2.3)], [], {"run": {}}, np.zeros(10, int), None)
-        # a failed write names no file: the job's outputs say where it was writing
-        assert f"{disk}: no space left on the device" in one_error_line(log)
-    finally:
-        subprocess.run(["umount", str(disk)], check=False)
+    disk = mounted(tmp_path / "disk", "-t", "tmpfs", "-o", "size=64k", "tmpfs")
+    log = tmp_path / "job.log"
+    weights = [(np.zeros((784, 100), np.float32), np.zeros(100, np.float32))]  # 300 KiB
+    with pytest.raises(SystemExit):
+        with job(str(log), outputs=[disk / "weights.npz", disk / "metrics.json"]):
+            write_run(disk, weights, [(1, 0, 2.3)], [], {"run": {}}, np.zeros(10, int), None)
+    # a failed write names no file: the job's outputs say where it was writing
+    assert f"{disk}: no space left on the device" in one_error_line(log)

@@ -1,8 +1,8 @@
 """Training speed of the numpy backend against PyTorch on the CPU, and against this machine's sgemm.
 
-Run by hand (not in CI), after `snakemake --cores 2 results/data/mnist.npz`:
+Run by hand (not in CI), after `snakemake --cores 2 results/data/mnist_n30000.npz`:
 
-    python bench/bench_backends.py [--data results/data/mnist.npz] [--repeats 3]
+    python bench/bench_backends.py [--data results/data/mnist_n30000.npz] [--repeats 3]
 
 Prints samples/second for (a) the bare training step of the numpy backend and of a plain torch.nn
 model of the same shape, and (b) the real training loop (batching, progress, per-epoch test
@@ -96,7 +96,7 @@ def loop_fn(backend: str, data: Dataset):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="results/data/mnist.npz")
+    parser.add_argument("--data", default="results/data/mnist_n30000.npz")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 

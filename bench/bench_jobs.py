@@ -22,7 +22,8 @@ from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.run_format import path, read_metrics
 from scratch import REPO, scratch, snakemake
 
-RUNS = {backend: RunKey(backend, "relu", "he_normal", 0.1, 0.0, 0) for backend in ("numpy", "torch")}
+RUNS = {backend: RunKey("mnist", 30000, backend, "relu", "he_normal", (500, 250, 100), 0.1, 0.0, 0)
+        for backend in ("numpy", "torch")}
 
 
 def logged_phases(log: Path) -> dict:
@@ -67,7 +68,7 @@ def main():
     workdir, overlay = scratch(args.mnist, {"train": {"epochs": args.epochs}})
     try:
         configs = [REPO / "config" / "config.yaml", overlay]
-        snakemake(workdir, configs, "results/data/mnist.npz", "--cores", "1")
+        snakemake(workdir, configs, "results/data/mnist_n30000.npz", "--cores", "1")
         results = {backend: [breakdown(workdir, configs, backend) for _ in range(args.repeats)] for backend in RUNS}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

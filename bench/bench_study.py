@@ -26,12 +26,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES
 from mnist_mlp.runs.aggregate import read_benchmark
-from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.key import RunKey, parse_widths
 from mnist_mlp.runs.run_format import read_metrics
 from scratch import REPO, scratch, snakemake
 
-AROUND_BEFORE = ["download_mnist", "preprocess_mnist"]
+AROUND_BEFORE = ["download_mnist", "preprocess"]  # preprocess: one job per training-subset size
 AROUND_AFTER = ["aggregate", "plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "report_html"]
 
 
@@ -70,7 +71,19 @@ def job_table(workdir: Path) -> pd.DataFrame:
 
 
 def around_jobs(workdir: Path) -> dict:
-    return {p.stem: read_benchmark(p)["job_s"] for p in (workdir / "benchmarks").glob("*.tsv")}
+    """The time of each job around training, by rule; the preprocess jobs (one per subset size) summed."""
+    times = {}
+    for path in (workdir / "benchmarks").rglob("*.tsv"):
+        rule = path.relative_to(workdir / "benchmarks").parts[0].removesuffix(".tsv")
+        if rule != "train":
+            times[rule] = times.get(rule, 0.0) + read_benchmark(path)["job_s"]
+    return times
+
+
+def multiply_adds(hidden) -> int:
+    """Multiply-adds of one image through the network: what a training step's time scales with."""
+    widths = [IMAGE_PIXELS, *hidden, N_CLASSES]
+    return sum(a * b for a, b in zip(widths, widths[1:]))
 
 
 def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
@@ -81,8 +94,7 @@ def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
         configs = [REPO / "config" / "config.yaml", overlay]
         snakemake(workdir, configs, "--cores", str(cores))
         runs = job_table(workdir)
-        n_train = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["data"]["n_train"]
-        model = {"around": around_jobs(workdir), "n_train": n_train}
+        model = {"around": around_jobs(workdir), "hidden": tuple(runs["hidden"].map(parse_widths).iloc[0])}
         for backend, group in runs.groupby("backend"):
             loop = group["train_time_s"] + group["eval_time_s"]
             model[backend] = {"overhead_s": float((group["job_s"] - loop).median()),
@@ -93,12 +105,19 @@ def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
     return model
 
 
-def predict(model: dict, jobs: list[dict], epochs: int, n_train: int, cores: int, startup: float) -> dict:
+def job_cost(model: dict, job: dict, epochs: int) -> float:
+    """One training job's seconds: its overhead, and per epoch its images at the calibrated rate,
+    scaled by its network's multiply-adds (a rough guide for small networks, whose steps are
+    dominated by fixed costs), and a test evaluation."""
+    backend = model[job["backend"]]
+    scale = multiply_adds(parse_widths(job["hidden"])) / multiply_adds(model["hidden"])
+    return backend["overhead_s"] + epochs * scale * (int(job["n_train"]) / backend["samples_per_s"] + backend["eval_s"])
+
+
+def predict(model: dict, jobs: list[dict], epochs: int, cores: int, startup: float) -> dict:
     """Wall time: Snakemake's start, the data jobs, then the training jobs longest first on
     ``cores``, then the rest."""
-    costs = sorted((model[j["backend"]]["overhead_s"] + epochs * (n_train / model[j["backend"]]["samples_per_s"]
-                                                                 + model[j["backend"]]["eval_s"]) for j in jobs),
-                   reverse=True)
+    costs = sorted((job_cost(model, j, epochs) for j in jobs), reverse=True)
     free = [0.0] * cores
     for cost in costs:
         heapq.heappush(free, heapq.heappop(free) + cost)
@@ -121,7 +140,7 @@ def main():
     args = parser.parse_args()
     configs = [REPO / "config" / "config.yaml", *args.configfile]
     config = merged_config(configs)
-    epochs, n_train = config["train"]["epochs"], config["data"]["n_train"]
+    epochs = config["train"]["epochs"]
 
     model = calibrate(args.cores, args.mnist)
     print(f"cost model, calibrated on a 2-epoch run of the default study, {args.cores} jobs side by side:")
@@ -131,7 +150,7 @@ def main():
               f"in the batches, {m['eval_s']:5.3f} s per test evaluation")
     print("  around training: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(model["around"].items())))
     jobs, startup = planned_training_jobs(configs, args.mnist)
-    guess = predict(model, jobs, epochs, n_train, args.cores, startup)
+    guess = predict(model, jobs, epochs, args.cores, startup)
     axes = (config.get("multiverse") or {}).get("axes", {})
     built = sum((REPO / RunKey.from_wildcards(job).path("dir") / "metrics.json").exists() for job in jobs)
     sizes = {name: len(axis["options"]) for name, axis in axes.items()}

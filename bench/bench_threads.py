@@ -1,6 +1,6 @@
 """What "bit-identical" covers: the same run twice on one thread, and on one against two threads.
 
-Run by hand (not in CI), after `snakemake --cores 2 results/data/mnist.npz`:
+Run by hand (not in CI), after `snakemake --cores 2 results/data/mnist_n30000.npz`:
 
     python bench/bench_threads.py [--epochs 15] [--backend numpy torch]
 
@@ -29,7 +29,7 @@ def run(spec: RunSpec, data, threads: int):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default="results/data/mnist.npz")
+    parser.add_argument("--data", default="results/data/mnist_n30000.npz")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--backend", nargs="+", default=["numpy", "torch"])
     args = parser.parse_args()

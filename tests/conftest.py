@@ -115,8 +115,21 @@ def smoke_run(tmp_path_factory, mnist_raw) -> Path:
     return workdir
 
 
-def run_key(backend: str, activation: str, lr: float, wd: float = 0.0, seed: int = 0, init: str = "auto") -> RunKey:
-    return RunKey(backend, activation, resolve_scheme(init, activation), lr, wd, seed)
+SMOKE_TRAIN = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())["data"]["n_train"]
+HIDDEN = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["model"]["hidden"]
+
+
+def run_key(backend: str, activation: str, lr: float, wd: float = 0.0, seed: int = 0, init: str = "auto",
+            n_train: int = SMOKE_TRAIN, hidden=tuple(HIDDEN)) -> RunKey:
+    """The key of a run of the smoke config (unless ``n_train`` or ``hidden`` say otherwise)."""
+    return RunKey(dataset="mnist", n_train=n_train, backend=backend, activation=activation,
+                  init=resolve_scheme(init, activation), hidden=hidden, lr=lr, weight_decay=wd, seed=seed)
+
+
+def planned_train_jobs(stdout: str) -> list[str]:
+    """The wildcards line of each train job a dry run plans ("dataset=mnist, n_train=3000, ..."), sorted."""
+    return sorted(line.strip().removeprefix("wildcards: ") for line in stdout.splitlines()
+                  if line.strip().startswith(f"wildcards: {RunKey.names()[0]}="))
 
 
 def run_dir(workdir: Path, *settings, **named) -> Path:

@@ -11,6 +11,7 @@ import yaml
 from conftest import REPO
 from mnist_mlp.judge.claims import CLAIM_KINDS
 from mnist_mlp.judge.multiverse import LABELS
+from mnist_mlp.mnist.data import DATASETS
 from mnist_mlp.mnist.download import SOURCES
 from mnist_mlp.nn.activations import ACTIVATIONS
 from mnist_mlp.nn.backends import BACKENDS
@@ -64,6 +65,7 @@ def test_every_closed_list_in_the_schemas_is_the_codes_list():
     assert config["$defs"]["init"]["enum"] == list(SCHEMES)
     assert config["$defs"]["experiment"]["properties"]["backend"]["enum"] == list(BACKENDS)
     assert config["properties"]["data"]["properties"]["source"]["enum"] == ["auto", *SOURCES]
+    assert config["properties"]["data"]["properties"]["dataset"]["enum"] == list(DATASETS)
     study = schema("study_reported.schema.yaml")
     assert study["$defs"]["activation"]["enum"] == list(ACTIVATIONS)
     assert study["$defs"]["claim"]["properties"]["kind"]["enum"] == list(CLAIM_KINDS)

@@ -8,12 +8,25 @@ import sys
 import pandas as pd
 import pytest
 
-from mnist_mlp.present.compare import COLUMNS, SWEEP_USED, USED, Results, diff, main, read_results, render
+from mnist_mlp.present.compare import (
+    COLUMNS,
+    SWEEP_USED,
+    USED,
+    NotARunTable,
+    Results,
+    diff,
+    from_record,
+    main,
+    read_results,
+    render,
+    run_table,
+)
 from mnist_mlp.present.history import make_record
 
 
 def table(rows: list[dict]) -> pd.DataFrame:
-    base = {"experiment": "baseline", "title": "1.1", "backend": "numpy", "init": "he_normal", "lr": 0.01,
+    base = {"experiment": "baseline", "title": "1.1", "dataset": "mnist", "n_train": 3000, "hidden": "500-250-100",
+            "backend": "numpy", "init": "he_normal", "lr": 0.01,
             "weight_decay": 0.0, "seed": 0, "test_loss": 0.1, "train_accuracy": 0.9, "train_loss": 0.2,
             "diverged": False, "failed_to_learn": False, "job_s": 1.0, "dir": "results/runs/x"}
     return pd.DataFrame([{**base, **row} for row in rows])
@@ -211,6 +224,20 @@ def test_a_record_as_history_writes_it_is_read_back_with_its_sweeps(tmp_path):
     write_results(tmp_path)
     assert diff(read_results(tmp_path / "0001_x.json"), read_results(tmp_path))["changed"] == []
     assert len(read_results(tmp_path / "0001_x.json").runs) == 8
+
+
+def test_a_record_from_before_the_key_carried_the_data_and_widths_takes_them_from_its_config():
+    config = {"data": {"n_train": 3000}, "model": {"hidden": [500, 250, 100]}}
+    record = make_record(OLD, SWEEPS, config, {}, "abc", datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc))
+    columns = record["runs"]["columns"]
+    kept = [i for i, c in enumerate(columns) if c not in ("dataset", "n_train", "hidden")]  # as records were then
+    record["runs"] = {"columns": [columns[i] for i in kept], "data": [[row[i] for i in kept] for row in record["runs"]["data"]]}
+    assert diff(from_record(record), Results(run_table(OLD, SWEEPS)))["changed"] == []
+    wider = {**config, "model": {"hidden": [100]}}
+    changed = diff(from_record({**record, "config": wider}), Results(run_table(OLD, SWEEPS)))["changed"]
+    assert changed and all(c["settings"] == {"hidden": ("100", "500-250-100")} for c in changed)
+    with pytest.raises(NotARunTable, match="no column dataset, n_train, hidden"):  # no config to read them from
+        from_record({**record, "config": {}})
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):

@@ -11,8 +11,8 @@ from mnist_mlp.mnist.idx import read_idx, write_idx
 
 @pytest.mark.slow
 def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
-    snakemake(tmp_path, "--cores", "2", "results/data/mnist.npz", overlay=local_data(mnist_raw), smoke=False)
-    with np.load(tmp_path / "results" / "data" / "mnist.npz") as f:
+    snakemake(tmp_path, "--cores", "2", "results/data/mnist_n30000.npz", overlay=local_data(mnist_raw), smoke=False)
+    with np.load(tmp_path / "results" / "data" / "mnist_n30000.npz") as f:
         x_train, y_train, x_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
         counts = f["train_class_counts"]
     assert x_train.shape == (30_000, 784) and x_train.dtype == np.float32
@@ -20,7 +20,7 @@ def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
     assert 0.0 == min(x_train.min(), x_test.min()) and max(x_train.max(), x_test.max()) == 1.0
     assert np.bincount(y_test).tolist() == CANONICAL_TEST_COUNTS
     assert counts.tolist() == np.bincount(y_train, minlength=10).tolist() and counts.sum() == 30_000
-    summary = json.loads((tmp_path / "results" / "data" / "mnist_summary.json").read_text())
+    summary = json.loads((tmp_path / "results" / "data" / "mnist_n30000_summary.json").read_text())
     assert summary["train_class_counts"] == counts.tolist()
 
 
@@ -46,13 +46,13 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
     images = read_idx(resources / "train-images-idx3-ubyte.gz").copy()
     images[0, 0, 0] ^= 0xFF  # another dataset's file would do the same: valid IDX, other bytes
     write_idx(resources / "train-images-idx3-ubyte.gz", images)
-    result = snakemake(tmp_path, "--cores", "1", "results/data/mnist.npz", overlay=local_data(mnist_raw),
+    result = snakemake(tmp_path, "--cores", "1", "results/data/mnist_n30000.npz", overlay=local_data(mnist_raw),
                        smoke=False, check=False)
     assert result.returncode != 0
-    log = (tmp_path / "logs" / "preprocess_mnist.log").read_text()
+    log = (tmp_path / "logs" / "preprocess" / "mnist_n30000.log").read_text()
     assert "train-images-idx3-ubyte.gz: MD5" in log and "is not MNIST's canonical" in log and "Traceback" not in log
-    assert not (tmp_path / "results" / "data" / "mnist.npz").exists()
-    assert not (tmp_path / "results" / "data" / "mnist_summary.json").exists()
+    assert not (tmp_path / "results" / "data" / "mnist_n30000.npz").exists()
+    assert not (tmp_path / "results" / "data" / "mnist_n30000_summary.json").exists()
 
 
 def test_training_refuses_data_not_made_from_the_canonical_files(tmp_path, mnist_arrays):

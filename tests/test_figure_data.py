@@ -14,7 +14,7 @@ import yaml
 from matplotlib.collections import LineCollection
 from matplotlib.container import BarContainer
 
-from conftest import CANONICAL_TEST_COUNTS, REPO
+from conftest import CANONICAL_TEST_COUNTS, REPO, run_key
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
 from mnist_mlp.judge.study import comparison_rows
 from mnist_mlp.mnist.data import chance_level
@@ -273,8 +273,7 @@ def test_the_confusion_matrix_shows_true_digits_in_rows_and_predictions_in_colum
     y_true, y_pred = np.append(y_true, 8), np.append(y_pred, 3)  # 8 -> 3 twice, still fewer than 3 -> 8
     metrics = {"confusion_matrix": confusion_matrix(y_true, y_pred).tolist()}  # as metrics.json holds it
     assert metrics["confusion_matrix"][3][8] == 5 and metrics["confusion_matrix"][8][3] == 2
-    record = {"experiment": "e", "title": "E", "backend": "numpy", "activation": "relu", "init": "he_normal",
-              "lr": 0.01, "weight_decay": 0.0, "seed": 0, "dir": "runs/e"}
+    record = {"experiment": "e", "title": "E", **run_key("numpy", "relu", 0.01).row(), "dir": "runs/e"}
     confusion = confusion_table([record], {"runs/e": metrics})
     counts = confusion.set_index(["true", "predicted"])["count"]
     assert counts[(3, 8)] == 5 and counts[(8, 3)] == 2 and counts[(7, 1)] == 2 and counts[(1, 7)] == 0

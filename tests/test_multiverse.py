@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, smoke_overlay, snakemake
+from conftest import REPO, SMOKE_TRAIN, smoke_overlay, snakemake
 from mnist_mlp.judge.multiverse import (
     CONDITIONAL,
     NOT_SUPPORTED,
@@ -16,11 +16,12 @@ from mnist_mlp.judge.multiverse import (
     flipping_choices,
     holm,
     robustness,
+    scopes,
     summarise,
 )
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 from mnist_mlp.judge.study import multiverse_figure
-from mnist_mlp.runs.plan import universes
+from mnist_mlp.runs.plan import universe_variants, universes
 
 AXES = {"init": ["glorot_normal", "standard_normal"], "lr": [0.1, 0.01]}
 
@@ -78,10 +79,67 @@ def test_a_claim_over_universes_is_counted_summarised_and_labelled():
     assert undirected.n_holm is None
 
 
+def scoped(verdict_at) -> pd.DataFrame:
+    """A claim's rows of multiverse_verdicts.csv over init (2 options) x n_train (30000, 60000)."""
+    rows = [{"claim": "c", "position": i, "default": u == {"init": "auto", "n_train": 30000},
+             "axis_init": u["init"], "axis_n_train": u["n_train"], "verdict": verdict_at(u), "estimate": 1.0 + i,
+             "low": 0.5 + i, "high": 1.5 + i, "p": 0.01}
+            for i, u in enumerate(universes({"init": ["auto", "standard_normal"], "n_train": [60000, 30000]}))]
+    return pd.DataFrame(rows)
+
+
+def test_a_scope_axis_splits_the_universes_the_studys_own_scope_first():
+    table = scoped(lambda u: HOLDS if u["n_train"] == 30000 else FAILS)
+    (own, at_own), (other, at_other) = scopes(table, ["n_train"], {"n_train": 30000})
+    assert own == {"n_train": 30000} and set(at_own["verdict"]) == {HOLDS} and len(at_own) == 2
+    assert other == {"n_train": 60000} and set(at_other["verdict"]) == {FAILS}
+    # read back from the CSV the option is a number or text; either matches the config's
+    assert scopes(table.astype({"axis_n_train": str}), ["n_train"], {"n_train": 30000})[0][0] == {"n_train": "30000"}
+    assert scopes(table, [], {})[0][1] is table  # no scope axis: one group of every universe
+
+
+def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_says_where_it_fails(tmp_path):
+    from mnist_mlp.present.figures import plot_specification_curve, save
+    from mnist_mlp.present.report import robustness_context
+
+    table = scoped(lambda u: HOLDS if u["n_train"] == 30000 else FAILS)
+    files = {ext: tmp_path / f"curve.{ext}" for ext in ("png", "svg", "csv")}
+    save(plot_specification_curve(table, ["init", "n_train"], 0.5, scope=["n_train"]), *files.values(), 50)
+    figures = {multiverse_figure("c"): files}
+    claim = {"id": "c", "section": "1", "text": "t", "verdict": HOLDS}
+    study = {"robustness": {"familywise_alpha": 0.05, "labels": {}}}
+    context = robustness_context(table, [claim], study, ["init", "n_train"], figures, ["n_train"], {"n_train": 30000})
+    (row,) = context["rows"]
+    assert row["label"] == ROBUST and row["n"] == 2 and row["flips"] == [] and row["scope"] is None
+    assert [(o["scope"], o["label"], o["n"]) for o in row["other_scopes"]] == [("at 60,000 training images",
+                                                                              NOT_SUPPORTED, 2)]
+    assert context["axes"] == ["init"] and context["n_at_scope"] == 2
+    # without the scope axis the same universes make it conditional, flipped by the data's size
+    mixed = robustness_context(table, [claim], study, ["init", "n_train"], figures)["rows"][0]
+    assert mixed["label"] == CONDITIONAL and mixed["flips"][0].startswith("n_train")
+
+
+def test_universes_vary_hidden_widths_and_training_size_as_runs_of_their_own():
+    from mnist_mlp.runs.plan import experiment_runs
+
+    experiments = {"torch": {"backend": "torch", "lr": 0.1, "activations": ["relu"]}}
+    default = {"dataset": "mnist", "n_train": 30000, "hidden": [500, 250, 100], "init": "auto", "weight_decay": 0}
+    axes = {"hidden": {"options": [[500, 250, 100], [100]], "experiments": ["torch"]},
+            "n_train": {"options": [30000, 60000], "experiments": ["torch"]}}
+    variants = universe_variants(experiments, {"axes": axes}, default)
+    assert [v["default"] for v in variants] == [True, False, False, False]
+    runs = [experiment_runs(v["experiment"], [0], default)[0] for v in variants]
+    assert [(r.hidden, r.n_train) for r in runs] == [((500, 250, 100), 30000), ((500, 250, 100), 60000),
+                                                     ((100,), 30000), ((100,), 60000)]
+    assert len({r.path() for r in runs}) == 4
+    assert variants[2]["universe"] == "hidden 100, 30,000 training images"
+
+
+ALL = ["baseline", "lr_0.001", "lr_0.1", "torch", "torch_l2"]
+# init, and the training set's size: a scope axis, with data of its own to preprocess
 TWO_BY_TWO = {"train": {"seeds": [0, 1]},
-              "multiverse": {"axes": {"init": {"options": ["auto", "standard_normal"],
-                                               "experiments": ["baseline", "lr_0.001", "lr_0.1", "torch", "torch_l2"]},
-                                      "lr": {"options": [0.1, 0.01], "experiments": ["torch", "torch_l2"]}}}}
+              "multiverse": {"axes": {"init": {"options": ["auto", "standard_normal"], "experiments": ALL},
+                                      "n_train": {"options": [SMOKE_TRAIN, SMOKE_TRAIN // 2], "experiments": ALL}}}}
 
 
 def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smoke_run, mnist_raw, tmp_path):
@@ -92,13 +150,17 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     verdicts = pd.read_csv(work / "results" / "multiverse_verdicts.csv")
     claims = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["claims"]
     assert len(verdicts) == 4 * len(claims) and verdicts["position"].nunique() == 4
-    # the default universe is the config's own: init auto, section 2 at lr 0.1
+    # the default universe is the config's own: init auto, the config's training images
     default = verdicts[verdicts["default"]]
-    assert set(zip(default["axis_init"], default["axis_lr"])) == {("auto", 0.1)}
+    assert set(zip(default["axis_init"], default["axis_n_train"])) == {("auto", SMOKE_TRAIN)}
+    assert (work / "results" / "data" / f"mnist_n{SMOKE_TRAIN // 2}.npz").exists()
     html = (work / "report.html").read_text()
     section = html[html.index('<h2 id="robust">'):html.index('<h2 id="beyond">')]
     labels = re.findall(r'<tr id="robust-([^"]+)">.*?<span class="robustness [\w-]+">([^<]+)</span>', section, re.S)
     assert [claim for claim, _ in labels] == [c["id"] for c in claims]
+    # each label is over the study's own scope; the other scope has its own, in each row
+    smaller = f"at {SMOKE_TRAIN // 2:,} training images: "
+    assert all(smaller in row for row in section.split('<tr id="robust-')[1:])
     assert {label for _, label in labels} <= {ROBUST, CONDITIONAL, NOT_SUPPORTED, UNTESTED}
     assert dict(labels)["larger_wd_raises_train_loss"] == UNTESTED  # it needs the weight-decay sweep
     for claim in claims:  # each with its specification curve, and the numbers behind it
@@ -141,3 +203,19 @@ def test_the_specification_curve_draws_its_table_sorted_with_verdict_colours_and
     save(plotted, tmp_path / "s.png", tmp_path / "s.svg", tmp_path / "s.csv", 100)  # the CSV beside it is this table
     written = pd.read_csv(tmp_path / "s.csv")
     assert written["series"].tolist() == table["series"].tolist() and written["x"].tolist() == table["x"].tolist()
+
+
+def test_a_scope_axis_draws_each_scope_as_its_own_sorted_block_named_above_it():
+    from mnist_mlp.present.figures import plot_specification_curve, specification_order
+
+    estimates = pd.Series([4.0, 1.0, 3.0, 2.0])  # (auto|std) x (60000|30000), by position
+    table = scoped(lambda u: HOLDS).assign(estimate=estimates, low=estimates - 0.5, high=estimates + 0.5)
+    ordered = specification_order(table, ["n_train"])
+    # block 0 is 60,000 (the config lists it first), sorted by estimate; a one-universe gap before block 1
+    assert list(zip(ordered["axis_n_train"], ordered["estimate"], ordered["rank"])) == [
+        (60000, 3.0, 0), (60000, 4.0, 1), (30000, 1.0, 3), (30000, 2.0, 4)]
+    fig, _ = plot_specification_curve(table, ["init", "n_train"], margin=0.5, scope=["n_train"])
+    curve = fig.axes[0]
+    assert [t.get_text() for t in curve.texts] == ["60,000 training images", "30,000 training images"]
+    assert [line.get_xdata()[0] for line in curve.lines if line.get_linestyle() == "-" and
+            len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]] == [2]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, planned_rules, smoke_overlay, snakemake
+from conftest import REPO, planned_rules, planned_train_jobs, smoke_overlay, snakemake
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.plan import setting_label
 
@@ -25,8 +25,7 @@ TRIM = {
 
 def train_jobs(stdout: str) -> list[dict]:
     """The wildcards of each train job a dry run plans."""
-    return [dict(kv.split("=") for kv in line.strip().removeprefix("wildcards: ").split(", "))
-            for line in stdout.splitlines() if line.strip().startswith("wildcards: backend=")]
+    return [dict(kv.split("=") for kv in line.split(", ")) for line in planned_train_jobs(stdout)]
 
 
 @pytest.fixture(scope="module")

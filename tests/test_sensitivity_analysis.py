@@ -24,7 +24,8 @@ def run_of(setting: str, activation: str, seed: int) -> dict:
     """The run a setting of the baseline (numpy, lr 0.01, init auto) stands for, as a table row."""
     name, value = setting.split(" ")
     baseline = {"init": "auto", "lr": 0.01} | {name: float(value) if name == "lr" else value}
-    key = RunKey("numpy", activation, resolve_scheme(baseline["init"], activation), baseline["lr"], 0.0, seed)
+    key = RunKey("mnist", 30000, "numpy", activation, resolve_scheme(baseline["init"], activation), (500, 250, 100),
+                 baseline["lr"], 0.0, seed)
     return {**key.row(), "dir": key.path("dir")}
 
 

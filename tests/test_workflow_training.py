@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, local_data, planned_rules, run_dir, run_key, smoke_overlay, snakemake
+from conftest import REPO, local_data, planned_rules, planned_train_jobs, run_dir, run_key, smoke_overlay, snakemake
 from mnist_mlp.present.report import run_anchor
 from mnist_mlp.runs import run_format
 
@@ -45,11 +45,6 @@ def test_a_diverged_run_is_recorded_and_the_pipeline_carries_on(smoke_run):
     assert not math.isfinite(last_loss)
     log = (smoke_run / run_key("numpy", "relu", 1000.0).path("log")).read_text()
     assert "diverged" in log and "Traceback" not in log
-
-
-def planned_train_jobs(stdout: str) -> list[str]:
-    return sorted(line.strip().removeprefix("wildcards: ") for line in stdout.splitlines()
-                  if line.strip().startswith("wildcards: backend="))
 
 
 def wildcards_line(*settings) -> str:

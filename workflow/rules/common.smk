@@ -7,9 +7,13 @@ from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
 from mnist_mlp.mnist.download import MNIST_MD5
+from mnist_mlp.mnist.data import data_stem
 from mnist_mlp.runs.plan import (
+    SCOPE_KEYS,
+    defaults,
     experiment_runs,
     multiverse_error,
+    option_text,
     sweep_variants,
     universe_variants,
     unknown_experiments,
@@ -58,6 +62,12 @@ SWEEPS = config.get("sensitivity") or {}
 check_sweeps()
 
 MNIST_FILES = list(MNIST_MD5)  # train images, train labels, test images, test labels
+DEFAULTS = defaults(config)  # each setting an experiment does not give
+# The preprocessed data of the config's own training subset: its summary holds the test set's
+# class counts (chance), the same for every subset.
+DATA_SUMMARY = (
+    f"results/data/{data_stem(DEFAULTS['dataset'], DEFAULTS['n_train'])}_summary.json"
+)
 
 
 wildcard_constraints:
@@ -66,9 +76,7 @@ wildcard_constraints:
 
 def runs_of(experiment):
     """Every run (a RunKey) of one experiment (a config dict), per activation and seed."""
-    return experiment_runs(
-        experiment, config["train"]["seeds"], config["model"]["init"]
-    )
+    return experiment_runs(experiment, config["train"]["seeds"], DEFAULTS)
 
 
 SWEEP_VARIANTS = sweep_variants(config["experiments"], SWEEPS)
@@ -82,6 +90,13 @@ def all_runs():
         + [v["experiment"] for v in MULTIVERSE_VARIANTS]
     )
     return list(dict.fromkeys(run for exp in experiments for run in runs_of(exp)))
+
+
+def data_stems():
+    """The preprocessed data every run trains on, one per (dataset, training-subset size)."""
+    return list(
+        dict.fromkeys(data_stem(run.dataset, run.n_train) for run in all_runs())
+    )
 
 
 def run_paths(kind):
@@ -176,9 +191,11 @@ def check_multiverse():
 
 check_multiverse()
 MULTIVERSE_VARIANTS = universe_variants(
-    config["experiments"], config["multiverse"], config["model"]["init"]
+    config["experiments"], config["multiverse"], DEFAULTS
 )
 MULTIVERSE_AXES = list(config["multiverse"].get("axes", {}))
+# The axes that widen the study's scope (more data) rather than choose what it left open
+MULTIVERSE_SCOPE = [axis for axis in MULTIVERSE_AXES if axis in SCOPE_KEYS]
 
 
 def multiverse_run_records():
@@ -190,7 +207,10 @@ def multiverse_run_records():
             position=v["position"],
             default=v["default"],
             experiment=v["experiment_id"],
-            **{f"axis_{axis}": option for axis, option in v["options"].items()},
+            **{
+                f"axis_{axis}": option_text(option)
+                for axis, option in v["options"].items()
+            },
         )
         for v in MULTIVERSE_VARIANTS
         for run in runs_of(v["experiment"])

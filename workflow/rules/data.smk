@@ -24,19 +24,19 @@ rule preprocess_mnist:
         # data.source, say) must not rerun the study.
         ancient(expand("resources/mnist/{name}", name=MNIST_FILES)),
     output:
-        data="results/data/mnist.npz",
-        summary="results/data/mnist_summary.json",
+        data="results/data/{dataset}_n{n_train}.npz",
+        summary="results/data/{dataset}_n{n_train}_summary.json",
     log:
-        "logs/preprocess_mnist.log",
+        "logs/preprocess/{dataset}_n{n_train}.log",
     benchmark:
-        "benchmarks/preprocess_mnist.tsv"
+        "benchmarks/preprocess/{dataset}_n{n_train}.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        n_train=config["data"]["n_train"],
+        n_train=lambda w: int(w.n_train),
         subset_seed=config["data"]["subset_seed"],
     script:
         "../scripts/preprocess_mnist.py"

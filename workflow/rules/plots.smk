@@ -8,7 +8,7 @@ rule plot_curves:
         runs="results/runs.csv",
         curves="results/curves.csv",
         study=config["study_reported"],
-        data_summary="results/data/mnist_summary.json",
+        data_summary=DATA_SUMMARY,
     output:
         png=[
             report(
@@ -74,7 +74,7 @@ rule plot_overview:
         runs="results/runs.csv",
         curves="results/curves.csv",
         study=config["study_reported"],
-        data_summary="results/data/mnist_summary.json",
+        data_summary=DATA_SUMMARY,
     output:
         grid=report(
             figure_files([GRID_FIGURE], "png")[0],
@@ -113,7 +113,7 @@ if SWEEPS:
             runs="results/runs.csv",
             sensitivity="results/sensitivity.csv",
             study=config["study_reported"],
-            data_summary="results/data/mnist_summary.json",
+            data_summary=DATA_SUMMARY,
         output:
             png=[
                 report(
@@ -154,7 +154,7 @@ if MULTIVERSE_AXES:
         input:
             verdicts="results/multiverse_verdicts.csv",
             study=config["study_reported"],
-            data_summary="results/data/mnist_summary.json",
+            data_summary=DATA_SUMMARY,
         output:
             png=figure_files(MULTIVERSE_FIGURES, "png"),
             svg=figure_files(MULTIVERSE_FIGURES, "svg"),
@@ -170,6 +170,7 @@ if MULTIVERSE_AXES:
             runtime=10,
         params:
             axes=MULTIVERSE_AXES,
+            scope=MULTIVERSE_SCOPE,
             dpi=config["plots"]["dpi"],
         script:
             "../scripts/plot_multiverse.py"

@@ -19,7 +19,7 @@ rule report_html:
         predictions=run_paths("predictions"),
         batches=run_paths("batches"),
         study=config["study_reported"],
-        data_summary="results/data/mnist_summary.json",
+        data_summary=DATA_SUMMARY,
         # every figure the report embeds, with its SVG and CSV downloads
         figures_png=figure_files(REPORT_FIGURES, "png"),
         figures_svg=figure_files(REPORT_FIGURES, "svg"),
@@ -29,7 +29,7 @@ rule report_html:
             f"benchmarks/{job}.tsv"
             for job in [
                 "download_mnist",
-                "preprocess_mnist",
+                *(f"preprocess/{stem}" for stem in data_stems()),
                 "aggregate",
                 "plot_curves",
                 "plot_confusion",

@@ -1,6 +1,6 @@
 rule train:
     input:
-        data="results/data/mnist.npz",
+        data="results/data/{dataset}_n{n_train}.npz",
     output:
         **{kind: f"{RunKey.pattern('dir')}/{name}" for kind, name in RUN_FILES.items()},
     log:
@@ -17,7 +17,6 @@ rule train:
         runtime=lambda w: max(10, config["train"]["epochs"] * 2),
         gpu=lambda w: int(w.backend == "torch" and config["train"]["device"] == "cuda"),
     params:
-        hidden=config["model"]["hidden"],
         epochs=config["train"]["epochs"],
         batch_size=config["train"]["batch_size"],
         dtype=config["train"]["dtype"],

@@ -16,7 +16,9 @@ from mnist_mlp.runs.jobs import job, process_started
 
 def other_jobs(benchmarks: list[str], started: float) -> list[dict]:
     """What each job around training cost, this one included, timed from its start until now."""
-    jobs = [{"job": Path(p).stem, **read_benchmark(Path(p))} for p in benchmarks]
+    # named by their file below benchmarks/: "aggregate", "preprocess/mnist_n30000"
+    jobs = [{"job": str(Path(p).with_suffix("")).removeprefix("benchmarks/"), **read_benchmark(Path(p))}
+            for p in benchmarks]
     return jobs + [{"job": "report_html (this job, up to rendering)", "job_s": time.time() - started,
                     "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}]
 

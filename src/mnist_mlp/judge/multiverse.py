@@ -95,6 +95,27 @@ def summarise(verdicts: dict[tuple, str], estimates: dict[tuple, float | None], 
     return Summary(counts, quartiles, n_holm, flipping_choices(verdicts, axes), robustness(list(verdicts.values())))
 
 
+def scopes(verdicts: pd.DataFrame, scope_axes: list[str], own: dict) -> list[tuple[dict, pd.DataFrame]]:
+    """One claim's universes split by the options of the scope axes (how much data: what the study
+    is about, not a choice it left open), the study's own scope first.
+
+    Args:
+        verdicts: rows of results/multiverse_verdicts.csv for one claim.
+        own: scope axis -> the option the study itself uses; compared as text, as the CSV reads back.
+
+    Returns:
+        (scope options, their universes) per scope, in the config's order, the study's first; one
+        group of every universe when there is no scope axis.
+    """
+    if not scope_axes:
+        return [({}, verdicts)]
+    columns = [f"axis_{a}" for a in scope_axes]
+    groups = [(dict(zip(scope_axes, key if isinstance(key, tuple) else (key,))), rows)
+              for key, rows in verdicts.sort_values("position").groupby(columns, sort=False)]
+    is_own = lambda options: all(str(options[a]) == str(own.get(a)) for a in scope_axes)  # noqa: E731
+    return sorted(groups, key=lambda group: not is_own(group[0]))
+
+
 def judge_universes(table: pd.DataFrame, claims: list[dict], rules: Rules, axes: list[str],
                     read_predictions=run_format.read_predictions) -> pd.DataFrame:
     """Every claim judged in every universe of ``table`` (results/multiverse.csv), by the rules the

@@ -10,9 +10,17 @@ from mnist_mlp.errors import UserError
 from mnist_mlp.mnist.download import MNIST_MD5, md5sum
 from mnist_mlp.mnist.idx import IdxFormatError, read_idx
 
+DATASETS = ("mnist",)  # the datasets a run can train on; the first is the default
 N_CLASSES = 10
+TRAIN_SET_SIZE = 60_000  # images in the training file: the largest training subset
 IMAGE_PIXELS = 28 * 28
 UNIFORM_GUESS_PCT = 100 / N_CLASSES  # a guess that ignores the class counts too
+
+
+def data_stem(dataset: str, n_train: int) -> str:
+    """The name of a dataset's preprocessed files (results/data/<stem>.npz, <stem>_summary.json),
+    one pair per training-subset size, so that runs on different sizes live side by side."""
+    return f"{dataset}_n{n_train}"
 
 
 def chance_level(class_counts) -> float:
@@ -22,7 +30,7 @@ def chance_level(class_counts) -> float:
 
 
 def chance_of_test_set(summary_path) -> float:
-    """``chance_level`` of the test set, from the summary preprocessing writes (mnist_summary.json)."""
+    """``chance_level`` of the test set, from the summary preprocessing writes (results/data/<dataset>_n<images>_summary.json)."""
     return chance_level(json.loads(Path(summary_path).read_text())["test_class_counts"])
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_mlp import fmt
-from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.key import RunKey, parse_widths, spell_widths
 
 # A row of the results is one (experiment, activation, seed); its settings and numbers may change.
 ROW_KEYS = ["experiment", "activation", "seed"]
@@ -73,6 +73,17 @@ def _integers(column: pd.Series) -> pd.Series:
     return numbers.where(numbers % 1 == 0)
 
 
+def _widths(column: pd.Series) -> pd.Series:
+    """As a run's folder spells hidden widths (500-250-100), missing where a cell is not one."""
+    def spelled(cell):
+        try:
+            return None if pd.isna(cell) else spell_widths(parse_widths(cell))
+        except (TypeError, ValueError):
+            return None
+
+    return column.map(spelled)
+
+
 def _state(cell) -> bool | None:
     """True or False; also as text, as pandas leaves a column it could not read as booleans."""
     if isinstance(cell, (bool, np.bool_)):
@@ -97,8 +108,8 @@ NAME = Kind("a name", _names)
 # The settings are typed as RunKey types them: they name a run, so none may be missing.
 KINDS = {
     **dict.fromkeys(["experiment", *SWEEP_NAME], NAME),
-    **{f.name: {str: NAME, float: Kind("a number", _numbers, float), int: Kind("an integer", _integers, int)}[f.type]
-       for f in fields(RunKey)},
+    **{f.name: {str: NAME, float: Kind("a number", _numbers, float), int: Kind("an integer", _integers, int),
+                tuple: Kind("layer widths (500-250-100)", _widths)}[f.type] for f in fields(RunKey)},
     **dict.fromkeys(NUMBERS, Kind("a number", _numbers, float, optional=True)),
     **dict.fromkeys(STATES, Kind("True or False", _states, bool)),
 }
@@ -171,10 +182,22 @@ def from_record(record) -> Results:
     except ValueError as err:  # a row longer or shorter than the columns
         raise NotARunTable(f"runs: {err}") from None
     try:
-        runs = checked(runs, USED)
+        runs = checked(with_settings_of_its_time(runs, record["config"]), USED)
     except NotARunTable as err:
         raise NotARunTable(f"runs: {err}") from None
     return Results(run_table(runs), record["config"], record["claims"], record["time"], record["commit"])
+
+
+def with_settings_of_its_time(runs: pd.DataFrame, config: dict | None) -> pd.DataFrame:
+    """A record written before a run's key carried its dataset, training-subset size and hidden
+    widths, with those read from the record's own config, which every run of it shared."""
+    if not config:
+        return runs
+    data, model = config.get("data", {}), config.get("model", {})
+    of_its_time = {"dataset": data.get("dataset", "mnist"), "n_train": data.get("n_train"),
+                   "hidden": spell_widths(model["hidden"]) if model.get("hidden") else None}
+    missing = {name: value for name, value in of_its_time.items() if name not in runs.columns and value is not None}
+    return runs.assign(**missing)
 
 
 def read_results(path) -> Results:

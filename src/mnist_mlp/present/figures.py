@@ -21,6 +21,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import LogFormatter, MaxNLocator  # noqa: E402
 
 from mnist_mlp.nn import activations  # noqa: E402
+from mnist_mlp.runs.plan import setting_label  # noqa: E402
 
 # Nothing under 9 pt: the report shows the figures at their CSS size, with no zoom to rely on.
 matplotlib.rcParams.update({
@@ -514,24 +515,33 @@ DEFAULT_LABEL = "the setting this report uses"
 STUDY_LINE_LABEL = "on the study's own numbers"
 
 
-def specification_order(verdicts: pd.DataFrame) -> pd.DataFrame:
+def specification_order(verdicts: pd.DataFrame, scope: list[str] = ()) -> pd.DataFrame:
     """One claim's universes in the order panel A draws them: by estimated difference, those with
-    none last; ``rank`` is the x of each."""
-    ordered = verdicts.sort_values(["estimate", "position"], na_position="last", kind="stable")
-    return ordered.reset_index(drop=True).assign(rank=lambda t: np.arange(len(t)))
+    none last; ``rank`` is the x of each. With scope axes, each scope's universes are a block of
+    their own (in the config's order of the scope's options), a gap of one universe between blocks;
+    ``block`` numbers them."""
+    columns = [f"axis_{a}" for a in scope]
+    first_seen = verdicts.sort_values("position").drop_duplicates(columns)[columns] if columns else None
+    block = (verdicts[columns].apply(tuple, axis=1).map({tuple(r): i for i, r in enumerate(first_seen.values)})
+             if columns else pd.Series(0, index=verdicts.index))
+    ordered = (verdicts.assign(block=block)
+               .sort_values(["block", "estimate", "position"], na_position="last", kind="stable")
+               .reset_index(drop=True))
+    return ordered.assign(rank=np.arange(len(ordered)) + ordered["block"].to_numpy())
 
 
 def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: float,
-                             study_estimate: float | None = None) -> Plotted:
+                             study_estimate: float | None = None, scope: list[str] = ()) -> Plotted:
     """A claim over every universe (rows of results/multiverse_verdicts.csv for one claim).
 
     Panel A: each universe's estimated difference (points) with its test-set interval, sorted,
     coloured by verdict, within the ±margin band; a ring marks the universe this report uses, a
     dashed line the difference on the study's own numbers. Panel B: which option of each axis each
-    universe takes, labelled beside its row. Series: "<verdict>" (x rank, y estimate, std half the
+    universe takes, labelled beside its row. Scope axes (``scope``) split the universes into blocks,
+    each sorted on its own and named above it. Series: "<verdict>" (x rank, y estimate, std half the
     interval's width), "default universe", the study's line, and "<axis>: <option>" (x rank, y row).
     """
-    ordered = specification_order(verdicts)
+    ordered = specification_order(verdicts, scope)
     by_position = verdicts.sort_values("position")  # the config's order of each axis's options
     options = [(axis, option) for axis in axes for option in dict.fromkeys(by_position[f"axis_{axis}"])]
     width = min(12.0, max(6.0, 0.06 * len(ordered) + 3))
@@ -557,6 +567,13 @@ def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: fl
         curve.axhline(study_estimate, color="black", ls="--", lw=1, label=STUDY_LINE_LABEL)
         drawn.append(rows(STUDY_LINE_LABEL, [0, len(ordered) - 1], [study_estimate] * 2))
     curve.set_ylabel("difference (points)")
+    for _, block in ordered.groupby("block") if scope else []:
+        first, last = block["rank"].min(), block["rank"].max()
+        if first:
+            curve.axvline(first - 1, color="0.4", lw=0.8)
+        name = setting_label({axis: block[f"axis_{axis}"].iloc[0] for axis in scope})
+        curve.text((first + last) / 2, 1.01, name, transform=curve.get_xaxis_transform(), ha="center", va="bottom",
+                   fontsize="small")
     fig.legend(*curve.get_legend_handles_labels(), loc="outside upper center", ncol=3, frameon=False)
     curve.grid(alpha=0.3)
     for row, (axis, option) in enumerate(options):

@@ -30,6 +30,7 @@ from mnist_mlp.runs import run_format
 from mnist_mlp.runs.aggregate import COMPUTE_COLUMNS
 from mnist_mlp.runs.execute import FAILURE_ALPHA
 from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.plan import SCOPE_KEYS, defaults, setting_label
 from mnist_mlp.runs.provenance import machine, package_versions
 
 
@@ -137,28 +138,52 @@ SPECIFICATION_CAPTION = (
 
 
 def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study: dict, axes: list[str],
-                       figures: dict) -> dict | None:
+                       figures: dict, scope_axes: list[str] = (), own_scope: dict | None = None) -> dict | None:
     """The section "How robust is each conclusion": each claim over the universes of a multiverse
-    (results/multiverse_verdicts.csv) with its specification curve, or None when none was run."""
+    (results/multiverse_verdicts.csv) with its specification curve, or None when none was run.
+
+    Scope axes (``scope_axes``, e.g. the training-subset size) are summarised apart: each claim's
+    label is over the universes at the study's own scope (``own_scope``), and each other scope
+    gets a label of its own."""
     if verdicts is None or verdicts.empty:
         return None
     settings = study["robustness"]
+    choices = [a for a in axes if a not in scope_axes]
     rows = []
     for claim in claims:
-        mine = verdicts[verdicts["claim"] == claim["id"]]
-        keys = [tuple(row[f"axis_{a}"] for a in axes) for _, row in mine.iterrows()]
-        summary = multiverse.summarise(dict(zip(keys, mine["verdict"])), dict(zip(keys, _or_none(mine["estimate"]))),
-                                       dict(zip(keys, _or_none(mine["p"]))), axes, settings["familywise_alpha"])
+        (scope, mine), *others = multiverse.scopes(verdicts[verdicts["claim"] == claim["id"]], list(scope_axes),
+                                                   own_scope or {})
+        summary = _summary(mine, choices, settings["familywise_alpha"])
         flips = [f"{axis} ({'; '.join(' vs '.join(compare.setting_text(o) for o in pair) for pair in pairs)})"
                  for axis, pairs in summary.flips.items()]
         rows.append({"id": claim["id"], "section": claim["section"], "text": claim["text"], "verdict": claim["verdict"],
                      "label": summary.label, "counts": summary.counts, "n": len(mine), "n_holm": summary.n_holm,
-                     "quartiles": summary.quartiles, "flips": flips,
+                     "quartiles": summary.quartiles, "flips": flips, "scope": _scope_text(scope, own_scope or {}),
+                     "other_scopes": [{"scope": _scope_text(options, {}), "label": other.label, "counts": other.counts,
+                                       "n": len(rows_)}
+                                      for options, rows_ in others
+                                      for other in [_summary(rows_, choices, settings["familywise_alpha"])]],
                      "figure": figure_entry(multiverse_figure(claim["id"]),
                                             f"Section {claim['section']}: {claim['text'].rstrip('.')}",
                                             SPECIFICATION_CAPTION, figures, [])})
-    return {"rows": rows, "axes": axes, "n_universes": int(verdicts["position"].nunique()),
+    return {"rows": rows, "axes": choices, "scope_axes": list(scope_axes),
+            "n_universes": int(verdicts["position"].nunique()),
+            "n_at_scope": rows[0]["n"] if rows else 0,
             "labels": settings["labels"], "alpha": settings["familywise_alpha"]}
+
+
+def _summary(verdicts: pd.DataFrame, axes: list[str], alpha: float) -> multiverse.Summary:
+    """``multiverse.summarise`` of one claim's rows of results/multiverse_verdicts.csv, over ``axes``."""
+    keys = [tuple(row[f"axis_{a}"] for a in axes) for _, row in verdicts.iterrows()]
+    return multiverse.summarise(dict(zip(keys, verdicts["verdict"])), dict(zip(keys, _or_none(verdicts["estimate"]))),
+                                dict(zip(keys, _or_none(verdicts["p"]))), axes, alpha)
+
+
+def _scope_text(options: dict, own: dict) -> str | None:
+    """A scope in words ("at 60,000 training images"); None for the study's own."""
+    if not options or all(str(options[a]) == str(own.get(a)) for a in options):
+        return None
+    return "at " + setting_label({axis: int(value) if axis == "n_train" else value for axis, value in options.items()})
 
 
 def _or_none(column: pd.Series) -> list:
@@ -227,7 +252,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         study: config/study_reported.yaml.
         titles: experiment id -> section title, in report order.
         figures: figure id -> {"png", "svg", "csv"} paths.
-        data_summary: results/data/mnist_summary.json.
+        data_summary: results/data/mnist_n30000_summary.json.
         other_jobs: the jobs around training, each {job, job_s, max_rss_mb}.
         config: the workflow config.
         commit: the workflow's git commit, from ``provenance.git_commit``.
@@ -257,8 +282,10 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
     claims = claim_rows(study, Evidence(runs, sweeps), chance_pct)
     all_runs = run_rows(runs, sweeps, titles)
     verdict_counts = pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()
-    robustness = robustness_context(universe_verdicts, claims, study, list((config.get("multiverse") or {}).get("axes", {})),
-                                    figures)
+    axes = list((config.get("multiverse") or {}).get("axes", {}))
+    robustness = robustness_context(universe_verdicts, claims, study, axes, figures,
+                                    [a for a in axes if a in SCOPE_KEYS],
+                                    {key: value for key, value in defaults(config).items() if key in SCOPE_KEYS})
     if robustness:
         labels = {row["id"]: row["label"] for row in robustness["rows"]}
         claims = [{**claim, "robustness": labels[claim["id"]]} for claim in claims]

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mnist_mlp.mnist.data import N_CLASSES, Dataset, chance_level, load_dataset
+from mnist_mlp.mnist.data import N_CLASSES, DataError, Dataset, chance_level, load_dataset
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
@@ -32,11 +32,13 @@ class RunSpec:
     init: str = "auto"
     dtype: str = "float32"
     device: str = "cpu"  # torch only
+    dataset: str = "mnist"  # recorded; the data itself comes from the file training reads
+    n_train: int | None = None
 
     @classmethod
     def of(cls, key: RunKey, **training) -> "RunSpec":
-        """The run ``key`` names, trained as ``training`` (hidden, epochs, batch_size, dtype, device) says."""
-        return cls(**key.row(), **training)
+        """The run ``key`` names, trained as ``training`` (epochs, batch_size, dtype, device) says."""
+        return cls(**asdict(key), **training)
 
 
 def make_model(spec: RunSpec):
@@ -145,7 +147,7 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
     phase took (start-up, from the process's creation, includes the interpreter and imports).
 
     Args:
-        training: hidden, epochs, batch_size, dtype and device (see ``RunSpec``).
+        training: epochs, batch_size, dtype and device (see ``RunSpec``); the rest is the key's.
     """
     laps = Laps(process_started())
     laps.lap("start-up")
@@ -155,6 +157,9 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
         with limit_threads(threads, include_torch=spec.backend == "torch"):
             laps.lap("torch import")  # limit_threads imports torch for torch jobs
             data = load_dataset(data_path)
+            if len(data.y_train) != spec.n_train:
+                raise DataError(f"{data_path} holds {len(data.y_train)} training images; the run "
+                                f"{key.label()} trains on {spec.n_train}")
             laps.lap("data")
             model, history, metrics = execute(spec, data, laps=laps)
             metrics["compute"] = compute(threads, with_torch=spec.backend == "torch")

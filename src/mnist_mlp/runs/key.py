@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
+from mnist_mlp.mnist.data import DATASETS
 from mnist_mlp.nn.activations import ACTIVATIONS
 from mnist_mlp.nn.backends import BACKENDS
 from mnist_mlp.nn.init import CONCRETE_SCHEMES
@@ -21,11 +22,29 @@ PLACES = {
     "benchmark": "benchmarks/train/{}.tsv",
 }
 NUMBER = r"[0-9][0-9.e+-]*"
+WIDTHS = r"[0-9]+(?:-[0-9]+)*"
 
 
 def number_in_path(x) -> str:
     """The one spelling of a number in a path: the shortest that reads back exactly (0.001, 1e-05)."""
     return repr(float(x))
+
+
+def spell_widths(widths) -> str:
+    """Hidden layer widths as a path spells them: 500-250-100."""
+    return "-".join(str(w) for w in widths)
+
+
+def parse_widths(value) -> tuple[int, ...]:
+    """Hidden layer widths from a path or a table ("500-250-100", "[500, 250, 100]", 100) or a list."""
+    if isinstance(value, str):
+        value = re.findall(r"[0-9]+", value)
+    elif not isinstance(value, (list, tuple)):
+        value = [value]
+    widths = tuple(int(w) for w in value)
+    if not widths or min(widths) < 1:
+        raise ValueError(f"{value!r}: hidden layer widths must be one or more positive whole numbers")
+    return widths
 
 
 def setting(tag: str, pattern: str, spell=str, parse=str, same_folder: bool = False):
@@ -45,9 +64,12 @@ def setting(tag: str, pattern: str, spell=str, parse=str, same_folder: bool = Fa
 class RunKey:
     """One run: two runs with the same key are the same job and the same folder."""
 
+    dataset: str = setting("", "|".join(DATASETS))
+    n_train: int = setting("n", r"[0-9]+", str, int, same_folder=True)  # training images (a subset's size)
     backend: str = setting("", "|".join(BACKENDS))
     activation: str = setting("", "|".join(ACTIVATIONS))
     init: str = setting("", "|".join(CONCRETE_SCHEMES))  # the concrete scheme: auto is resolved first
+    hidden: tuple = setting("h", WIDTHS, spell_widths, parse_widths)  # hidden layer widths
     lr: float = setting("lr", NUMBER, number_in_path, float)
     weight_decay: float = setting("wd", NUMBER, number_in_path, float, same_folder=True)
     seed: int = setting("seed", r"\d+", str, int)
@@ -107,7 +129,7 @@ class RunKey:
         return {f.name: f.metadata["spell"](getattr(self, f.name)) for f in fields(self)}
 
     def folder(self) -> str:
-        """The run's folder below results/runs/: numpy/relu/he_normal/lr0.1_wd0.0/seed0."""
+        """The run's folder below results/runs/: mnist_n30000/numpy/relu/he_normal/h500-250-100/lr0.1_wd0.0/seed0."""
         spelled = self.wildcards()
         return self._folders(lambda f: spelled[f.name])
 
@@ -116,8 +138,9 @@ class RunKey:
         return PLACES[place].format(self.folder())
 
     def row(self) -> dict:
-        """The settings as a run table holds them."""
-        return asdict(self)
+        """The settings as a run table holds them: numbers and names as they are, widths spelled."""
+        return {name: value if isinstance(value, (str, int, float)) else spell_widths(value)
+                for name, value in asdict(self).items()}
 
     def label(self) -> str:
         """How the report and compare name the run: its folder, which is also where to look."""

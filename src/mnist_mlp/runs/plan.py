@@ -6,33 +6,61 @@ No Snakemake in here; workflow/rules/common.smk calls it.
 import itertools
 import math
 
-from mnist_mlp.fmt import number
+from mnist_mlp.fmt import count, number
+from mnist_mlp.mnist.data import TRAIN_SET_SIZE as MAX_TRAIN
 from mnist_mlp.nn.init import SCHEMES, resolve_scheme
 from mnist_mlp.runs.key import RunKey
 
-SETTING_KEYS = ("init", "lr", "weight_decay")  # what a sensitivity setting may change
+SETTING_KEYS = ("init", "lr", "weight_decay", "hidden", "n_train")  # what a sweep or an axis may change
+# Axes that change what the study is about (how much data) rather than a choice it left open: the
+# multiverse reports them apart, one robustness per option.
+SCOPE_KEYS = ("n_train",)
 
 
-def run_key(experiment: dict, activation: str, seed: int, default_init: str) -> RunKey:
-    """The run of ``experiment`` with ``activation`` and ``seed``; ``auto`` init is resolved, so that
-    a run asked for as ``auto`` and as the scheme ``auto`` picks is the same run."""
-    return RunKey(backend=experiment["backend"], activation=activation,
-                  init=resolve_scheme(experiment.get("init", default_init), activation),
-                  lr=experiment["lr"], weight_decay=experiment.get("weight_decay", 0), seed=seed)
+def defaults(config: dict) -> dict:
+    """What a run uses for each setting an experiment does not give (the config's data and model)."""
+    return {"dataset": config["data"].get("dataset", "mnist"), "n_train": config["data"]["n_train"],
+            "hidden": config["model"]["hidden"], "init": config["model"]["init"], "weight_decay": 0}
 
 
-def experiment_runs(experiment: dict, seeds: list[int], default_init: str) -> list[RunKey]:
+def run_key(experiment: dict, activation: str, seed: int, default: dict) -> RunKey:
+    """The run of ``experiment`` with ``activation`` and ``seed``, ``default`` (see ``defaults``)
+    filling what it does not set; ``auto`` init is resolved, so that a run asked for as ``auto``
+    and as the scheme ``auto`` picks is the same run."""
+    get = {**default, **experiment}.__getitem__
+    return RunKey(dataset=get("dataset"), n_train=get("n_train"), backend=get("backend"), activation=activation,
+                  init=resolve_scheme(get("init"), activation), hidden=get("hidden"), lr=get("lr"),
+                  weight_decay=get("weight_decay"), seed=seed)
+
+
+def experiment_runs(experiment: dict, seeds: list[int], default: dict) -> list[RunKey]:
     """Every run of one experiment, one per (activation, seed)."""
-    return [run_key(experiment, activation, seed, default_init)
+    return [run_key(experiment, activation, seed, default)
             for activation in experiment["activations"] for seed in seeds]
 
 
-def setting_label(setting: dict) -> str:
-    """How a sweep's setting is named: 'init standard_normal', 'weight decay 1e-5', 'init torch_default, lr 0.01'."""
-    def value(key):
-        return setting[key] if key == "init" else number(setting[key])
+SETTING_NAMES = {"weight_decay": "weight decay"}
 
-    return ", ".join(f"{key.replace('_', ' ')} {value(key)}" for key in setting)
+
+def option_text(option):
+    """An option as a table holds it: hidden widths spelled as in a run's folder (500-250-100), the
+    rest as they are."""
+    return "-".join(map(str, option)) if isinstance(option, (list, tuple)) else option
+
+
+def setting_label(setting: dict) -> str:
+    """How a setting is named: 'init standard_normal', 'weight decay 1e-5', 'init torch_default, lr 0.01',
+    'hidden 100', '60,000 training images'."""
+    def named(key):
+        option = setting[key]
+        if key == "n_train":
+            return f"{count(option)} training images"
+        if key == "init":
+            return f"init {option}"
+        text = option_text(option) if isinstance(option, (list, tuple, str)) else number(option)
+        return f"{SETTING_NAMES.get(key, key)} {text}"
+
+    return ", ".join(named(key) for key in setting)
 
 
 def sweep_variants(experiments: dict, sweeps: dict) -> list[dict]:
@@ -84,6 +112,12 @@ def _option_problem(axis: str, option) -> str | None:
     """Why ``option`` is not a value of ``axis``, or None."""
     if axis == "init":
         return None if option in SCHEMES else f"{option!r} is not an init scheme; the schemes are {', '.join(SCHEMES)}"
+    if axis == "hidden":
+        whole = isinstance(option, list) and option and all(type(w) is int and w >= 1 for w in option)
+        return None if whole else f"{option!r} is not a list of hidden layer widths (whole numbers from 1)"
+    if axis == "n_train":
+        fits = type(option) is int and 1 <= option <= MAX_TRAIN
+        return None if fits else f"{option!r} is not a number of training images (a whole number, 1 to {MAX_TRAIN})"
     if isinstance(option, bool) or not isinstance(option, (int, float)) or not math.isfinite(option):
         return f"{option!r} is not a number"
     if axis == "lr" and option <= 0 or option < 0:
@@ -97,7 +131,7 @@ def universes(axes: dict[str, list]) -> list[dict]:
     return [dict(zip(names, options)) for options in itertools.product(*(axes[n] for n in names))]
 
 
-def universe_variants(experiments: dict, multiverse: dict, default_init: str) -> list[dict]:
+def universe_variants(experiments: dict, multiverse: dict, default: dict) -> list[dict]:
     """Every (universe, experiment): the experiment with the universe's options of the axes that
     apply to it.
 
@@ -107,8 +141,8 @@ def universe_variants(experiments: dict, multiverse: dict, default_init: str) ->
         ``experiment`` (the experiment's config with the options applied).
     """
     axes = multiverse.get("axes", {})
-    own = {axis: {exp_id: experiments[exp_id].get(axis, default_init if axis == "init" else 0)
-                  for exp_id in spec["experiments"]} for axis, spec in axes.items()}
+    own = {axis: {exp_id: {**default, **experiments[exp_id]}[axis] for exp_id in spec["experiments"]}
+           for axis, spec in axes.items()}
     variants = []
     for position, options in enumerate(universes({a: spec["options"] for a, spec in axes.items()}) if axes else []):
         default = all(value == option for axis, option in options.items() for value in own[axis].values())

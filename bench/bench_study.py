@@ -2,7 +2,7 @@
 
 Run by hand (not in CI), from the repository root, with MNIST's four files in resources/mnist:
 
-    python bench/bench_study.py [--cores 2] [--configfile config/sensitivity.yaml] [--predict-only]
+    python bench/bench_study.py [--cores 2] [--configfile config/sensitivity.yaml] [--predict-only] [--model FILE]
 
 1. Calibrates the cost model on a short real run in a scratch directory (one numpy and one torch
    job per core, 2 epochs, side by side on ``--cores`` cores as the study runs them): per-job
@@ -18,6 +18,7 @@ Run by hand (not in CI), from the repository root, with MNIST's four files in re
 
 import argparse
 import heapq
+import json
 import math
 import re
 import shutil
@@ -137,12 +138,19 @@ def main():
                         help="overlays on config/config.yaml, e.g. config/sensitivity.yaml")
     parser.add_argument("--mnist", type=Path, default=REPO / "resources" / "mnist")
     parser.add_argument("--predict-only", action="store_true")
+    parser.add_argument("--model", type=Path, help="save the calibration here, or reuse it if the file exists "
+                                                   "(to predict several overlays from one calibration)")
     args = parser.parse_args()
     configs = [REPO / "config" / "config.yaml", *args.configfile]
     config = merged_config(configs)
     epochs = config["train"]["epochs"]
 
-    model = calibrate(args.cores, args.mnist)
+    if args.model and args.model.exists():  # a calibration of this machine, saved by an earlier call
+        model = json.loads(args.model.read_text())
+    else:
+        model = calibrate(args.cores, args.mnist)
+        if args.model:
+            args.model.write_text(json.dumps(model, indent=1))
     print(f"cost model, calibrated on a 2-epoch run of the default study, {args.cores} jobs side by side:")
     for backend in ("numpy", "torch"):
         m = model[backend]

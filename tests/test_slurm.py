@@ -4,12 +4,14 @@ Marked ``slurm``: the default test run leaves it out; .ci/run runs it after the 
 ``python -m pytest -m slurm``.
 """
 
+import math
 import os
 import re
 import subprocess
 
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import REPO, smoke_overlay, snakemake
 
@@ -30,15 +32,23 @@ def slurm_cluster(tmp_path_factory):
         subprocess.run(["bash", str(REPO / "tests" / "slurm" / "stop.sh")], env={**os.environ, **env})
 
 
-def test_smoke_workflow_on_slurm_matches_the_local_run(slurm_cluster, smoke_run, mnist_raw, tmp_path):
-    snakemake(tmp_path, "--profile", str(REPO / "profiles" / "slurm"), "--slurm-status-command", "squeue",
-              "--slurm-init-seconds-before-status-checks", "1", "--slurm-no-account",
-              overlay=smoke_overlay(mnist_raw), env=slurm_cluster)
+def test_smoke_workflow_on_slurm_matches_the_local_run_training_in_grouped_submissions(slurm_cluster, smoke_run,
+                                                                                       mnist_raw, tmp_path):
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    per_submission = profile["group-components"][profile["groups"]["train"]]
+    # --cores: the CPUs of one grouped submission, as many as this one-node cluster's node has
+    snakemake(tmp_path, "--profile", str(REPO / "profiles" / "slurm"), "--cores", str(os.cpu_count()),
+              "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
+              "--slurm-no-account", overlay=smoke_overlay(mnist_raw), env=slurm_cluster)
 
     train_logs = sorted((tmp_path / "logs" / "train").rglob("*.log"))
     assert len(train_logs) == 17  # the study's 15 runs and the two at learning rate 1000
+    submissions = set()
     for log in train_logs:
-        assert re.search(r"Slurm job \d+ on ", log.read_text()), f"{log} did not run as a Slurm job"
+        job = re.search(r"Slurm job (\d+) on ", log.read_text())
+        assert job, f"{log} did not run as a Slurm job"
+        submissions.add(job[1])
+    assert len(submissions) == math.ceil(len(train_logs) / per_submission)  # grouped, not one submission each
 
     keys = ["experiment", "activation", "seed"]
     on_slurm = pd.read_csv(tmp_path / "results" / "runs.csv").set_index(keys).sort_index()

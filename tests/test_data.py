@@ -4,9 +4,10 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import CANONICAL_TEST_COUNTS, local_data, snakemake
+from conftest import CANONICAL_TEST_COUNTS, local_data, run_key, snakemake
 from mnist_mlp.mnist.data import DataError, epoch_batches, load_dataset, training_subset
 from mnist_mlp.mnist.idx import read_idx, write_idx
+from mnist_mlp.runs.execute import training_job
 
 
 @pytest.mark.slow
@@ -63,3 +64,16 @@ def test_training_refuses_data_not_made_from_the_canonical_files(tmp_path, mnist
         load_dataset(path)
     np.savez(path, **mnist_arrays)
     assert load_dataset(path).x_test.shape == (10_000, 784)
+
+
+def test_a_run_refuses_data_of_another_training_set_size(tmp_path, mnist_arrays):
+    path = tmp_path / "mnist_n30000.npz"
+    np.savez(path, **mnist_arrays)
+    key = run_key("numpy", "relu", 0.1, n_train=100)  # its data would be mnist_n100.npz
+    log = tmp_path / "train.log"
+    with pytest.raises(SystemExit) as exited:
+        training_job(key, {"epochs": 1, "batch_size": 64, "dtype": "float32", "device": "cpu"}, path,
+                     tmp_path / "run", log, threads=1)
+    assert exited.value.code == 1
+    assert f"holds 30000 training images; the run {key.label()} trains on 100" in log.read_text()
+    assert not (tmp_path / "run" / "metrics.json").exists()

@@ -95,6 +95,11 @@ def summarise(verdicts: dict[tuple, str], estimates: dict[tuple, float | None], 
     return Summary(counts, quartiles, n_holm, flipping_choices(verdicts, axes), robustness(list(verdicts.values())))
 
 
+def is_own_scope(options: dict, own: dict) -> bool:
+    """Whether a scope's ``options`` are the study's own (``own``), compared as text, as the CSV reads back."""
+    return all(str(value) == str(own.get(axis)) for axis, value in options.items())
+
+
 def scopes(verdicts: pd.DataFrame, scope_axes: list[str], own: dict) -> list[tuple[dict, pd.DataFrame]]:
     """One claim's universes split by the options of the scope axes (how much data: what the study
     is about, not a choice it left open), the study's own scope first.
@@ -112,8 +117,7 @@ def scopes(verdicts: pd.DataFrame, scope_axes: list[str], own: dict) -> list[tup
     columns = [f"axis_{a}" for a in scope_axes]
     groups = [(dict(zip(scope_axes, key if isinstance(key, tuple) else (key,))), rows)
               for key, rows in verdicts.sort_values("position").groupby(columns, sort=False)]
-    is_own = lambda options: all(str(options[a]) == str(own.get(a)) for a in scope_axes)  # noqa: E731
-    return sorted(groups, key=lambda group: not is_own(group[0]))
+    return sorted(groups, key=lambda group: not is_own_scope(group[0], own))
 
 
 def judge_universes(table: pd.DataFrame, claims: list[dict], rules: Rules, axes: list[str],

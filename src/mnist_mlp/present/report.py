@@ -181,9 +181,9 @@ def _summary(verdicts: pd.DataFrame, axes: list[str], alpha: float) -> multivers
 
 def _scope_text(options: dict, own: dict) -> str | None:
     """A scope in words ("at 60,000 training images"); None for the study's own."""
-    if not options or all(str(options[a]) == str(own.get(a)) for a in options):
+    if not options or multiverse.is_own_scope(options, own):
         return None
-    return "at " + setting_label({axis: int(value) if axis == "n_train" else value for axis, value in options.items()})
+    return "at " + setting_label(options)
 
 
 def _or_none(column: pd.Series) -> list:

@@ -9,7 +9,7 @@ import math
 from mnist_mlp.fmt import count, number
 from mnist_mlp.mnist.data import TRAIN_SET_SIZE as MAX_TRAIN
 from mnist_mlp.nn.init import SCHEMES, resolve_scheme
-from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.key import RunKey, spell_widths
 
 SETTING_KEYS = ("init", "lr", "weight_decay", "hidden", "n_train")  # what a sweep or an axis may change
 # Axes that change what the study is about (how much data) rather than a choice it left open: the
@@ -45,7 +45,7 @@ SETTING_NAMES = {"weight_decay": "weight decay"}
 def option_text(option):
     """An option as a table holds it: hidden widths spelled as in a run's folder (500-250-100), the
     rest as they are."""
-    return "-".join(map(str, option)) if isinstance(option, (list, tuple)) else option
+    return spell_widths(option) if isinstance(option, (list, tuple)) else option
 
 
 def setting_label(setting: dict) -> str:

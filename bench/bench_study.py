@@ -11,7 +11,10 @@ Run by hand (not in CI), from the repository root, with MNIST's four files in re
 2. Predicts the study's wall time on ``--cores`` cores: the jobs Snakemake plans (from its dry
    run), each costing overhead + epochs x (samples / rate + evaluation), scheduled longest first
    on the cores, between the data jobs before and the jobs after.
-3. Unless ``--predict-only``, runs the study for real (``snakemake --cores N --forceall`` in a fresh
+3. With ``--measured``, sets each backend's predicted job time beside the measured one, summed from
+   the benchmark files (``benchmarks/train/...tsv``) of the jobs already built in this repository:
+   the check for a study too long to re-run, or run in parts.
+4. Unless ``--predict-only``, runs the study for real (``snakemake --cores N --forceall`` in a fresh
    scratch directory) and prints the measured wall time beside the prediction, with the training
    share: summed ``train_time_s`` / (wall x cores), and the same with the per-epoch evaluation.
 """
@@ -51,6 +54,23 @@ def planned_training_jobs(configs: list[Path], mnist: Path) -> tuple[list[dict],
             wildcards = dict(re.findall(r"(\w+)=([^,\s]+)", re.search(r"wildcards: (.*)", block)[1]))
             jobs.append(wildcards)
     return jobs, startup
+
+
+def measured_vs_predicted(model: dict, jobs: list[dict], epochs: int) -> pd.DataFrame:
+    """Per backend: the jobs whose benchmark file exists in this repository, their summed measured
+    seconds (Snakemake's wall clock of each job) and the model's prediction for the same jobs."""
+    rows = []
+    for job in jobs:
+        tsv = REPO / RunKey.from_wildcards(job).path("benchmark")
+        if tsv.exists():
+            rows.append({"backend": job["backend"], "measured_s": float(pd.read_csv(tsv, sep="\t")["s"].iloc[0]),
+                         "predicted_s": job_cost(model, job, epochs)})
+    table = pd.DataFrame(rows, columns=["backend", "measured_s", "predicted_s"])
+    summed = table.groupby("backend").agg(jobs=("measured_s", "size"), measured_s=("measured_s", "sum"),
+                                          predicted_s=("predicted_s", "sum"))
+    summed.loc["all"] = summed.sum()
+    summed["measured/predicted"] = summed["measured_s"] / summed["predicted_s"]
+    return summed
 
 
 def merged_config(configs: list[Path]) -> dict:
@@ -138,6 +158,8 @@ def main():
                         help="overlays on config/config.yaml, e.g. config/sensitivity.yaml")
     parser.add_argument("--mnist", type=Path, default=REPO / "resources" / "mnist")
     parser.add_argument("--predict-only", action="store_true")
+    parser.add_argument("--measured", action="store_true",
+                        help="set the prediction beside the job times measured in this repository's benchmarks/")
     parser.add_argument("--model", type=Path, help="save the calibration here, or reuse it if the file exists "
                                                    "(to predict several overlays from one calibration)")
     args = parser.parse_args()
@@ -169,7 +191,10 @@ def main():
     print(f"{names}: {guess['jobs']} training jobs, {guess['job_s']:.0f} s of job time; predicted wall time on "
           f"{args.cores} cores: {guess['wall_s']:.0f} s (Snakemake's start {guess['startup_s']:.1f} s, data {guess['before_s']:.0f} s, training "
           f"{guess['training_s']:.0f} s, aggregate/plots/report {guess['after_s']:.0f} s)")
-    if args.predict_only:
+    if args.measured:
+        print("job time measured in benchmarks/ (Snakemake's wall clock of each job) vs predicted, same jobs:")
+        print(measured_vs_predicted(model, jobs, epochs).round(2).to_string())
+    if args.predict_only or args.measured:
         return
     workdir, overlay = scratch(args.mnist, {})
     try:

@@ -24,7 +24,7 @@ include: "workflow/rules/report.smk"
 # The download needs the network, which cluster compute nodes often lack.
 localrules:
     all,
-    download_mnist,
+    download,
 
 
 rule all:

@@ -36,7 +36,7 @@ from mnist_mlp.runs.key import RunKey, parse_widths
 from mnist_mlp.runs.run_format import read_metrics
 from scratch import REPO, scratch, snakemake
 
-AROUND_BEFORE = ["download_mnist", "preprocess"]  # preprocess: one job per training-subset size
+AROUND_BEFORE = ["download", "preprocess"]  # one job per dataset, one per (dataset, subset size)
 AROUND_AFTER = ["aggregate", "plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "report_html"]
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mnist_mlp.mnist.data import Dataset, preprocess
-from mnist_mlp.mnist.download import MNIST_MD5, download_mnist
+from mnist_mlp.mnist.download import MNIST_MD5, DownloadError, download_dataset, download_mnist
 from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.runs.key import RunKey
 
@@ -62,6 +62,21 @@ def mnist_raw(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("mnist_raw")
     download_mnist(dest, "auto", timeout_s=5)
     assert sorted(p.name for p in dest.iterdir()) == sorted(MNIST_MD5)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def fashion_raw(tmp_path_factory) -> Path:
+    """Fashion-MNIST's four files, fetched once per session by the real downloader (source auto:
+    the official mirror, then Debian's package). Skipped where neither is there, unless
+    MNIST_MLP_REQUIRE_FASHION=1 (CI, which installs the package)."""
+    dest = tmp_path_factory.mktemp("fashion_raw")
+    try:
+        download_dataset(dest, "fashion_mnist", "auto", timeout_s=5)
+    except DownloadError as err:
+        if os.environ.get("MNIST_MLP_REQUIRE_FASHION") == "1":
+            pytest.fail(f"MNIST_MLP_REQUIRE_FASHION=1 but no Fashion-MNIST source: {err}")
+        pytest.skip("no Fashion-MNIST source here (apt-get install dataset-fashion-mnist)")
     return dest
 
 

@@ -48,6 +48,9 @@ from conftest import REPO, snakemake
          "multiverse.axes.lr.experiments", "the study states the lr of 'lr_0.1', which is what defines it"),
         ({"multiverse": {"axes": {"lr": {"options": [0], "experiments": ["torch"]}}}},
          "multiverse.axes.lr.options.0", "0 is not a valid lr"),
+        ({"data": {"dataset": "fashion_mnist", "source": "pypi"}}, "data.source",
+         "Fashion-MNIST has no pypi source; its sources are mirrors, debian, path"),
+        ({"data": {"dataset": "cifar10"}}, "data.dataset", "'cifar10' is not one of ['mnist', 'fashion_mnist']"),
     ],
 )
 def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, key, reason):
@@ -62,9 +65,9 @@ def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, k
 def test_default_config_plans_the_study(tmp_path):
     result = snakemake(tmp_path, "-n", "--quiet", "rules", smoke=False)
     counts = dict(line.split()[:2] for line in result.stdout.splitlines() if line.split()[:1]
-                  and line.split()[0] in {"download_mnist", "preprocess_mnist", "train"})
+                  and line.split()[0] in {"download", "preprocess", "train"})
     # 5 experiments x 3 activations x 1 seed, no two experiments share a run
-    assert counts == {"download_mnist": "1", "preprocess_mnist": "1", "train": "15"}
+    assert counts == {"download": "1", "preprocess": "1", "train": "15"}
 
 
 @pytest.mark.slow

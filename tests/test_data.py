@@ -6,6 +6,7 @@ import pytest
 
 from conftest import CANONICAL_TEST_COUNTS, local_data, run_key, snakemake
 from mnist_mlp.mnist.data import DataError, epoch_batches, load_dataset, training_subset
+from mnist_mlp.mnist.download import MNIST_MD5
 from mnist_mlp.mnist.idx import read_idx, write_idx
 from mnist_mlp.runs.execute import training_job
 
@@ -51,19 +52,26 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
                        smoke=False, check=False)
     assert result.returncode != 0
     log = (tmp_path / "logs" / "preprocess" / "mnist_n30000.log").read_text()
-    assert "train-images-idx3-ubyte.gz: MD5" in log and "is not MNIST's canonical" in log and "Traceback" not in log
+    assert "train-images-idx3-ubyte.gz: neither its .gz MD5 nor its decompressed content is MNIST's" in log
+    assert "Traceback" not in log
     assert not (tmp_path / "results" / "data" / "mnist_n30000.npz").exists()
     assert not (tmp_path / "results" / "data" / "mnist_n30000_summary.json").exists()
 
 
-def test_training_refuses_data_not_made_from_the_canonical_files(tmp_path, mnist_arrays):
+def test_training_refuses_data_not_made_from_the_datasets_verified_files(tmp_path, mnist_arrays):
     path = tmp_path / "mnist.npz"
-    sources = json.loads(str(mnist_arrays["source_md5"]))
-    np.savez(path, **{**mnist_arrays, "source_md5": np.array(json.dumps({**sources, "t10k-labels-idx1-ubyte.gz": "0"}))})
-    with pytest.raises(DataError, match="not made from MNIST's four canonical files"):
+    sources = json.loads(str(mnist_arrays["source_sha256"]))
+    np.savez(path, **{**mnist_arrays, "source_sha256": np.array(json.dumps({**sources, "t10k-labels-idx1-ubyte.gz": "0"}))})
+    with pytest.raises(DataError, match="not made from one dataset's four verified files"):
         load_dataset(path)
     np.savez(path, **mnist_arrays)
-    assert load_dataset(path).x_test.shape == (10_000, 784)
+    assert str(mnist_arrays["dataset"]) == "mnist" and load_dataset(path).x_test.shape == (10_000, 784)
+    with pytest.raises(DataError, match="holds MNIST, not Fashion-MNIST"):
+        load_dataset(path, "fashion_mnist")
+    # a file written before datasets were told apart recorded MNIST's .gz MD5s: still MNIST
+    older = {k: v for k, v in mnist_arrays.items() if k not in ("dataset", "source_sha256")}
+    np.savez(path, **older, source_md5=np.array(json.dumps(MNIST_MD5, sort_keys=True)))
+    assert load_dataset(path).y_test.shape == (10_000,)
 
 
 def test_a_run_refuses_data_of_another_training_set_size(tmp_path, mnist_arrays):

@@ -1,3 +1,5 @@
+import gzip
+
 import pytest
 
 from mnist_mlp.mnist.download import MNIST_MD5, DownloadError, download_mnist, md5sum
@@ -20,12 +22,18 @@ def test_path_source_copies_verified_files(tmp_path, mnist_raw):
     assert {name: md5sum(tmp_path / "dest" / name) for name in MNIST_MD5} == MNIST_MD5
 
 
-def test_md5_mismatch_is_rejected_and_leaves_nothing(tmp_path, mnist_raw):
+def test_a_truncated_or_altered_file_is_rejected_and_leaves_nothing(tmp_path, mnist_raw):
     source = copy_of(mnist_raw, tmp_path / "offline")
     tampered = source / "t10k-labels-idx1-ubyte.gz"
     tampered.write_bytes(tampered.read_bytes()[:-10])
     dest = tmp_path / "dest"
-    with pytest.raises(DownloadError, match=r"t10k-labels-idx1-ubyte\.gz: MD5 \w+ does not match the canonical"):
+    with pytest.raises(DownloadError, match=r"t10k-labels-idx1-ubyte\.gz: not a readable \.gz file"):
+        download_mnist(dest, "path", source)
+    assert list(dest.iterdir()) == []
+    labels = gzip.decompress((mnist_raw / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    tampered.write_bytes(gzip.compress(labels[:-1] + bytes([(labels[-1] + 1) % 10])))  # one label changed
+    with pytest.raises(DownloadError, match=r"t10k-labels-idx1-ubyte\.gz: neither its \.gz MD5 nor its decompressed "
+                                            r"content is MNIST's \(truncated, altered or another dataset's\)"):
         download_mnist(dest, "path", source)
     assert list(dest.iterdir()) == []
 

@@ -56,7 +56,7 @@ def test_the_cost_tables_include_every_job_and_provenance_says_what_the_digits_d
     html = (smoke_run / "report.html").read_text()
     around = html[html.index("<caption>The jobs around training"):].split("</table>")[0]
     jobs = re.findall(r'<th scope="row" class="l">([^<]+)</th><td>([0-9.,]+)</td>', around)
-    assert [name for name, _ in jobs] == ["download_mnist", f"preprocess/mnist_n{SMOKE_TRAIN}", "aggregate", "plot_curves",
+    assert [name for name, _ in jobs] == ["download/mnist", f"preprocess/mnist_n{SMOKE_TRAIN}", "aggregate", "plot_curves",
                                           "plot_confusion", "plot_overview", "report_html (this job, up to rendering)"]
     assert all(float(seconds.replace(",", "")) >= 0 for _, seconds in jobs)
     provenance = html[html.index('<h2 id="provenance">'):]

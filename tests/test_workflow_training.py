@@ -65,14 +65,14 @@ def test_editing_one_learning_rate_plans_only_its_runs(smoke_run, mnist_raw):
 def test_changing_the_epoch_count_reruns_training_but_not_the_data(smoke_run, mnist_raw):
     result = snakemake(smoke_run, "-n", overlay=smoke_overlay(mnist_raw, train={"epochs": 2}))
     assert len(planned_train_jobs(result.stdout)) == 17
-    assert not planned_rules(result.stdout) & {"download_mnist", "preprocess_mnist"}
+    assert not planned_rules(result.stdout) & {"download", "preprocess"}
 
 
 def test_changing_the_download_source_fetches_again_but_retrains_nothing(smoke_run, mnist_raw):
     overlay = smoke_overlay(mnist_raw)
     overlay["data"]["timeout_s"] = 3  # any download setting: the verified files are the same bytes
     result = snakemake(smoke_run, "-n", overlay=overlay)
-    assert planned_rules(result.stdout) == {"download_mnist", "report_html", "all"}
+    assert planned_rules(result.stdout) == {"download", "report_html", "all"}
 
 
 @pytest.mark.slow

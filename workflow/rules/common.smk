@@ -6,7 +6,9 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
-from mnist_mlp.mnist.download import MNIST_MD5
+from mnist_mlp.mnist.datasets import DATASET_INFO
+from mnist_mlp.mnist.datasets import FILES as RAW_FILE_NAMES
+from mnist_mlp.mnist.download import source_problem
 from mnist_mlp.mnist.data import data_stem
 from mnist_mlp.runs.plan import (
     SCOPE_KEYS,
@@ -49,6 +51,16 @@ def validate_config():
 validate_config()
 
 
+def check_data_source():
+    """data.source is one the dataset has."""
+    problem = source_problem(config["data"]["dataset"], config["data"]["source"])
+    if problem:
+        raise WorkflowError(f"Invalid config, key data.source: {problem}.")
+
+
+check_data_source()
+
+
 def check_sweeps():
     """Every sweep varies experiments that exist."""
     for sweep, experiment in unknown_experiments(config["experiments"], SWEEPS):
@@ -61,7 +73,17 @@ def check_sweeps():
 SWEEPS = config.get("sensitivity") or {}
 check_sweeps()
 
-MNIST_FILES = list(MNIST_MD5)  # train images, train labels, test images, test labels
+DATASET = DATASET_INFO[
+    config["data"]["dataset"]
+]  # the config's own: title, class names
+RAW_FILES = list(RAW_FILE_NAMES)  # train images, train labels, test images, test labels
+
+
+def data_setting(dataset, key, otherwise):
+    """data.<key> for the config's own dataset (data.dataset), ``otherwise`` for any other."""
+    return config["data"][key] if dataset == config["data"]["dataset"] else otherwise
+
+
 DEFAULTS = defaults(config)  # each setting an experiment does not give
 # The preprocessed data of the config's own training subset: its summary holds the test set's
 # class counts (chance), the same for every subset.
@@ -90,6 +112,11 @@ def all_runs():
         + [v["experiment"] for v in MULTIVERSE_VARIANTS]
     )
     return list(dict.fromkeys(run for exp in experiments for run in runs_of(exp)))
+
+
+def datasets_used():
+    """The datasets the runs train on, the config's own first."""
+    return list(dict.fromkeys(run.dataset for run in all_runs()))
 
 
 def data_stems():

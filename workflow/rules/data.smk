@@ -1,28 +1,30 @@
-rule download_mnist:
+rule download:
     output:
-        expand("resources/mnist/{name}", name=MNIST_FILES),
+        expand("resources/{{dataset}}/{name}", name=RAW_FILES),
     log:
-        "logs/download_mnist.log",
+        "logs/download/{dataset}.log",
     benchmark:
-        "benchmarks/download_mnist.tsv"
+        "benchmarks/download/{dataset}.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:
         mem_mb=500,
         runtime=10,
     params:
-        source=config["data"]["source"],
-        path=config["data"]["path"],
+        # data.source and data.path name where the config's own dataset comes from; any other
+        # dataset (a multiverse's) is fetched from its own sources
+        source=lambda w: data_setting(w.dataset, "source", "auto"),
+        path=lambda w: data_setting(w.dataset, "path", None),
         timeout_s=config["data"]["timeout_s"],
     script:
-        "../scripts/download_mnist.py"
+        "../scripts/download.py"
 
 
-rule preprocess_mnist:
+rule preprocess:
     input:
         # Checksum-verified and always the same bytes: a fresh download (after a change of
         # data.source, say) must not rerun the study.
-        ancient(expand("resources/mnist/{name}", name=MNIST_FILES)),
+        ancient(expand("resources/{{dataset}}/{name}", name=RAW_FILES)),
     output:
         data="results/data/{dataset}_n{n_train}.npz",
         summary="results/data/{dataset}_n{n_train}_summary.json",

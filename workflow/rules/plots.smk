@@ -33,6 +33,7 @@ rule plot_curves:
         ids=CURVE_FIGURES,
         dpi=config["plots"]["dpi"],
         smooth=config["plots"]["smooth_batches"],
+        noun=DATASET.noun,
     script:
         "../scripts/plot_curves.py"
 
@@ -65,6 +66,8 @@ rule plot_confusion:
     params:
         ids=CONFUSION_FIGURES,
         dpi=config["plots"]["dpi"],
+        noun=DATASET.noun,
+        classes=list(DATASET.classes),
     script:
         "../scripts/plot_confusion.py"
 
@@ -102,6 +105,7 @@ rule plot_overview:
     params:
         titles=experiment_titles(),
         dpi=config["plots"]["dpi"],
+        noun=DATASET.noun,
     script:
         "../scripts/plot_overview.py"
 
@@ -138,6 +142,7 @@ if SWEEPS:
             sweeps=SWEEPS,
             titles=experiment_titles(),
             dpi=config["plots"]["dpi"],
+            noun=DATASET.noun,
         script:
             "../scripts/plot_sensitivity.py"
 

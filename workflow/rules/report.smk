@@ -28,7 +28,7 @@ rule report_html:
         job_benchmarks=[
             f"benchmarks/{job}.tsv"
             for job in [
-                "download_mnist",
+                *(f"download/{dataset}" for dataset in datasets_used()),
                 *(f"preprocess/{stem}" for stem in data_stems()),
                 "aggregate",
                 "plot_curves",

@@ -14,7 +14,8 @@ def main(snakemake):
         out = snakemake.output
         for fig_id, png, svg, csv in zip(snakemake.params.ids, out.png, out.svg, out.csv):
             plotted = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth, study["accuracy"],
-                                        chance_pct=chance_of_test_set(snakemake.input.data_summary))
+                                        chance_pct=chance_of_test_set(snakemake.input.data_summary),
+                                        noun=snakemake.params.noun)
             save(plotted, png, svg, csv, snakemake.params.dpi)
 
 

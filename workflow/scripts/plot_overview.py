@@ -13,10 +13,10 @@ def main(snakemake):
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
         rows = comparison_rows(runs, study, titles)
         out, dpi = snakemake.output, snakemake.params.dpi
-        chance_pct = chance_of_test_set(snakemake.input.data_summary)
-        save(plot_test_accuracy_grid(runs, curves, titles, study["accuracy"], chance_pct=chance_pct), out.grid,
+        chance = dict(chance_pct=chance_of_test_set(snakemake.input.data_summary), noun=snakemake.params.noun)
+        save(plot_test_accuracy_grid(runs, curves, titles, study["accuracy"], **chance), out.grid,
              out.grid_svg, out.grid_csv, dpi)
-        save(plot_reported_vs_reproduced(rows, titles, chance_pct=chance_pct), out.bars, out.bars_svg, out.bars_csv,
+        save(plot_reported_vs_reproduced(rows, titles, **chance), out.bars, out.bars_svg, out.bars_csv,
              dpi)
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from mnist_mlp.errors import UserError
-from mnist_mlp.mnist.download import MNIST_MD5, md5sum
+from mnist_mlp.mnist.datasets import DATASET_INFO, content_sha256, identify
 from mnist_mlp.mnist.idx import IdxFormatError, read_idx
 
-DATASETS = ("mnist",)  # the datasets a run can train on; the first is the default
+DATASETS = tuple(DATASET_INFO)  # the datasets a run can train on; the first is the default
 N_CLASSES = 10
 TRAIN_SET_SIZE = 60_000  # images in the training file: the largest training subset
 IMAGE_PIXELS = 28 * 28
@@ -38,17 +38,23 @@ class DataError(UserError, ValueError):
     """The data on disk is not what the study runs on."""
 
 
-def verified_sources(*paths) -> dict:
-    """Each raw file's MD5, refused unless it is MNIST's canonical one (a file swapped after the
-    download, even one in the same IDX format, must not slip through)."""
-    md5s = {}
-    for path in map(Path, paths):
-        actual, canonical = md5sum(path), MNIST_MD5.get(path.name)
-        if actual != canonical:
-            raise DataError(f"{path}: MD5 {actual} is not MNIST's canonical {canonical}; the file was changed "
-                            f"after the download. Delete {path.parent} and run again to fetch a verified copy")
-        md5s[path.name] = actual
-    return md5s
+def verified_sources(*paths) -> tuple[str, dict]:
+    """Which dataset the four raw files are, and each file's decompressed-content SHA-256; refused
+    unless every file is that one dataset's (``datasets.identify``): a file swapped after the
+    download, even one in the same IDX format or another dataset's, must not slip through."""
+    paths = [Path(p) for p in paths]
+    for dataset in DATASETS:
+        if all(identify(path, dataset) is None for path in paths):
+            return dataset, {path.name: content_sha256(path) for path in paths}
+    first = paths[0].parent
+    problems = "; ".join(problem for path in paths for problem in [identify(path, _likeliest(paths))] if problem)
+    raise DataError(f"{problems}. The file was changed after the download: delete {first} and run again to fetch "
+                    "a verified copy")
+
+
+def _likeliest(paths) -> str:
+    """The dataset most of ``paths`` are, for naming the odd one out."""
+    return max(DATASETS, key=lambda d: sum(identify(p, d) is None for p in paths))
 
 
 @dataclass(frozen=True)
@@ -91,14 +97,15 @@ def scale_pixels(images: np.ndarray) -> np.ndarray:
 
 
 def preprocess(train_images, train_labels, test_images, test_labels, n_train: int, seed: int) -> dict:
-    """Scale, subset and label-check MNIST.
+    """Scale, subset and label-check a dataset's four raw files (MNIST's, Fashion-MNIST's: the files say which).
 
     Returns:
         A dict of arrays, ready for ``np.savez``: x_train, y_train, x_test, y_test, the subset's
-        ``train_indices`` into the original 60,000, its ``train_class_counts``, and ``source_md5``
-        (the verified MD5s of the four files, as JSON).
+        ``train_indices`` into the original 60,000, its ``train_class_counts``, ``dataset`` (its
+        key in ``datasets.DATASETS``) and ``source_sha256`` (the verified decompressed-content
+        SHA-256s of the four files, as JSON).
     """
-    sources = verified_sources(train_images, train_labels, test_images, test_labels)
+    dataset, sources = verified_sources(train_images, train_labels, test_images, test_labels)
     (x_train, y_train), (x_test, y_test) = (
         load_idx_pair(train_images, train_labels),
         load_idx_pair(test_images, test_labels),
@@ -112,17 +119,32 @@ def preprocess(train_images, train_labels, test_images, test_labels, n_train: in
         "y_test": y_test.astype(np.int64),
         "train_indices": subset,
         "train_class_counts": np.bincount(y_sub, minlength=N_CLASSES),
-        "source_md5": np.array(json.dumps(sources, sort_keys=True)),
+        "dataset": np.array(dataset),
+        "source_sha256": np.array(json.dumps(sources, sort_keys=True)),
     }
 
 
-def load_dataset(path: Path) -> Dataset:
-    """Load the file ``preprocess`` wrote, refusing one not made from MNIST's canonical files."""
+def dataset_of(path: Path) -> str:
+    """Which dataset the file ``preprocess`` wrote was made from; DataError unless from one dataset's
+    four verified files. A file from before datasets were told apart holds MNIST's .gz MD5s."""
     with np.load(path) as f:
-        sources = json.loads(str(f["source_md5"])) if "source_md5" in f.files else None
-        if sources != MNIST_MD5:
-            raise DataError(f"{path} was not made from MNIST's four canonical files (or by an older version of this "
-                            "workflow); delete it and run again")
+        if "dataset" in f.files and "source_sha256" in f.files:
+            dataset = str(f["dataset"])
+            if dataset in DATASETS and json.loads(str(f["source_sha256"])) == DATASET_INFO[dataset].content_sha256:
+                return dataset
+        elif "source_md5" in f.files and json.loads(str(f["source_md5"])) == DATASET_INFO["mnist"].gz_md5:
+            return "mnist"
+    raise DataError(f"{path} was not made from one dataset's four verified files (or by an older version of this "
+                    "workflow); delete it and run again")
+
+
+def load_dataset(path: Path, dataset: str = "mnist") -> Dataset:
+    """Load the file ``preprocess`` wrote, refusing one not made from ``dataset``'s verified files."""
+    made_from = dataset_of(path)
+    if made_from != dataset:
+        raise DataError(f"{path} holds {DATASET_INFO[made_from].title}, not {DATASET_INFO[dataset].title}; delete it and run "
+                        "again")
+    with np.load(path) as f:
         return Dataset(f["x_train"], f["y_train"], f["x_test"], f["y_test"])
 
 

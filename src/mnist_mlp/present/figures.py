@@ -144,21 +144,22 @@ def draw_band(ax, stats: pd.DataFrame, label: str, style: dict, smooth: int = 1,
     return rows(label, stats["x"], mean, std.where(several))
 
 
-def chance_label(chance_pct: float) -> str:
-    """The chance line's name: what chance means here (``mnist.data.chance_level``), and its value."""
-    return f"chance: commonest digit ({chance_pct:.2f} %)"
+def chance_label(chance_pct: float, noun: str = "digit") -> str:
+    """The chance line's name: what chance means here (``mnist.data.chance_level``; ``noun`` is what
+    a class is: digit, class), and its value."""
+    return f"chance: commonest {noun} ({chance_pct:.2f} %)"
 
 
-def draw_chance(ax, chance_pct: float) -> None:
+def draw_chance(ax, chance_pct: float, noun: str = "digit") -> None:
     """The accuracy of always answering the commonest digit: a reference, not data, so it has no rows."""
-    ax.axhline(chance_pct, label=chance_label(chance_pct), **CHANCE_STYLE)
+    ax.axhline(chance_pct, label=chance_label(chance_pct, noun), **CHANCE_STYLE)
 
 
-def accuracy_axis(ax, label: str, chance_pct: float) -> None:
+def accuracy_axis(ax, label: str, chance_pct: float, noun: str = "digit") -> None:
     """A percent axis from 0 to 100 with the chance line, the same on every accuracy plot."""
     ax.set_ylim(0, 100)
     ax.set_ylabel(label)
-    draw_chance(ax, chance_pct)
+    draw_chance(ax, chance_pct, noun)
 
 
 def draw_reported(ax, series: str, x, y: float | None, colour: str) -> pd.DataFrame:
@@ -173,11 +174,12 @@ def reported_handle(colour: str = "0.6") -> Line2D:
     return Line2D([], [], markerfacecolor=colour, label=REPORTED_LABEL, **REPORTED_STYLE)
 
 
-def legend_handles(activations=ACTIVATIONS, chance_pct: float | None = None, reported: bool = False) -> list:
+def legend_handles(activations=ACTIVATIONS, chance_pct: float | None = None, reported: bool = False,
+                   noun: str = "digit") -> list:
     """Legend entries for figures whose lines carry their series name, not a legend label."""
     handles = [Line2D([], [], lw=1.6, markersize=5, label=a, **ACTIVATION_STYLES[a]) for a in activations]
     if chance_pct is not None:
-        handles.append(Line2D([], [], label=chance_label(chance_pct), **CHANCE_STYLE))
+        handles.append(Line2D([], [], label=chance_label(chance_pct, noun), **CHANCE_STYLE))
     if reported:
         handles.append(reported_handle())
     return handles
@@ -244,7 +246,7 @@ def _loss_by_activation(ax, curves, exp) -> list[pd.DataFrame]:
     return drawn
 
 
-def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct) -> list[pd.DataFrame]:
+def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct, noun) -> list[pd.DataFrame]:
     """Train (and test) accuracy or loss of one activation, with the study's number on accuracy."""
     metrics = {"train_accuracy": ["train_accuracy"], "epoch_accuracy": ["train_accuracy", "test_accuracy"],
                "epoch_loss": ["train_loss", "test_loss"]}[kind]
@@ -255,13 +257,13 @@ def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct) -> list[pd.Data
         ax.set_ylabel("cross-entropy loss")
         log_if_collapsed([ax], pd.concat(drawn)["y"])
         return drawn
-    accuracy_axis(ax, "train accuracy (%)" if kind == "train_accuracy" else "accuracy (%)", chance_pct)
+    accuracy_axis(ax, "train accuracy (%)" if kind == "train_accuracy" else "accuracy (%)", chance_pct, noun)
     last = max((d["x"].max() for d in drawn if len(d)), default=None)
     return drawn + [draw_reported(ax, REPORTED_LABEL, last, reported.get(exp, {}).get(act), colour_marker["color"])]
 
 
 def plot_curve_figure(spec: dict, runs: pd.DataFrame, curves: pd.DataFrame, smooth: int,
-                      reported: dict | None = None, *, chance_pct: float) -> Plotted:
+                      reported: dict | None = None, *, chance_pct: float, noun: str = "digit") -> Plotted:
     """One figure of the study from its spec (see config/study_reported.yaml).
 
     Args:
@@ -276,7 +278,7 @@ def plot_curve_figure(spec: dict, runs: pd.DataFrame, curves: pd.DataFrame, smoo
     elif kind == "loss_by_activation":
         drawn = _loss_by_activation(ax, curves, exp)
     else:
-        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {}, chance_pct)
+        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {}, chance_pct, noun)
     epoch_axis(ax)
     ax.legend(loc="best")
     ax.grid(alpha=0.3)
@@ -290,10 +292,12 @@ def confusion_matrix_of(confusion: pd.DataFrame, experiment: str, activation: st
     return sel.groupby(["true", "predicted"])["count"].agg(["mean", "std"]).reset_index()
 
 
-def plot_confusion_figure(spec: dict, runs: pd.DataFrame, confusion: pd.DataFrame) -> Plotted:
+def plot_confusion_figure(spec: dict, runs: pd.DataFrame, confusion: pd.DataFrame, noun: str = "digit",
+                          classes: tuple[str, ...] | None = None) -> Plotted:
     """Mean test confusion matrix over the finished seeds of one run group: row i, column j is the
-    number of test images of true digit i predicted as j. Rows: series = true digit, x = predicted,
-    y = mean count, std over seeds."""
+    number of test images of true class i predicted as j (``noun``: what a class is, "digit";
+    ``classes``: their names, for the ticks, when they are not their numbers). Rows: series = true
+    class, x = predicted, y = mean count, std over seeds."""
     fig, ax = plt.subplots(figsize=(6.2, 5.4), layout="constrained")
     stats = confusion_matrix_of(confusion, spec["experiment"], spec["activation"])
     if not stats.empty:
@@ -303,10 +307,11 @@ def plot_confusion_figure(spec: dict, runs: pd.DataFrame, confusion: pd.DataFram
             ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=9,
                     color="white" if value > matrix.max() / 2 else "black")
         fig.colorbar(im, ax=ax, shrink=0.8, label="test images")
-    ax.set_xticks(range(10))
-    ax.set_yticks(range(10))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
+    names = classes if classes and list(classes) != [str(i) for i in range(len(classes))] else None
+    ax.set_xticks(range(10), names or range(10), rotation=90 if names else 0)
+    ax.set_yticks(range(10), names or range(10))
+    ax.set_xlabel(f"predicted {noun}")
+    ax.set_ylabel(f"true {noun}")
     mark_missing_or_diverged(ax, runs, spec["experiment"], [spec["activation"]])
     table = pd.DataFrame({"series": stats["true"], "x": stats["predicted"], "y": stats["mean"], "std": stats["std"]})
     return collect(fig, [table])
@@ -326,7 +331,7 @@ def grid_axes(n: int, ncols: int = 3, panel=(3.6, 2.9)):
 
 
 def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: dict,
-                            reported: dict | None = None, *, chance_pct: float) -> Plotted:
+                            reported: dict | None = None, *, chance_pct: float, noun: str = "digit") -> Plotted:
     """Test accuracy per epoch of every run, one panel per experiment (a figure the study lacks).
 
     Series are ``"<experiment> / <activation>"``, and ``"<experiment> / <activation> / reported by
@@ -348,8 +353,8 @@ def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: di
         epoch_axis(ax)
         ax.grid(alpha=0.3)
         mark_missing_or_diverged(ax, runs, exp, sorted(set(runs.loc[runs["experiment"] == exp, "activation"])))
-        accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "", chance_pct)
-    fig.legend(handles=legend_handles(chance_pct=chance_pct, reported=bool(reported)), loc="outside upper center",
+        accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "", chance_pct, noun)
+    fig.legend(handles=legend_handles(chance_pct=chance_pct, reported=bool(reported), noun=noun), loc="outside upper center",
                ncol=5, frameon=False)
     return collect(fig, drawn)
 
@@ -360,7 +365,8 @@ def bar_label(title: str, activation: str) -> str:
     return f"{fit_text(title.split(' ')[0], BAR_NAME_WIDTH, 1)} {activation}"
 
 
-def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chance_pct: float) -> Plotted:
+def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chance_pct: float,
+                                noun: str = "digit") -> Plotted:
     """Grouped bars: the study's accuracy (hatched) next to ours (mean ± std), per experiment and
     activation, in the activation's colour. Series "reported by the study" and "reproduced here",
     x the bar's label as drawn (``bar_label``)."""
@@ -382,12 +388,12 @@ def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chanc
             ax.text(xi + 0.2, 2, "missing /\ndiverged", rotation=90, ha="center", va="bottom", fontsize=9,
                     color="crimson")
     ax.set_xticks(x, bars["label"], rotation=60, ha="right")
-    accuracy_axis(ax, "test accuracy (%)", chance_pct)
+    accuracy_axis(ax, "test accuracy (%)", chance_pct, noun)
     ax.grid(axis="y", alpha=0.3)
     ax.set_xlim(-0.7, len(bars) - 0.3)
     kinds = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label=REPORTED_LABEL),
              Patch(facecolor="0.4", label="reproduced here (mean ± std)"),
-             Line2D([], [], label=chance_label(chance_pct), **CHANCE_STYLE)]
+             Line2D([], [], label=chance_label(chance_pct, noun), **CHANCE_STYLE)]
     swatches = [Patch(facecolor=style["color"], label=a) for a, style in ACTIVATION_STYLES.items()]
     # a legend fills column by column: interleaved, the kinds of bar read as one row, the colours as another
     ax.legend(handles=[h for pair in zip(kinds, swatches) for h in pair], loc="lower center",
@@ -475,7 +481,7 @@ def _sweep_study_numbers(ax, series: str, activation: str, variant: str, study: 
 
 
 def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, reported: dict, titles: dict, *,
-               chance_pct: float) -> Plotted:
+               chance_pct: float, noun: str = "digit") -> Plotted:
     """A sensitivity sweep: final test accuracy (top) and final train loss (bottom) against the
     setting, one line per activation (mean ± std over seeds), one column per experiment varied.
 
@@ -493,13 +499,14 @@ def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, repor
         acc_ax, loss_ax = axes[0][column], axes[1][column]
         drawn += _sweep_column(acc_ax, loss_ax, summary[summary["variant_of"] == variant], variant, study)
         acc_ax.set_title(fit_text(f"varying {titles.get(variant, variant)}", SWEEP_TITLE_WIDTH, CONFIG_TEXT_LINES))
-        accuracy_axis(acc_ax, "final test accuracy (%)" if column == 0 else "", chance_pct)
+        accuracy_axis(acc_ax, "final test accuracy (%)" if column == 0 else "", chance_pct, noun)
         loss_ax.set_ylabel("final train loss" if column == 0 else "")
         for ax in (acc_ax, loss_ax):
             ax.grid(alpha=0.3)
     table = collect(fig, drawn).table
     log_if_collapsed(axes[1], table.loc[table["series"].str.contains("/ final train loss /"), "y"])
-    handles = legend_handles(sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index), chance_pct)
+    handles = legend_handles(sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index), chance_pct,
+                             noun=noun)
     if unstated:
         handles.append(Line2D([], [], color="0.3", ls="--", lw=1.1, label="study (setting unknown)"))
     elif len(marks):

@@ -159,7 +159,7 @@ def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study:
         rows.append({"id": claim["id"], "section": claim["section"], "text": claim["text"], "verdict": claim["verdict"],
                      "label": summary.label, "counts": summary.counts, "n": len(mine), "n_holm": summary.n_holm,
                      "quartiles": summary.quartiles, "flips": flips, "scope": _scope_text(scope, own_scope or {}),
-                     "other_scopes": [{"scope": _scope_text(options, {}), "label": other.label, "counts": other.counts,
+                     "other_scopes": [{"scope": _scope_text(options, own_scope or {}), "label": other.label, "counts": other.counts,
                                        "n": len(rows_)}
                                       for options, rows_ in others
                                       for other in [_summary(rows_, choices, settings["familywise_alpha"])]],
@@ -179,11 +179,16 @@ def _summary(verdicts: pd.DataFrame, axes: list[str], alpha: float) -> multivers
                                 dict(zip(keys, _or_none(verdicts["p"]))), axes, alpha)
 
 
+SCOPE_WORDS = {"n_train": "at {}", "dataset": "on {}"}  # how each scope axis's option reads in a sentence
+
+
 def _scope_text(options: dict, own: dict) -> str | None:
-    """A scope in words ("at 60,000 training images"); None for the study's own."""
+    """A scope in words ("on Fashion-MNIST at 60,000 training images"); None for the study's own."""
     if not options or multiverse.is_own_scope(options, own):
         return None
-    return "at " + setting_label(options)
+    words = {axis: SCOPE_WORDS[axis].format(setting_label({axis: value}))
+             for axis, value in options.items() if str(value) != str(own.get(axis))}
+    return " ".join(words[axis] for axis in sorted(words, key=list(SCOPE_WORDS).index, reverse=True))
 
 
 def _or_none(column: pd.Series) -> list:

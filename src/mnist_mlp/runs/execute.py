@@ -156,7 +156,7 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
         log.info("run %s with %d thread(s)", spec, threads)
         with limit_threads(threads, include_torch=spec.backend == "torch"):
             laps.lap("torch import")  # limit_threads imports torch for torch jobs
-            data = load_dataset(data_path)
+            data = load_dataset(data_path, key.dataset)
             if len(data.y_train) != spec.n_train:
                 raise DataError(f"{data_path} holds {len(data.y_train)} training images; the run "
                                 f"{key.label()} trains on {spec.n_train}")

@@ -8,13 +8,14 @@ import math
 
 from mnist_mlp.fmt import count, number
 from mnist_mlp.mnist.data import TRAIN_SET_SIZE as MAX_TRAIN
+from mnist_mlp.mnist.datasets import DATASET_INFO
 from mnist_mlp.nn.init import SCHEMES, resolve_scheme
 from mnist_mlp.runs.key import RunKey, spell_widths
 
-SETTING_KEYS = ("init", "lr", "weight_decay", "hidden", "n_train")  # what a sweep or an axis may change
-# Axes that change what the study is about (how much data) rather than a choice it left open: the
-# multiverse reports them apart, one robustness per option.
-SCOPE_KEYS = ("n_train",)
+SETTING_KEYS = ("init", "lr", "weight_decay", "hidden", "n_train", "dataset")  # what a sweep or an axis may change
+# Axes that change what the study is about (how much data, which data) rather than a choice it left
+# open: the multiverse reports them apart, one robustness per option.
+SCOPE_KEYS = ("n_train", "dataset")
 
 
 def defaults(config: dict) -> dict:
@@ -55,6 +56,8 @@ def setting_label(setting: dict) -> str:
         option = setting[key]
         if key == "n_train":
             return f"{count(option)} training images"
+        if key == "dataset":
+            return DATASET_INFO[option].title
         if key == "init":
             return f"init {option}"
         text = option_text(option) if isinstance(option, (list, tuple, str)) else number(option)
@@ -115,6 +118,8 @@ def _option_problem(axis: str, option) -> str | None:
     if axis == "hidden":
         whole = isinstance(option, list) and option and all(type(w) is int and w >= 1 for w in option)
         return None if whole else f"{option!r} is not a list of hidden layer widths (whole numbers from 1)"
+    if axis == "dataset":
+        return None if option in DATASET_INFO else f"{option!r} is not a dataset; the datasets are {', '.join(DATASET_INFO)}"
     if axis == "n_train":
         fits = type(option) is int and 1 <= option <= MAX_TRAIN
         return None if fits else f"{option!r} is not a number of training images (a whole number, 1 to {MAX_TRAIN})"

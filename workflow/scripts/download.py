@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from mnist_mlp.mnist.download import download_mnist
+from mnist_mlp.mnist.download import download_dataset
 from mnist_mlp.runs.jobs import job
 
 
@@ -8,7 +8,8 @@ def main(snakemake):
     with job(snakemake.log[0], snakemake.output) as log:
         dest = {Path(p).parent for p in snakemake.output}.pop()
         path = snakemake.params.path
-        source = download_mnist(dest, snakemake.params.source, Path(path) if path else None, snakemake.params.timeout_s)
+        source = download_dataset(dest, snakemake.wildcards.dataset, snakemake.params.source, Path(path) if path else None,
+                                  snakemake.params.timeout_s)
         log.info("source used: %s", source)
 
 

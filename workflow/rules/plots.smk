@@ -34,6 +34,7 @@ rule plot_curves:
         dpi=config["plots"]["dpi"],
         smooth=config["plots"]["smooth_batches"],
         noun=DATASET.noun,
+        dataset=config["data"]["dataset"],
     script:
         "../scripts/plot_curves.py"
 
@@ -106,6 +107,7 @@ rule plot_overview:
         titles=experiment_titles(),
         dpi=config["plots"]["dpi"],
         noun=DATASET.noun,
+        dataset=config["data"]["dataset"],
     script:
         "../scripts/plot_overview.py"
 
@@ -143,6 +145,7 @@ if SWEEPS:
             titles=experiment_titles(),
             dpi=config["plots"]["dpi"],
             noun=DATASET.noun,
+            dataset=config["data"]["dataset"],
         script:
             "../scripts/plot_sensitivity.py"
 

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from mnist_mlp.judge.study import figure_specs, load_study
+from mnist_mlp.judge.study import figure_specs, load_study, reported_accuracy
 from mnist_mlp.mnist.data import chance_of_test_set
 from mnist_mlp.present.figures import plot_curve_figure, save
 from mnist_mlp.runs.jobs import job
@@ -13,7 +13,8 @@ def main(snakemake):
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
         out = snakemake.output
         for fig_id, png, svg, csv in zip(snakemake.params.ids, out.png, out.svg, out.csv):
-            plotted = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth, study["accuracy"],
+            plotted = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth,
+                                        reported_accuracy(study, snakemake.params.dataset),
                                         chance_pct=chance_of_test_set(snakemake.input.data_summary),
                                         noun=snakemake.params.noun)
             save(plotted, png, svg, csv, snakemake.params.dpi)

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from mnist_mlp.judge.study import comparison_rows, load_study
+from mnist_mlp.judge.study import comparison_rows, load_study, reported_accuracy
 from mnist_mlp.mnist.data import chance_of_test_set
 from mnist_mlp.present.figures import plot_reported_vs_reproduced, plot_test_accuracy_grid, save
 from mnist_mlp.runs.jobs import job
@@ -11,10 +11,10 @@ def main(snakemake):
         titles = snakemake.params.titles
         study = load_study(snakemake.input.study)
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
-        rows = comparison_rows(runs, study, titles)
+        rows = comparison_rows(runs, study, titles, snakemake.params.dataset)
         out, dpi = snakemake.output, snakemake.params.dpi
         chance = dict(chance_pct=chance_of_test_set(snakemake.input.data_summary), noun=snakemake.params.noun)
-        save(plot_test_accuracy_grid(runs, curves, titles, study["accuracy"], **chance), out.grid,
+        save(plot_test_accuracy_grid(runs, curves, titles, reported_accuracy(study, snakemake.params.dataset), **chance), out.grid,
              out.grid_svg, out.grid_csv, dpi)
         save(plot_reported_vs_reproduced(rows, titles, **chance), out.bars, out.bars_svg, out.bars_csv,
              dpi)

@@ -1,7 +1,7 @@
 import pandas as pd
 
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
-from mnist_mlp.judge.study import load_study
+from mnist_mlp.judge.study import load_study, reported_accuracy
 from mnist_mlp.mnist.data import chance_of_test_set
 from mnist_mlp.present.figures import plot_sweep, save
 from mnist_mlp.runs.jobs import job
@@ -10,7 +10,7 @@ from mnist_mlp.runs.jobs import job
 def main(snakemake):
     with job(snakemake.log[0], snakemake.output):
         runs, sweeps = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.sensitivity)
-        reported = load_study(snakemake.input.study)["accuracy"]
+        reported = reported_accuracy(load_study(snakemake.input.study), snakemake.params.dataset)
         summary, marks = setting_summary(sweeps), study_marks(sweeps, runs, reported)
         out = snakemake.output
         for (sweep_id, sweep), png, svg, csv in zip(snakemake.params.sweeps.items(), out.png, out.svg, out.csv):

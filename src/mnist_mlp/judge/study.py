@@ -29,6 +29,12 @@ def load_study(path) -> dict:
     return yaml.safe_load(Path(path).read_text())
 
 
+def reported_accuracy(study: dict, dataset: str) -> dict:
+    """The study's test accuracies, as numbers to set beside runs on ``dataset``: none unless the
+    runs are on the dataset the study's numbers are of (its ``study.dataset``)."""
+    return study["accuracy"] if dataset == study["study"]["dataset"] else {}
+
+
 def figure_specs(study: dict) -> dict:
     """The study's figures by id."""
     return {fig["id"]: fig for fig in study["figures"]}
@@ -82,8 +88,10 @@ def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str, close_
     return rows
 
 
-def comparison_rows(runs: pd.DataFrame, study: dict, experiments) -> dict:
-    """Per experiment, its table rows (``accuracy_rows``): what the report and the overview figure show."""
+def comparison_rows(runs: pd.DataFrame, study: dict, experiments, dataset: str = "mnist") -> dict:
+    """Per experiment, its table rows (``accuracy_rows``): what the report and the overview figure
+    show; without the study's numbers when the runs are on another ``dataset``."""
     summary = accuracy_summary(runs)
     close_pp = study["verdicts"]["close_pp"]
-    return {exp: accuracy_rows(summary, study["accuracy"], exp, close_pp) for exp in experiments}
+    reported = reported_accuracy(study, dataset)
+    return {exp: accuracy_rows(summary, reported, exp, close_pp) for exp in experiments}

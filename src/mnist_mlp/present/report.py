@@ -22,8 +22,16 @@ from mnist_mlp.judge.sensitivity import (
     explained_gaps,
     setting_summary,
 )
-from mnist_mlp.judge.study import EXTRA_FIGURES, comparison_rows, figure_specs, multiverse_figure, sensitivity_figure
+from mnist_mlp.judge.study import (
+    EXTRA_FIGURES,
+    comparison_rows,
+    figure_specs,
+    multiverse_figure,
+    reported_accuracy,
+    sensitivity_figure,
+)
 from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
+from mnist_mlp.mnist.datasets import DATASET_INFO
 from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
 from mnist_mlp.present import compare
 from mnist_mlp.runs import run_format
@@ -263,11 +271,12 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         commit: the workflow's git commit, from ``provenance.git_commit``.
         universe_verdicts: results/multiverse_verdicts.csv, when a multiverse ran.
     """
-    reported = study["accuracy"]
+    dataset = config["data"]["dataset"]
+    reproduction = bool(reported_accuracy(study, dataset))  # runs on the dataset the study's numbers are of
     close_pp = study["verdicts"]["close_pp"]
     chance_pct = chance_level(data_summary["test_class_counts"])
     specs = figure_specs(study)
-    rows = comparison_rows(runs, study, titles)
+    rows = comparison_rows(runs, study, titles, dataset)
     agreement = backend_agreement(runs)
 
     def dirs(experiment, activation=None):
@@ -294,7 +303,9 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
     if robustness:
         labels = {row["id"]: row["label"] for row in robustness["rows"]}
         claims = [{**claim, "robustness": labels[claim["id"]]} for claim in claims]
-    sensitivity = sensitivity_context(runs, sweeps, config.get("sensitivity") or {}, study, off_numbers, figures)
+    # the sweeps are set beside the study's numbers only on the dataset they are of
+    as_reported = {**study, "accuracy": reported_accuracy(study, dataset)}
+    sensitivity = sensitivity_context(runs, sweeps, config.get("sensitivity") or {}, as_reported, off_numbers, figures)
     toc = ([("glance", "At a glance"), ("claims", "The study's claims"), ("differences", "How this run differs")]
            + [(s["id"], s["title"]) for s in sections]
            + [("unstated", "What the study left unstated"), ("robust", "How robust is each conclusion"),
@@ -309,7 +320,10 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "rule": Rules.from_study(study).sentence(),
         "chance_pct": chance_pct,
         "sensitivity_command": SENSITIVITY_COMMAND,
-        "n_reported": sum(len(v) for v in reported.values()),
+        "n_reported": sum(len(v) for v in study["accuracy"].values()),
+        "reproduction": reproduction,
+        "dataset": DATASET_INFO[dataset],
+        "study_dataset": DATASET_INFO[study["study"]["dataset"]],
         "n_compared": len(compared),
         "n_close": len(compared) - len(off_numbers),
         "close_pp": close_pp,

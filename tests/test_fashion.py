@@ -1,0 +1,52 @@
+"""The same study on Fashion-MNIST, through the same DAG: its runs live beside MNIST's, its report
+says what it is, and switching datasets retrains nothing already built."""
+
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import SMOKE_TRAIN, planned_rules, planned_train_jobs, smoke_overlay, snakemake
+
+
+@pytest.fixture(scope="module")
+def fashion_run(smoke_run, mnist_raw, fashion_raw, tmp_path_factory):
+    """A copy of the MNIST smoke run, then the same smoke study on Fashion-MNIST in it."""
+    work = tmp_path_factory.mktemp("fashion") / "run"
+    shutil.copytree(smoke_run, work)
+    overlay = smoke_overlay(mnist_raw)
+    overlay["data"] = {"dataset": "fashion_mnist", "source": "path", "path": str(fashion_raw)}
+    snakemake(work, "--cores", "2", overlay=overlay)
+    return work, overlay, smoke_overlay(mnist_raw)
+
+
+def test_the_fashion_runs_live_beside_mnists_in_their_own_folders(fashion_run, smoke_run):
+    work = fashion_run[0]
+    fashion = sorted(p.relative_to(work / "results" / "runs" / f"fashion_mnist_n{SMOKE_TRAIN}")
+                     for p in (work / "results" / "runs" / f"fashion_mnist_n{SMOKE_TRAIN}").rglob("metrics.json"))
+    mnist = sorted(p.relative_to(smoke_run / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}")
+                   for p in (smoke_run / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}").rglob("metrics.json"))
+    assert fashion == mnist and len(fashion) == 17  # the same runs, one folder per dataset
+    assert (work / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}").is_dir()  # MNIST's are still there
+    with np.load(work / "results" / "data" / f"fashion_mnist_n{SMOKE_TRAIN}.npz") as f:
+        assert str(f["dataset"]) == "fashion_mnist"
+        assert np.bincount(f["y_test"]).tolist() == [1000] * 10
+
+
+def test_the_report_says_it_is_fashion_mnist_and_reproduces_no_number(fashion_run):
+    html = (fashion_run[0] / "report.html").read_text()
+    assert "run on Fashion-MNIST</h1>" in html and "Reproduction of" not in html
+    assert "its 15 test accuracies are MNIST's" in html
+    assert "Reported (%)" not in html and "test accuracy on Fashion-MNIST" in html
+    assert "On the study's own numbers (MNIST)" in html
+    assert "10.00% for always answering the commonest class" in html  # a balanced test set
+    claims = re.findall(r'<tr id="claim-[^"]+">.*?<span class="verdict (\w+)">', html, re.S)
+    assert len(claims) >= 5  # every claim judged on these runs
+
+
+def test_switching_datasets_back_and_forth_retrains_nothing(fashion_run):
+    work, fashion, mnist = fashion_run
+    for overlay in (mnist, fashion):
+        plan = snakemake(work, "-n", overlay=overlay).stdout
+        assert planned_train_jobs(plan) == [] and not planned_rules(plan) & {"download", "preprocess", "train"}

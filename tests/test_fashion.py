@@ -41,6 +41,9 @@ def test_the_report_says_it_is_fashion_mnist_and_reproduces_no_number(fashion_ru
     assert "Reported (%)" not in html and "test accuracy on Fashion-MNIST" in html
     assert "On the study's own numbers (MNIST)" in html
     assert "10.00% for always answering the commonest class" in html  # a balanced test set
+    anchors = html[html.index('<h3 id="anchors">'):].split("</table>")[0]
+    assert "MLP 256-128-100" in anchors and "88.33" in anchors and "README.md.gz, line 180" in anchors
+    assert "This run's best is" in anchors
     claims = re.findall(r'<tr id="claim-[^"]+">.*?<span class="verdict (\w+)">', html, re.S)
     assert len(claims) >= 5  # every claim judged on these runs
 

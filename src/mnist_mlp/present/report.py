@@ -199,6 +199,12 @@ def _scope_text(options: dict, own: dict) -> str | None:
     return " ".join(words[axis] for axis in sorted(words, key=list(SCOPE_WORDS).index, reverse=True))
 
 
+def compared_or_not(sections: list[dict]) -> list[dict]:
+    """Every experiment's rows with a mean, each with its section: to find this run's best."""
+    return [{**row, "experiment": section["id"], "section": section["title"]}
+            for section in sections for row in section["rows"] if row["mean"] is not None]
+
+
 def _or_none(column: pd.Series) -> list:
     return [None if pd.isna(v) else float(v) for v in column]
 
@@ -322,6 +328,8 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "sensitivity_command": SENSITIVITY_COMMAND,
         "n_reported": sum(len(v) for v in study["accuracy"].values()),
         "reproduction": reproduction,
+        "anchors": study.get("anchors", {}).get(dataset, []),
+        "best": max(compared_or_not(sections), key=lambda row: row["mean"], default=None),
         "dataset": DATASET_INFO[dataset],
         "study_dataset": DATASET_INFO[study["study"]["dataset"]],
         "n_compared": len(compared),

@@ -219,3 +219,25 @@ def test_a_scope_axis_draws_each_scope_as_its_own_sorted_block_named_above_it():
     assert [t.get_text() for t in curve.texts] == ["60,000 training images", "30,000 training images"]
     assert [line.get_xdata()[0] for line in curve.lines if line.get_linestyle() == "-" and
             len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]] == [2]
+
+
+def test_with_a_dataset_axis_each_claim_has_its_verdict_and_label_on_each_dataset(tmp_path):
+    from mnist_mlp.present.figures import plot_specification_curve, save
+    from mnist_mlp.present.report import robustness_context
+
+    on_mnist = lambda u: u["dataset"] == "mnist"  # noqa: E731
+    rows = [{"claim": "c", "position": i, "default": u == {"init": "auto", "dataset": "mnist"},
+             "axis_init": u["init"], "axis_dataset": u["dataset"], "verdict": HOLDS if on_mnist(u) else FAILS,
+             "estimate": 1.0, "low": 0.5, "high": 1.5, "p": 0.01}
+            for i, u in enumerate(universes({"init": ["auto", "standard_normal"], "dataset": ["mnist", "fashion_mnist"]}))]
+    table = pd.DataFrame(rows)
+    files = {ext: tmp_path / f"curve.{ext}" for ext in ("png", "svg", "csv")}
+    save(plot_specification_curve(table, ["init", "dataset"], 0.5, scope=["dataset"]), *files.values(), 50)
+    claim = {"id": "c", "section": "1", "text": "t", "verdict": HOLDS}
+    study = {"robustness": {"familywise_alpha": 0.05, "labels": {}}}
+    context = robustness_context(table, [claim], study, ["init", "dataset"], {multiverse_figure("c"): files},
+                                 ["dataset"], {"dataset": "mnist"})
+    assert context["datasets"] == ["MNIST", "Fashion-MNIST"]
+    assert context["rows"][0]["by_dataset"] == [{"title": "MNIST", "verdict": HOLDS, "label": ROBUST},
+                                                {"title": "Fashion-MNIST", "verdict": FAILS, "label": NOT_SUPPORTED}]
+    assert context["rows"][0]["other_scopes"][0]["scope"] == "on Fashion-MNIST"

@@ -9,6 +9,7 @@ import struct
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -167,17 +168,47 @@ def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study:
         rows.append({"id": claim["id"], "section": claim["section"], "text": claim["text"], "verdict": claim["verdict"],
                      "label": summary.label, "counts": summary.counts, "n": len(mine), "n_holm": summary.n_holm,
                      "quartiles": summary.quartiles, "flips": flips, "scope": _scope_text(scope, own_scope or {}),
-                     "other_scopes": [{"scope": _scope_text(options, own_scope or {}), "label": other.label, "counts": other.counts,
-                                       "n": len(rows_)}
+                     "at_default": _at_default_choices(mine, choices),
+                     "other_scopes": [{"scope": _scope_text(options, own_scope or {}), "options": options,
+                                       "label": other.label, "counts": other.counts, "n": len(rows_),
+                                       "at_default": _at_default_choices(rows_, choices, mine)}
                                       for options, rows_ in others
                                       for other in [_summary(rows_, choices, settings["familywise_alpha"])]],
                      "figure": figure_entry(multiverse_figure(claim["id"]),
                                             f"Section {claim['section']}: {claim['text'].rstrip('.')}",
                                             SPECIFICATION_CAPTION, figures, [])})
+    if "dataset" in scope_axes:
+        for row in rows:
+            row["by_dataset"] = _by_dataset(row, own_scope or {})
     return {"rows": rows, "axes": choices, "scope_axes": list(scope_axes),
+            "datasets": [d["title"] for d in rows[0]["by_dataset"]] if rows and "dataset" in scope_axes else [],
             "n_universes": int(verdicts["position"].nunique()),
             "n_at_scope": rows[0]["n"] if rows else 0,
             "labels": settings["labels"], "alpha": settings["familywise_alpha"]}
+
+
+def _by_dataset(row: dict, own: dict) -> list[dict]:
+    """A claim's verdict (at the report's own choices) and label on each dataset: the study's own
+    scope first, then each other dataset at the study's other scope options."""
+    title = lambda dataset: DATASET_INFO[str(dataset)].title  # noqa: E731
+    cells = [{"title": title(own.get("dataset", "mnist")), "verdict": row["at_default"], "label": row["label"]}]
+    for other in row["other_scopes"]:
+        rest = {a: v for a, v in other["options"].items() if a != "dataset"}
+        if all(str(v) == str(own.get(a)) for a, v in rest.items()):
+            cells.append({"title": title(other["options"]["dataset"]), "verdict": other["at_default"],
+                          "label": other["label"]})
+    return cells
+
+
+def _at_default_choices(verdicts: pd.DataFrame, choices: list[str], own: pd.DataFrame | None = None) -> str | None:
+    """The verdict of the universe of ``verdicts`` that makes the report's own choices (those of
+    the default universe, found in ``own``, the study's scope, or in ``verdicts`` itself), or None."""
+    default = (verdicts if own is None else own).query("default == True")
+    if default.empty:
+        return None
+    same = np.logical_and.reduce([verdicts[f"axis_{a}"].astype(str) == str(default[f"axis_{a}"].iloc[0])
+                                  for a in choices]) if choices else np.ones(len(verdicts), bool)
+    return verdicts["verdict"][same].iloc[0] if same.any() else None
 
 
 def _summary(verdicts: pd.DataFrame, axes: list[str], alpha: float) -> multiverse.Summary:

@@ -128,3 +128,13 @@ def test_failing_to_learn_has_three_named_causes():
     near_chance = labels.copy()
     near_chance[:8870] = (near_chance[:8870] + 1) % 10  # 11.3 % right, no better than always answering 1
     assert "not significantly above always answering 1" in learning_failure(history(near_chance, labels), labels)
+
+
+def test_a_failure_names_the_class_as_its_dataset_does():
+    from mnist_mlp.mnist.datasets import DATASET_INFO
+    from mnist_mlp.runs.execute import learning_failure
+
+    labels = np.repeat(np.arange(10), 1000)
+    reason = learning_failure(history(np.ones_like(labels), labels), labels,
+                              classes=DATASET_INFO["fashion_mnist"].classes)
+    assert reason.startswith("answers Trouser (1) for every test image (10.00%, the share of images labelled Trouser (1)")

@@ -32,7 +32,7 @@ from mnist_mlp.judge.study import (
     sensitivity_figure,
 )
 from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
-from mnist_mlp.mnist.datasets import DATASET_INFO
+from mnist_mlp.mnist.datasets import DATASET_INFO, DatasetInfo
 from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
 from mnist_mlp.present import compare
 from mnist_mlp.runs import run_format
@@ -69,20 +69,22 @@ def run_links(folders: list[str]) -> list[dict]:
     return [{"anchor": run_anchor(d), "label": RunKey.parse(d).label()} for d in folders]
 
 
-def alt_text(what: str, data: pd.DataFrame | None, kind: str | None = None) -> str:
+def alt_text(what: str, data: pd.DataFrame | None, kind: str | None = None,
+             info: DatasetInfo = DATASET_INFO["mnist"]) -> str:
     """What a figure shows, in words: what is plotted and where each curve ends (for a confusion
-    matrix, how many of each digit it gets right)."""
+    matrix, how many of each class it gets right, each named as ``info`` names it)."""
     if data is None or data.empty:
         return what
     if kind == "confusion":
         diagonal = data[data["series"].astype(str) == data["x"].astype(str)]
-        return f"{what}. Correct answers per digit: " + ", ".join(
-            f"{s}: {y:.0f}" for s, y in zip(diagonal["series"], diagonal["y"]))
+        return f"{what}. Correct answers per {info.noun}: " + ", ".join(
+            f"{info.classes[int(s)]}: {y:.0f}" for s, y in zip(diagonal["series"], diagonal["y"]))
     ends = data.dropna(subset=["y"]).groupby("series", sort=False).tail(1)
     return f"{what}. " + "; ".join(f"{s} ends at {y:.4g} (at {x})" for s, x, y in zip(ends["series"], ends["x"], ends["y"]))
 
 
-def figure_entry(fig_id: str, label: str, caption: str, figures: dict, runs: list[str], kind: str | None = None) -> dict:
+def figure_entry(fig_id: str, label: str, caption: str, figures: dict, runs: list[str], kind: str | None = None,
+                 info: DatasetInfo = DATASET_INFO["mnist"]) -> dict:
     """One figure: its PNG (shown at half its pixel width: it is drawn at twice the density), SVG and
     CSV downloads, alt text, and the runs behind it.
 
@@ -94,7 +96,7 @@ def figure_entry(fig_id: str, label: str, caption: str, figures: dict, runs: lis
     data = pd.read_csv(files["csv"])
     return {"id": fig_id, "label": label, "caption": caption, "src": data_uri(png), "width": png_width(png) // 2,
             "svg": data_uri(files["svg"], "image/svg+xml"), "csv": data_uri(files["csv"], "text/csv"),
-            "alt": alt_text(f"{label}: {caption}", data, kind), "run_links": run_links(runs)}
+            "alt": alt_text(f"{label}: {caption}", data, kind, info), "run_links": run_links(runs)}
 
 
 def backend_agreement(runs: pd.DataFrame) -> list[dict]:
@@ -324,7 +326,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "id": exp, "title": title, "note": study.get("notes", {}).get(exp), "rows": rows[exp],
         "agreement": [a for a in agreement if exp in (a["numpy"], a["torch"])],
         "figures": [figure_entry(f, specs[f]["label"], specs[f]["caption"], figures,
-                                 dirs(exp, specs[f].get("activation")), specs[f]["kind"])
+                                 dirs(exp, specs[f].get("activation")), specs[f]["kind"], DATASET_INFO[dataset])
                     for f in specs if specs[f]["experiment"] == exp],
     } for exp, title in titles.items()]
     compared = [{**row, "experiment": section["id"], "section": section["title"]}

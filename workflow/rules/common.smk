@@ -79,11 +79,6 @@ DATASET = DATASET_INFO[
 RAW_FILES = list(RAW_FILE_NAMES)  # train images, train labels, test images, test labels
 
 
-def data_setting(dataset, key, otherwise):
-    """data.<key> for the config's own dataset (data.dataset), ``otherwise`` for any other."""
-    return config["data"][key] if dataset == config["data"]["dataset"] else otherwise
-
-
 DEFAULTS = defaults(config)  # each setting an experiment does not give
 # The preprocessed data of the config's own training subset: its summary holds the test set's
 # class counts (chance), the same for every subset.

@@ -10,20 +10,17 @@ rule download:
     resources:
         mem_mb=500,
         runtime=10,
-    params:
-        # data.source and data.path name where the config's own dataset comes from; any other
-        # dataset (a multiverse's) is fetched from its own sources
-        source=lambda w: data_setting(w.dataset, "source", "auto"),
-        path=lambda w: data_setting(w.dataset, "path", None),
-        timeout_s=config["data"]["timeout_s"],
+    # No params: where the files come from (data.source, data.path, read from the config by the
+    # script) is not what they are. They are checksum-verified, so a change of source must neither
+    # fetch again what is here nor fail offline for a source that is not reachable.
     script:
         "../scripts/download.py"
 
 
 rule preprocess:
     input:
-        # Checksum-verified and always the same bytes: a fresh download (after a change of
-        # data.source, say) must not rerun the study.
+        # Checksum-verified and always the same bytes: a fresh download (after resources/ was
+        # cleared, say) must not rerun the study.
         ancient(expand("resources/{{dataset}}/{name}", name=RAW_FILES)),
     output:
         data="results/data/{dataset}_n{n_train}.npz",

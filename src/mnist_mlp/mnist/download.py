@@ -137,6 +137,16 @@ def sources_to_try(source: str, path: Path | None, dataset: str = "mnist") -> li
     return list(DATASET_INFO[dataset].sources) + (["path"] if path is not None else [])
 
 
+def where_from(data_config: dict, dataset: str) -> tuple[str, Path | None]:
+    """The source and local folder to fetch ``dataset`` from: ``data.source`` and ``data.path`` name
+    where the config's own dataset (``data.dataset``) comes from; any other (a multiverse's) comes
+    from its own sources."""
+    if dataset != data_config.get("dataset", "mnist"):
+        return "auto", None
+    path = data_config.get("path")
+    return data_config.get("source", "auto"), Path(path) if path else None
+
+
 def download_dataset(dest: Path, dataset: str = "mnist", source: str = "auto", path: Path | None = None,
                      timeout_s: float = 10) -> str:
     """Put the dataset's four verified ``.gz`` files into ``dest``.

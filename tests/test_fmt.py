@@ -27,6 +27,12 @@ def test_a_list_reads_as_a_sentence():
     assert [fmt.words(items) for items in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == ["", "a", "a and b", "a, b and c"]
 
 
+def test_a_count_of_one_takes_the_singular():
+    assert fmt.counted(1, "universe") == "1 universe"
+    assert fmt.counted(12, "universe") == "12 universes"
+    assert fmt.counted(1953, "run") == "1,953 runs"
+
+
 def test_no_plus_minus_with_one_seed():
     assert fmt.spread(0.0, 1) == "—"
     assert fmt.spread(float("nan"), 2) == "—"

@@ -60,5 +60,10 @@ def words(items) -> str:
     return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def counted(n: int, noun: str) -> str:
+    """A count and its noun, singular for one: "1 universe", "12 universes"."""
+    return f"{count(n)} {noun if n == 1 else noun + 's'}"
+
+
 FILTERS = {"number": number, "pct": pct, "points": points, "count": count, "seconds": seconds,
-           "megabytes": megabytes, "loss": loss, "words": words}
+           "megabytes": megabytes, "loss": loss, "words": words, "counted": counted}

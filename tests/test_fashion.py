@@ -45,6 +45,8 @@ def test_the_report_says_it_is_fashion_mnist_and_reproduces_no_number(fashion_ru
     anchors = html[html.index('<h3 id="anchors">'):].split("</table>")[0]
     assert "MLP 256-128-100" in anchors and "88.33" in anchors and "README.md.gz, line 180" in anchors
     assert "This run's best is" in anchors
+    since = " ".join(html[html.index('<h2 id="since">'):html.index('<h2', html.index('<h2 id="since">') + 1)].split())
+    assert "the last report's runs were on MNIST, these are on Fashion-MNIST" in since
     claims = re.findall(r'<tr id="claim-[^"]+">.*?<span class="verdict (\w+)">', html, re.S)
     assert len(claims) >= 5  # every claim judged on these runs
 
@@ -75,3 +77,12 @@ def test_with_both_datasets_built_the_report_sets_each_claim_on_mnist_beside_fas
     for row in rows:  # a verdict and a label in each dataset's cell, in that order
         cells = re.findall(r'data-label="([^"]+)">.*?<span class="robustness [\w-]+">', row, re.S)
         assert cells == ["MNIST", "Fashion-MNIST"]
+
+
+def test_a_switch_of_dataset_is_named_in_the_diff_and_nothing_else_is():
+    from mnist_mlp.present.report import dataset_switch
+
+    assert dataset_switch([{"key": "data.dataset", "old": "mnist", "new": "fashion_mnist"}]) == {
+        "old": "MNIST", "new": "Fashion-MNIST"}
+    assert dataset_switch([{"key": "data.dataset", "old": None, "new": "fashion_mnist"}])["old"] == "MNIST"
+    assert dataset_switch([{"key": "data.path", "old": "a", "new": "b"}]) is None

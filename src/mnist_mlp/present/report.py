@@ -407,6 +407,15 @@ def claim_verdicts(context: dict) -> dict:
     return {c["id"]: c["verdict"] for c in context["claims"]}
 
 
+def dataset_switch(config_changes: list[dict]) -> dict | None:
+    """The datasets' titles, old and new, when a build trains on another dataset than the one before."""
+    change = next((c for c in config_changes if c["key"] == "data.dataset"), None)
+    if change is None:
+        return None
+    title = lambda dataset: DATASET_INFO[dataset or "mnist"].title  # noqa: E731  (records before #20: MNIST)
+    return {"old": title(change["old"]), "new": title(change["new"])}
+
+
 def since_context(update: dict, current: compare.Results, claims: list[dict], folder: str) -> dict:
     """The section "Since the last report": this build against the history record before its own,
     and what could not be read or written there.
@@ -435,6 +444,7 @@ def since_context(update: dict, current: compare.Results, claims: list[dict], fo
     return {**since,
             "previous": {"name": previous[0].name, "time": before.time, "commit": before.commit},
             "nothing": compare.nothing_changed(result),
+            "dataset_switch": dataset_switch(result["config"]),
             "config": [{"key": c["key"], "old": compare.setting_text(c["old"]), "new": compare.setting_text(c["new"])}
                        for c in result["config"]],
             "added": [run_entry(r) for r in result["added"]],

@@ -71,6 +71,16 @@ def test_default_config_plans_the_study(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("overlay, datasets, runs", [("fashion.yaml", 1, 15), ("datasets.yaml", 2, 30)])
+def test_the_dataset_overlays_plan_the_study_on_their_datasets(tmp_path, overlay, datasets, runs):
+    result = snakemake(tmp_path, "-n", "--quiet", "rules", smoke=False,
+                       overlay=yaml.safe_load((REPO / "config" / overlay).read_text()))
+    counts = dict(line.split()[:2] for line in result.stdout.splitlines() if line.split()[:1]
+                  and line.split()[0] in {"download", "preprocess", "train"})
+    assert counts == {"download": str(datasets), "preprocess": str(datasets), "train": str(runs)}
+
+
+@pytest.mark.slow
 def test_workflow_lints_clean(tmp_path):
     result = snakemake(tmp_path, "--lint", smoke=False)
     assert "Congratulations, your workflow is in a good condition!" in result.stdout

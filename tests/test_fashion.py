@@ -41,6 +41,7 @@ def test_the_report_says_it_is_fashion_mnist_and_reproduces_no_number(fashion_ru
     assert "Reported (%)" not in html and "test accuracy on Fashion-MNIST" in html
     assert "On the study's own numbers (MNIST)" in html
     assert "10.00% for always answering the commonest class" in html  # a balanced test set
+    assert "for always answering T-shirt/top (0) (10% for a uniform guess)" in html  # the class by its name
     assert re.search(r'alt="[^"]*Correct answers per class: T-shirt/top: \d+, Trouser: \d+', html)  # named classes
     anchors = html[html.index('<h3 id="anchors">'):].split("</table>")[0]
     assert "MLP 256-128-100" in anchors and "88.33" in anchors and "README.md.gz, line 180" in anchors

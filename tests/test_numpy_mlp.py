@@ -136,5 +136,5 @@ def test_a_failure_names_the_class_as_its_dataset_does():
 
     labels = np.repeat(np.arange(10), 1000)
     reason = learning_failure(history(np.ones_like(labels), labels), labels,
-                              classes=DATASET_INFO["fashion_mnist"].classes)
+                              info=DATASET_INFO["fashion_mnist"])
     assert reason.startswith("answers Trouser (1) for every test image (10.00%, the share of images labelled Trouser (1)")

@@ -33,6 +33,7 @@ from mnist_mlp.judge.stats import (
     t_interval,
 )
 from mnist_mlp.mnist.data import UNIFORM_GUESS_PCT
+from mnist_mlp.mnist.datasets import DATASET_INFO
 from mnist_mlp.runs import run_format
 
 CLAIM_KINDS = ("beats", "best_activation", "at_chance", "train_loss_rises")  # what ``judge`` can judge
@@ -239,7 +240,7 @@ AT_CHANCE = {HOLDS: FAILS, TIE: HOLDS, FAILS: HOLDS, INCONCLUSIVE: INCONCLUSIVE}
 
 def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
     """Is the group no better than a network that ignores its input and always answers the commonest
-    digit? The runs are compared with that guess image by image, like any two runs: the claim holds
+    class? The runs are compared with that guess image by image, like any two runs: the claim holds
     when the comparison is a tie or a loss, and fails when the runs confidently beat the guess."""
     rows = evidence.group(claim["experiment"], claim["activation"])
     name = _name(claim["experiment"], claim["activation"])
@@ -250,11 +251,13 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
         return Judgement(HOLDS, [f"{name}: every seed diverged, which is failing"])
     commonest = int(np.bincount(labels).argmax())
     guess = labels == commonest
+    info = DATASET_INFO[rows["dataset"].iloc[0]] if "dataset" in rows else DATASET_INFO["mnist"]
     result = paired([[(evidence.correct(row, len(labels)), guess)] for _, row in rows.iterrows()], rules)
     verdict = AT_CHANCE[result.verdict]
     return Judgement(verdict, [
         f"{name}: {result.estimate + 100 * guess.mean():.2f}% against {100 * guess.mean():.2f}% for always answering "
-        f"{commonest} ({UNIFORM_GUESS_PCT:g}% for a uniform guess): {result.evidence()} → {verdict}"], list(rows["dir"]),
+        f"{info.class_name(commonest)} ({UNIFORM_GUESS_PCT:g}% for a uniform guess): {result.evidence()} → {verdict}"],
+        list(rows["dir"]),
         result.estimate, result.test)  # how far above chance; no one-sided p: the claim is that there is no gain
 
 

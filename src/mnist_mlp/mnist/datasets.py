@@ -29,6 +29,10 @@ class DatasetInfo:
     sources: tuple[str, ...]  # what ``data.source: auto`` tries, in order (``path`` last, when set)
     debian_dir: str | None = None  # where a Debian package puts the files
 
+    def class_name(self, label: int) -> str:
+        """A label as a sentence names it: MNIST's ``1``, Fashion-MNIST's ``Trouser (1)``."""
+        return str(label) if self.classes[label] == str(label) else f"{self.classes[label]} ({label})"
+
 
 DATASET_INFO = {
     "mnist": DatasetInfo(

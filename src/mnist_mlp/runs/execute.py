@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from mnist_mlp.mnist.data import N_CLASSES, DataError, Dataset, chance_level, load_dataset
-from mnist_mlp.mnist.datasets import DATASET_INFO
+from mnist_mlp.mnist.datasets import DATASET_INFO, DatasetInfo
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
@@ -73,19 +73,14 @@ def _finite_or_none(value: float) -> float | None:
 FAILURE_ALPHA = 0.05  # the significance level of "better than always answering the commonest class"
 
 
-def class_name(label: int, classes: tuple[str, ...]) -> str:
-    """A label as a sentence names it: MNIST's ``1``, Fashion-MNIST's ``Trouser (1)``."""
-    return str(label) if classes[label] == str(label) else f"{classes[label]} ({label})"
-
-
 def learning_failure(history: History, y_test: np.ndarray, alpha: float = FAILURE_ALPHA,
-                     classes: tuple[str, ...] = DATASET_INFO["mnist"].classes) -> str | None:
+                     info: DatasetInfo = DATASET_INFO["mnist"]) -> str | None:
     """Why a run that finished (did not diverge) failed to learn, or None if it learned.
 
     A run failed to learn when it gives every test image the same class, when its last epoch's
     train loss ends above its first batch's (where it started), or when its test accuracy is not
     significantly above always answering the commonest class (one-sided exact binomial test).
-    ``classes`` names each label in the reason.
+    ``info`` names each class in the reason.
     """
     if history.final is None:
         return None  # diverged, a state of its own
@@ -94,7 +89,7 @@ def learning_failure(history: History, y_test: np.ndarray, alpha: float = FAILUR
     commonest, share = int(counts.argmax()), chance_level(counts) / 100
     accuracy = history.final.accuracy
     if np.all(predictions == predictions[0]):
-        name = class_name(int(predictions[0]), classes)
+        name = info.class_name(int(predictions[0]))
         return f"answers {name} for every test image ({100 * accuracy:.2f}%, the share of images labelled {name} in the test set)"
     start, end = history.batch_loss[0][2], history.epochs[-1]["train_loss"]
     if end > start:
@@ -105,7 +100,7 @@ def learning_failure(history: History, y_test: np.ndarray, alpha: float = FAILUR
     p = float(bdtrc(n_correct - 1, len(y_test), share))  # P(X >= n_correct), binomtest's "greater"
     if p >= alpha:
         return (f"its test accuracy {100 * accuracy:.2f}% is not significantly above always answering "
-                f"{class_name(commonest, classes)} "
+                f"{info.class_name(commonest)} "
                 f"({100 * share:.2f}%; one-sided binomial p = {p:.2g})")
     return None
 
@@ -138,7 +133,7 @@ def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
             per_class_accuracy=per_class_accuracy(confusion).tolist(),
             confusion_matrix=confusion.tolist(),
         )
-        failure = learning_failure(history, data.y_test, classes=DATASET_INFO[spec.dataset].classes)
+        failure = learning_failure(history, data.y_test, info=DATASET_INFO[spec.dataset])
         metrics.update(failed_to_learn=failure is not None, failure=failure)
     return metrics
 

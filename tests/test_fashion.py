@@ -39,6 +39,7 @@ def test_the_report_says_it_is_fashion_mnist_and_reproduces_no_number(fashion_ru
     assert "run on Fashion-MNIST</h1>" in html and "Reproduction of" not in html
     assert "its 15 test accuracies are MNIST's" in html
     assert "Reported (%)" not in html and "test accuracy on Fashion-MNIST" in html
+    assert "Test accuracy on Fashion-MNIST, per experiment and activation" in html  # the bars, ours alone
     assert "On the study's own numbers (MNIST)" in html
     assert "10.00% for always answering the commonest class" in html  # a balanced test set
     assert "for always answering T-shirt/top (0) (10% for a uniform guess)" in html  # the class by its name

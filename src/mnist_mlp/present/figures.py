@@ -369,7 +369,8 @@ def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chanc
                                 noun: str = "digit") -> Plotted:
     """Grouped bars: the study's accuracy (hatched) next to ours (mean ± std), per experiment and
     activation, in the activation's colour. Series "reported by the study" and "reproduced here",
-    x the bar's label as drawn (``bar_label``)."""
+    x the bar's label as drawn (``bar_label``). When the study reports none of them (a run on another
+    dataset), only this run's bars, series "this run"."""
     records = [{"label": bar_label(titles[exp], row["activation"]), "activation": row["activation"],
                 "reported": np.nan if row["reported"] is None else row["reported"],
                 "mean": np.nan if row["mean"] is None else row["mean"],
@@ -378,28 +379,34 @@ def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chanc
     bars = pd.DataFrame(records, columns=["label", "activation", "reported", "mean", "std"])
     x = np.arange(len(bars))
     colours = [ACTIVATION_STYLES.get(a, {"color": "0.4"})["color"] for a in bars["activation"]]
+    # On another dataset the study has no number to set beside ours: one bar each, named for this run.
+    reproduction = bool(bars["reported"].notna().any())
+    ours, offset, width = ("reproduced here", 0.2, 0.4) if reproduction else ("this run", 0.0, 0.6)
     fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(bars)), 4.4), layout="constrained")
-    ax.bar(x - 0.2, bars["reported"], 0.4, label=REPORTED_LABEL, color="white", edgecolor=colours, hatch="////",
-           lw=1)
-    ax.bar(x + 0.2, bars["mean"], 0.4, yerr=bars["std"].fillna(0), label="reproduced here", color=colours,
-           capsize=2)
+    if reproduction:
+        ax.bar(x - offset, bars["reported"], width, label=REPORTED_LABEL, color="white", edgecolor=colours,
+               hatch="////", lw=1)
+    ax.bar(x + offset, bars["mean"], width, yerr=bars["std"].fillna(0), label=ours, color=colours, capsize=2)
     for xi, value in zip(x, bars["mean"]):
         if np.isnan(value):
-            ax.text(xi + 0.2, 2, "missing /\ndiverged", rotation=90, ha="center", va="bottom", fontsize=9,
+            ax.text(xi + offset, 2, "missing /\ndiverged", rotation=90, ha="center", va="bottom", fontsize=9,
                     color="crimson")
     ax.set_xticks(x, bars["label"], rotation=60, ha="right")
     accuracy_axis(ax, "test accuracy (%)", chance_pct, noun)
     ax.grid(axis="y", alpha=0.3)
     ax.set_xlim(-0.7, len(bars) - 0.3)
-    kinds = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label=REPORTED_LABEL),
-             Patch(facecolor="0.4", label="reproduced here (mean ± std)"),
-             Line2D([], [], label=chance_label(chance_pct, noun), **CHANCE_STYLE)]
+    reported_kind = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label=REPORTED_LABEL)]
+    kinds = (reported_kind if reproduction else []) + [
+        Patch(facecolor="0.4", label=f"{ours} (mean ± std)"),
+        Line2D([], [], label=chance_label(chance_pct, noun), **CHANCE_STYLE)]
     swatches = [Patch(facecolor=style["color"], label=a) for a, style in ACTIVATION_STYLES.items()]
-    # a legend fills column by column: interleaved, the kinds of bar read as one row, the colours as another
-    ax.legend(handles=[h for pair in zip(kinds, swatches) for h in pair], loc="lower center",
-              bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
-    return collect(fig, [rows(REPORTED_LABEL, bars["label"], bars["reported"]),
-                         rows("reproduced here", bars["label"], bars["mean"], bars["std"])])
+    # a legend fills column by column: interleaved, the kinds of bar read as one row, the colours as
+    # another; with two kinds, all on one row
+    handles = [h for pair in zip(kinds, swatches) for h in pair] if reproduction else kinds + swatches
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3 if reproduction else len(handles),
+              frameon=False)
+    drawn = [rows(REPORTED_LABEL, bars["label"], bars["reported"])] if reproduction else []
+    return collect(fig, drawn + [rows(ours, bars["label"], bars["mean"], bars["std"])])
 
 
 def save(plotted: Plotted, png_path, svg_path, csv_path, dpi: int) -> None:

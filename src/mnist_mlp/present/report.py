@@ -24,6 +24,7 @@ from mnist_mlp.judge.sensitivity import (
     setting_summary,
 )
 from mnist_mlp.judge.study import (
+    BARS_FIGURE,
     EXTRA_FIGURES,
     comparison_rows,
     figure_specs,
@@ -375,7 +376,8 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "sensitivity": sensitivity,
         "robustness": robustness,
         "multiverse_command": MULTIVERSE_COMMAND,
-        "extra_figures": [figure_entry(key, label, label, figures, []) for key, label in EXTRA_FIGURES.items()],
+        "extra_figures": [figure_entry(key, label, label, figures, [])
+                          for key, label in extra_figure_labels(reproduction, DATASET_INFO[dataset]).items()],
         "runs": all_runs,
         "n_study_runs": len(runs),
         "diverged_runs": [r for r in all_runs if r["health"] == "diverged"],
@@ -400,6 +402,14 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "commit": commit,
         "since": None,
     }
+
+
+def extra_figure_labels(reproduction: bool, info: DatasetInfo) -> dict:
+    """The figures the study lacks, by id, with their labels: on another dataset than the study's,
+    the bars set nothing beside this run's accuracies, and their label says so."""
+    if reproduction:
+        return EXTRA_FIGURES
+    return {**EXTRA_FIGURES, BARS_FIGURE: f"Test accuracy on {info.title}, per experiment and activation"}
 
 
 def claim_verdicts(context: dict) -> dict:

@@ -219,6 +219,10 @@ def test_a_scope_axis_draws_each_scope_as_its_own_sorted_block_named_above_it():
     assert [t.get_text() for t in curve.texts] == ["60,000 training images", "30,000 training images"]
     assert [line.get_xdata()[0] for line in curve.lines if line.get_linestyle() == "-" and
             len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]] == [2]
+    board = fig.axes[1]
+    fig.canvas.draw()  # the tick labels exist once drawn
+    numbered = {tick.get_loc(): tick.label1.get_text() for tick in board.xaxis.get_major_ticks()}
+    assert {x: numbered.get(x) for x in range(5)} == {0: "1", 1: "2", 2: "", 3: "3", 4: "4"}  # no number for the gap
 
 
 def test_with_a_dataset_axis_each_claim_has_its_verdict_and_label_on_each_dataset(tmp_path):

@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import LogFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator  # noqa: E402
 
 from mnist_mlp.nn import activations  # noqa: E402
 from mnist_mlp.runs.plan import setting_label  # noqa: E402
@@ -544,6 +544,13 @@ def specification_order(verdicts: pd.DataFrame, scope: list[str] = ()) -> pd.Dat
     return ordered.assign(rank=np.arange(len(ordered)) + ordered["block"].to_numpy())
 
 
+def universe_number(ranks: pd.Series):
+    """A tick formatter for panel B: each universe numbered 1 to n in drawing order; the gap
+    between scope blocks, and any x that is no universe's, gets no number."""
+    numbers = {int(rank): i + 1 for i, rank in enumerate(sorted(ranks))}
+    return lambda x, _pos: str(numbers[int(x)]) if float(x).is_integer() and int(x) in numbers else ""
+
+
 def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: float,
                              study_estimate: float | None = None, scope: list[str] = ()) -> Plotted:
     """A claim over every universe (rows of results/multiverse_verdicts.csv for one claim).
@@ -598,5 +605,6 @@ def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: fl
     board.set_ylim(len(options) - 0.5, -0.5)
     board.set_xlabel("universes, by estimated difference")
     board.xaxis.set_major_locator(MaxNLocator(integer=True))
+    board.xaxis.set_major_formatter(FuncFormatter(universe_number(ordered["rank"])))
     board.grid(axis="x", alpha=0.2)
     return collect(fig, drawn)

@@ -2,11 +2,12 @@ import gzip
 
 import pytest
 
-from mnist_mlp.mnist.download import MNIST_MD5, DownloadError, download_mnist, md5sum
+from mnist_mlp.mnist.datasets import gz_md5
+from mnist_mlp.mnist.download import MNIST_MD5, DownloadError, download_mnist
 
 
 def test_every_fetched_file_has_its_canonical_md5(mnist_raw):
-    assert {name: md5sum(mnist_raw / name) for name in MNIST_MD5} == MNIST_MD5
+    assert {name: gz_md5(mnist_raw / name) for name in MNIST_MD5} == MNIST_MD5
 
 
 def copy_of(mnist_raw, directory):
@@ -19,7 +20,7 @@ def copy_of(mnist_raw, directory):
 def test_path_source_copies_verified_files(tmp_path, mnist_raw):
     source = copy_of(mnist_raw, tmp_path / "offline")
     assert download_mnist(tmp_path / "dest", "path", source) == "path"
-    assert {name: md5sum(tmp_path / "dest" / name) for name in MNIST_MD5} == MNIST_MD5
+    assert {name: gz_md5(tmp_path / "dest" / name) for name in MNIST_MD5} == MNIST_MD5
 
 
 def test_a_truncated_or_altered_file_is_rejected_and_leaves_nothing(tmp_path, mnist_raw):

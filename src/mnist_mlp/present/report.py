@@ -197,7 +197,7 @@ def _by_dataset(row: dict, own: dict) -> list[dict]:
     cells = [{"title": title(own.get("dataset", "mnist")), "verdict": row["at_default"], "label": row["label"]}]
     for other in row["other_scopes"]:
         rest = {a: v for a, v in other["options"].items() if a != "dataset"}
-        if all(str(v) == str(own.get(a)) for a, v in rest.items()):
+        if multiverse.is_own_scope(rest, own):
             cells.append({"title": title(other["options"]["dataset"]), "verdict": other["at_default"],
                           "label": other["label"]})
     return cells
@@ -231,12 +231,6 @@ def _scope_text(options: dict, own: dict) -> str | None:
     words = {axis: SCOPE_WORDS[axis].format(setting_label({axis: value}))
              for axis, value in options.items() if str(value) != str(own.get(axis))}
     return " ".join(words[axis] for axis in sorted(words, key=list(SCOPE_WORDS).index, reverse=True))
-
-
-def compared_or_not(sections: list[dict]) -> list[dict]:
-    """Every experiment's rows with a mean, each with its section: to find this run's best."""
-    return [{**row, "experiment": section["id"], "section": section["title"]}
-            for section in sections for row in section["rows"] if row["mean"] is not None]
 
 
 def _or_none(column: pd.Series) -> list:
@@ -330,8 +324,9 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
                                  dirs(exp, specs[f].get("activation")), specs[f]["kind"], DATASET_INFO[dataset])
                     for f in specs if specs[f]["experiment"] == exp],
     } for exp, title in titles.items()]
-    compared = [{**row, "experiment": section["id"], "section": section["title"]}
-                for section in sections for row in section["rows"] if row["difference"] is not None]
+    measured = [{**row, "experiment": section["id"], "section": section["title"]}
+                for section in sections for row in section["rows"] if row["mean"] is not None]
+    compared = [row for row in measured if row["difference"] is not None]
     off_numbers = [row for row in compared if abs(row["difference"]) > close_pp]
     claims = claim_rows(study, Evidence(runs, sweeps), chance_pct)
     all_runs = run_rows(runs, sweeps, titles)
@@ -363,7 +358,7 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "n_reported": sum(len(v) for v in study["accuracy"].values()),
         "reproduction": reproduction,
         "anchors": study.get("anchors", {}).get(dataset, []),
-        "best": max(compared_or_not(sections), key=lambda row: row["mean"], default=None),
+        "best": max(measured, key=lambda row: row["mean"], default=None),
         "dataset": DATASET_INFO[dataset],
         "study_dataset": DATASET_INFO[study["study"]["dataset"]],
         "n_compared": len(compared),

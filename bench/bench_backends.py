@@ -105,18 +105,22 @@ def main():
     batches = [(np.ascontiguousarray(data.x_train[idx]), data.y_train[idx]) for idx in epoch_batches(n, 64, 0, 1)]
     roofline = sgemm_flops(args.repeats)
     fps = flops_per_sample()
-    print(f"machine: {torch.get_num_threads()} torch threads available, numpy {np.__version__}, torch {torch.__version__}")
+    print(
+        f"machine: {torch.get_num_threads()} torch threads available, numpy {np.__version__}, torch {torch.__version__}"
+    )
     print(f"network 784-500-250-100-10, batch 64, {n} training samples per epoch, ReLU, best of {args.repeats}")
     print(f"sgemm roofline (1 thread, 2048^3): {roofline / 1e9:.1f} GFLOP/s; {fps / 1e6:.3f} MFLOP per sample")
     print()
     print(f"{'what':44s} {'threads':>7s} {'samples/s':>10s} {'GFLOP/s':>8s} {'of 1-thread roofline':>21s}")
     results = {}
-    cases = [("step: numpy backend", lambda: numpy_step_fn(batches)),
-             ("step: plain torch.nn model", lambda: plain_torch_step_fn(batches)),
-             ("loop: numpy backend (train() + test eval)", lambda: loop_fn("numpy", data)),
-             ("loop: torch backend (train() + test eval)", lambda: loop_fn("torch", data)),
-             ("eval: numpy backend, 10,000 test images", lambda: eval_fn("numpy", data)),
-             ("eval: torch backend, 10,000 test images", lambda: eval_fn("torch", data))]
+    cases = [
+        ("step: numpy backend", lambda: numpy_step_fn(batches)),
+        ("step: plain torch.nn model", lambda: plain_torch_step_fn(batches)),
+        ("loop: numpy backend (train() + test eval)", lambda: loop_fn("numpy", data)),
+        ("loop: torch backend (train() + test eval)", lambda: loop_fn("torch", data)),
+        ("eval: numpy backend, 10,000 test images", lambda: eval_fn("numpy", data)),
+        ("eval: torch backend, 10,000 test images", lambda: eval_fn("torch", data)),
+    ]
     for threads in (1, 2):
         with limit_threads(threads, include_torch=True):
             fns = {name: make() for name, make in cases}
@@ -142,12 +146,16 @@ def main():
             loop = results[f"loop: {backend} backend (train() + test eval)", threads]
             eval_s = n / results[f"eval: {backend} backend, 10,000 test images", threads]
             cap = 1 / (1 + eval_s * step / n)
-            print(f"{threads} thread(s), {backend}: loop / step = {loop / step:.3f}; evaluation {eval_s:.3f} s per epoch "
-                  f"caps it at {cap:.3f}; the rest of the loop costs {1 - loop / step / cap:.1%}")
+            print(
+                f"{threads} thread(s), {backend}: loop / step = {loop / step:.3f}; evaluation {eval_s:.3f} s per epoch "
+                f"caps it at {cap:.3f}; the rest of the loop costs {1 - loop / step / cap:.1%}"
+            )
     for threads in (1, 2):
         step = results["step: numpy backend", threads] / results["step: plain torch.nn model", threads]
-        loop = results["loop: numpy backend (train() + test eval)", threads] / results[
-            "loop: torch backend (train() + test eval)", threads]
+        loop = (
+            results["loop: numpy backend (train() + test eval)", threads]
+            / results["loop: torch backend (train() + test eval)", threads]
+        )
         print(f"{threads} thread(s): numpy / torch samples/s = {step:.2f}x (step), {loop:.2f}x (training loop)")
     if torch.cuda.is_available():
         rate = n / best_of(args.repeats, loop_fn_cuda(data))

@@ -22,8 +22,10 @@ from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.run_format import path, read_metrics
 from scratch import REPO, scratch, snakemake
 
-RUNS = {backend: RunKey("mnist", 30000, backend, "relu", "he_normal", (500, 250, 100), 0.1, 0.0, 0)
-        for backend in ("numpy", "torch")}
+RUNS = {
+    backend: RunKey("mnist", 30000, backend, "relu", "he_normal", (500, 250, 100), 0.1, 0.0, 0)
+    for backend in ("numpy", "torch")
+}
 
 
 def logged_phases(log: Path) -> dict:
@@ -75,8 +77,10 @@ def main():
     print(f"one job, ReLU, lr 0.1, {args.epochs} epochs, --cores 1; best of {args.repeats} per phase (seconds)")
     print(f"{'phase':42s} {'numpy':>8s} {'torch':>8s}")
     for phase in results["numpy"][0]:
-        best = {b: min(r[phase] for r in results[b]) if "samples" not in phase else max(r[phase] for r in results[b])
-                for b in results}
+        best = {
+            b: min(r[phase] for r in results[b]) if "samples" not in phase else max(r[phase] for r in results[b])
+            for b in results
+        }
         print(f"{phase:42s} {best['numpy']:8.3f} {best['torch']:8.3f}")
 
 

@@ -29,15 +29,21 @@ def main():
     runs = pd.concat(tables, ignore_index=True).drop_duplicates("dir")
     print(f"distinct training jobs: {len(runs)} ({runs['diverged'].sum()} diverged)")
     for backend, group in runs.groupby("backend"):
-        print(f"  {backend:6s} {len(group):4d} jobs, {group['job_s'].sum():8.0f} s in all, "
-              f"{group['job_s'].mean():5.1f} s each (training loop {group['train_time_s'].mean():5.1f} s), "
-              f"peak RSS {group['max_rss_mb'].max():5.0f} MB")
+        print(
+            f"  {backend:6s} {len(group):4d} jobs, {group['job_s'].sum():8.0f} s in all, "
+            f"{group['job_s'].mean():5.1f} s each (training loop {group['train_time_s'].mean():5.1f} s), "
+            f"peak RSS {group['max_rss_mb'].max():5.0f} MB"
+        )
     total = runs["job_s"].sum()
-    print(f"summed job time: {total:.0f} s = {total / 60:.1f} min; on {args.cores} cores at best "
-          f"{total / args.cores / 60:.1f} min of wall time")
+    print(
+        f"summed job time: {total:.0f} s = {total / 60:.1f} min; on {args.cores} cores at best "
+        f"{total / args.cores / 60:.1f} min of wall time"
+    )
     if args.wall_s:
-        print(f"measured wall time: {args.wall_s:.0f} s = {args.wall_s / 60:.1f} min; training jobs used "
-              f"{total / (args.wall_s * args.cores):.0%} of the {args.cores} cores' time")
+        print(
+            f"measured wall time: {args.wall_s:.0f} s = {args.wall_s / 60:.1f} min; training jobs used "
+            f"{total / (args.wall_s * args.cores):.0%} of the {args.cores} cores' time"
+        )
     for path in sorted((args.workdir / "benchmarks").glob("*.tsv")):
         print(f"  {path.stem:20s} {read_benchmark(path)['job_s']:6.1f} s")
 

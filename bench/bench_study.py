@@ -63,11 +63,17 @@ def measured_vs_predicted(model: dict, jobs: list[dict], epochs: int) -> pd.Data
     for job in jobs:
         tsv = REPO / RunKey.from_wildcards(job).path("benchmark")
         if tsv.exists():
-            rows.append({"backend": job["backend"], "measured_s": float(pd.read_csv(tsv, sep="\t")["s"].iloc[0]),
-                         "predicted_s": job_cost(model, job, epochs)})
+            rows.append(
+                {
+                    "backend": job["backend"],
+                    "measured_s": float(pd.read_csv(tsv, sep="\t")["s"].iloc[0]),
+                    "predicted_s": job_cost(model, job, epochs),
+                }
+            )
     table = pd.DataFrame(rows, columns=["backend", "measured_s", "predicted_s"])
-    summed = table.groupby("backend").agg(jobs=("measured_s", "size"), measured_s=("measured_s", "sum"),
-                                          predicted_s=("predicted_s", "sum"))
+    summed = table.groupby("backend").agg(
+        jobs=("measured_s", "size"), measured_s=("measured_s", "sum"), predicted_s=("predicted_s", "sum")
+    )
     summed.loc["all"] = summed.sum()
     summed["measured/predicted"] = summed["measured_s"] / summed["predicted_s"]
     return summed
@@ -75,8 +81,11 @@ def measured_vs_predicted(model: dict, jobs: list[dict], epochs: int) -> pd.Data
 
 def merged_config(configs: list[Path]) -> dict:
     def merge(a, b):
-        return {**a, **{k: merge(a[k], v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v
-                        for k, v in b.items()}}
+        return {
+            **a,
+            **{k: merge(a[k], v) if isinstance(v, dict) and isinstance(a.get(k), dict) else v for k, v in b.items()},
+        }
+
     config = {}
     for path in configs:
         config = merge(config, yaml.safe_load(path.read_text()) or {})
@@ -118,9 +127,11 @@ def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
         model = {"around": around_jobs(workdir), "hidden": tuple(runs["hidden"].map(parse_widths).iloc[0])}
         for backend, group in runs.groupby("backend"):
             loop = group["train_time_s"] + group["eval_time_s"]
-            model[backend] = {"overhead_s": float((group["job_s"] - loop).median()),
-                              "samples_per_s": float(group["samples_per_s"].median()),
-                              "eval_s": float((group["eval_time_s"] / group["epochs_completed"]).median())}
+            model[backend] = {
+                "overhead_s": float((group["job_s"] - loop).median()),
+                "samples_per_s": float(group["samples_per_s"].median()),
+                "eval_s": float((group["eval_time_s"] / group["epochs_completed"]).median()),
+            }
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return model
@@ -146,22 +157,43 @@ def predict(model: dict, jobs: list[dict], epochs: int, cores: int, startup: flo
     before = sum(around.get(j, 0.0) for j in AROUND_BEFORE)
     plots = [around.get(j, 0.0) for j in AROUND_AFTER[1:-1]]
     # the plot jobs run side by side after aggregation; the report comes last
-    after = around.get("aggregate", 0.0) + max(sum(plots) / cores, max(plots, default=0.0)) + around.get("report_html", 0.0)
-    return {"wall_s": startup + before + max(free) + after, "startup_s": startup, "training_s": max(free), "before_s": before, "after_s": after,
-            "jobs": len(costs), "job_s": sum(costs)}
+    after = (
+        around.get("aggregate", 0.0) + max(sum(plots) / cores, max(plots, default=0.0)) + around.get("report_html", 0.0)
+    )
+    return {
+        "wall_s": startup + before + max(free) + after,
+        "startup_s": startup,
+        "training_s": max(free),
+        "before_s": before,
+        "after_s": after,
+        "jobs": len(costs),
+        "job_s": sum(costs),
+    }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--configfile", type=Path, action="append", default=[],
-                        help="overlays on config/config.yaml, e.g. config/sensitivity.yaml")
+    parser.add_argument(
+        "--configfile",
+        type=Path,
+        action="append",
+        default=[],
+        help="overlays on config/config.yaml, e.g. config/sensitivity.yaml",
+    )
     parser.add_argument("--mnist", type=Path, default=REPO / "resources" / "mnist")
     parser.add_argument("--predict-only", action="store_true")
-    parser.add_argument("--measured", action="store_true",
-                        help="set the prediction beside the job times measured in this repository's benchmarks/")
-    parser.add_argument("--model", type=Path, help="save the calibration here, or reuse it if the file exists "
-                                                   "(to predict several overlays from one calibration)")
+    parser.add_argument(
+        "--measured",
+        action="store_true",
+        help="set the prediction beside the job times measured in this repository's benchmarks/",
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="save the calibration here, or reuse it if the file exists "
+        "(to predict several overlays from one calibration)",
+    )
     args = parser.parse_args()
     configs = [REPO / "config" / "config.yaml", *args.configfile]
     config = merged_config(configs)
@@ -176,8 +208,10 @@ def main():
     print(f"cost model, calibrated on a 2-epoch run of the default study, {args.cores} jobs side by side:")
     for backend in ("numpy", "torch"):
         m = model[backend]
-        print(f"  {backend:6s} overhead outside train() {m['overhead_s']:5.2f} s, {m['samples_per_s']:7.0f} samples/s "
-              f"in the batches, {m['eval_s']:5.3f} s per test evaluation")
+        print(
+            f"  {backend:6s} overhead outside train() {m['overhead_s']:5.2f} s, {m['samples_per_s']:7.0f} samples/s "
+            f"in the batches, {m['eval_s']:5.3f} s per test evaluation"
+        )
     print("  around training: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(model["around"].items())))
     jobs, startup = planned_training_jobs(configs, args.mnist)
     guess = predict(model, jobs, epochs, args.cores, startup)
@@ -185,12 +219,16 @@ def main():
     built = sum((REPO / RunKey.from_wildcards(job).path("dir") / "metrics.json").exists() for job in jobs)
     sizes = {name: len(axis["options"]) for name, axis in axes.items()}
     shape = " x ".join(f"{n} {name}" for name, n in sizes.items()) or "no multiverse"
-    print(f"universes: {math.prod(sizes.values()) if sizes else 0} ({shape}); distinct training runs: {len(jobs)}, "
-          f"of which already built in {REPO / 'results'}: {built}")
+    print(
+        f"universes: {math.prod(sizes.values()) if sizes else 0} ({shape}); distinct training runs: {len(jobs)}, "
+        f"of which already built in {REPO / 'results'}: {built}"
+    )
     names = " + ".join(p.name for p in configs)
-    print(f"{names}: {guess['jobs']} training jobs, {guess['job_s']:.0f} s of job time; predicted wall time on "
-          f"{args.cores} cores: {guess['wall_s']:.0f} s (Snakemake's start {guess['startup_s']:.1f} s, data {guess['before_s']:.0f} s, training "
-          f"{guess['training_s']:.0f} s, aggregate/plots/report {guess['after_s']:.0f} s)")
+    print(
+        f"{names}: {guess['jobs']} training jobs, {guess['job_s']:.0f} s of job time; predicted wall time on "
+        f"{args.cores} cores: {guess['wall_s']:.0f} s (Snakemake's start {guess['startup_s']:.1f} s, data {guess['before_s']:.0f} s, training "
+        f"{guess['training_s']:.0f} s, aggregate/plots/report {guess['after_s']:.0f} s)"
+    )
     if args.measured:
         print("job time measured in benchmarks/ (Snakemake's wall clock of each job) vs predicted, same jobs:")
         print(measured_vs_predicted(model, jobs, epochs).round(2).to_string())
@@ -205,17 +243,25 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
     capacity = wall * args.cores
     train_s, eval_s = runs["train_time_s"].sum(), runs["eval_time_s"].sum()
-    outside = (runs["job_s"] - runs["train_time_s"] - runs["eval_time_s"])
-    print(f"measured wall time: {wall:.0f} s (prediction {guess['wall_s']:.0f} s, "
-          f"{100 * (guess['wall_s'] - wall) / wall:+.1f}%)")
-    print(f"training share: sum(train_time_s) / (wall x {args.cores} cores) = {train_s:.0f} / {capacity:.0f} = "
-          f"{train_s / capacity:.3f}; with the per-epoch test evaluation: {(train_s + eval_s) / capacity:.3f}")
+    outside = runs["job_s"] - runs["train_time_s"] - runs["eval_time_s"]
+    print(
+        f"measured wall time: {wall:.0f} s (prediction {guess['wall_s']:.0f} s, "
+        f"{100 * (guess['wall_s'] - wall) / wall:+.1f}%)"
+    )
+    print(
+        f"training share: sum(train_time_s) / (wall x {args.cores} cores) = {train_s:.0f} / {capacity:.0f} = "
+        f"{train_s / capacity:.3f}; with the per-epoch test evaluation: {(train_s + eval_s) / capacity:.3f}"
+    )
     for backend, group in runs.groupby("backend"):
         o = outside[group.index]
-        print(f"  {backend:6s} {len(group):3d} jobs: batches {group['train_time_s'].sum():6.1f} s, evaluation "
-              f"{group['eval_time_s'].sum():5.1f} s, outside train() {o.sum():5.1f} s ({o.mean():.2f} s per job)")
-    print("  around training: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(around.items())
-                                             if k in AROUND_BEFORE + AROUND_AFTER))
+        print(
+            f"  {backend:6s} {len(group):3d} jobs: batches {group['train_time_s'].sum():6.1f} s, evaluation "
+            f"{group['eval_time_s'].sum():5.1f} s, outside train() {o.sum():5.1f} s ({o.mean():.2f} s per job)"
+        )
+    print(
+        "  around training: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(around.items()) if k in AROUND_BEFORE + AROUND_AFTER)
+    )
 
 
 if __name__ == "__main__":

@@ -43,9 +43,11 @@ def main():
             identical = all(np.array_equal(a, b) for a, b in zip(first[0], other[0]))
             n = min(len(first[1]), len(other[1]))
             loss_gap = float(np.max(np.abs(first[1][:n] - other[1][:n])))
-            print(f"  {label:22s} weights bit-identical: {str(identical):5s}  largest batch-loss difference "
-                  f"{loss_gap:.2e}  final test accuracy {100 * first[2]:.2f}% vs {100 * other[2]:.2f}% "
-                  f"({100 * (other[2] - first[2]):+.2f} points)")
+            print(
+                f"  {label:22s} weights bit-identical: {str(identical):5s}  largest batch-loss difference "
+                f"{loss_gap:.2e}  final test accuracy {100 * first[2]:.2f}% vs {100 * other[2]:.2f}% "
+                f"({100 * (other[2] - first[2]):+.2f} points)"
+            )
 
 
 if __name__ == "__main__":

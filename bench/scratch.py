@@ -15,8 +15,15 @@ def scratch(mnist: Path, overlay: dict) -> tuple[Path, Path]:
     """A fresh working directory and a config overlay in it that reads MNIST from ``mnist``."""
     workdir = Path(tempfile.mkdtemp(prefix="bench_"))
     path = workdir / "overlay.yaml"
-    path.write_text(yaml.safe_dump({"data": {"source": "path", "path": str(mnist.resolve())},
-                                    "study_reported": str(REPO / "config" / "study_reported.yaml"), **overlay}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "data": {"source": "path", "path": str(mnist.resolve())},
+                "study_reported": str(REPO / "config" / "study_reported.yaml"),
+                **overlay,
+            }
+        )
+    )
     return workdir, path
 
 
@@ -24,9 +31,24 @@ def snakemake(workdir: Path, configs: list[Path], *args: str, capture: bool = Fa
     """Run the workflow in ``workdir``; (wall seconds, stdout if captured).
 
     ``args`` come first: --forcerun and --configfile take every word that follows them."""
-    cmd = [sys.executable, "-m", "snakemake", *args, "--snakefile", str(REPO / "Snakefile"),
-           "--directory", str(workdir), "--configfile", *map(str, configs)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        *args,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        *map(str, configs),
+    ]
     started = time.perf_counter()
-    out = subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
-                         stderr=subprocess.STDOUT if capture else subprocess.DEVNULL)
+    out = subprocess.run(
+        cmd,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
+    )
     return time.perf_counter() - started, out.stdout or ""

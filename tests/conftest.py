@@ -33,24 +33,46 @@ def pytest_runtest_setup(item):
     _current["slow"] = item.get_closest_marker("slow") is not None
 
 
-def snakemake(workdir: Path, *args: str, overlay: dict | None = None, smoke: bool = True,
-              check: bool = True, env: dict | None = None, sensitivity: bool = False) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path,
+    *args: str,
+    overlay: dict | None = None,
+    smoke: bool = True,
+    check: bool = True,
+    env: dict | None = None,
+    sensitivity: bool = False,
+) -> subprocess.CompletedProcess:
     """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) (+ sensitivity.yaml) + ``overlay``.
 
     The working directory is outside the repository, so the study's reported values are named
     by their absolute path. Only a test marked ``slow`` may run it, so ``-m "not slow"`` stays quick.
     """
     assert _current["slow"], "a test that runs the workflow must be marked slow (@pytest.mark.slow)"
-    configs = [REPO / "config" / name for name, used in (("config.yaml", True), ("smoke.yaml", smoke),
-                                                          ("sensitivity.yaml", sensitivity)) if used]
+    configs = [
+        REPO / "config" / name
+        for name, used in (("config.yaml", True), ("smoke.yaml", smoke), ("sensitivity.yaml", sensitivity))
+        if used
+    ]
     overlay_path = workdir / "overlay.yaml"
-    overlay_path.write_text(yaml.safe_dump({"study_reported": str(REPO / "config" / "study_reported.yaml"),
-                                            **(overlay or {})}))
+    overlay_path.write_text(
+        yaml.safe_dump({"study_reported": str(REPO / "config" / "study_reported.yaml"), **(overlay or {})})
+    )
     configs.append(overlay_path)
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", *map(str, configs), *args]
-    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, **(env or {})})
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        *map(str, configs),
+        *args,
+    ]
+    result = subprocess.run(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-8000:]}")
     return result
@@ -112,8 +134,9 @@ def small_data(study_data) -> Dataset:
 # An extra experiment whose learning rate makes training blow up: ReLU's loss becomes infinite
 # (diverged), sigmoid's stays finite but ends thousands of times higher (failed to learn). The
 # pipeline must carry on, and show both.
-DIVERGING = {"diverge": {"title": "forced to diverge", "backend": "numpy", "lr": 1000.0,
-                         "activations": ["relu", "sigmoid"]}}
+DIVERGING = {
+    "diverge": {"title": "forced to diverge", "backend": "numpy", "lr": 1000.0, "activations": ["relu", "sigmoid"]}
+}
 
 
 def smoke_overlay(mnist_raw: Path, experiments: dict | None = None, **sections) -> dict:
@@ -134,18 +157,36 @@ SMOKE_TRAIN = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())["data
 HIDDEN = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["model"]["hidden"]
 
 
-def run_key(backend: str, activation: str, lr: float, wd: float = 0.0, seed: int = 0, init: str = "auto",
-            n_train: int = SMOKE_TRAIN, hidden=tuple(HIDDEN)) -> RunKey:
+def run_key(
+    backend: str,
+    activation: str,
+    lr: float,
+    wd: float = 0.0,
+    seed: int = 0,
+    init: str = "auto",
+    n_train: int = SMOKE_TRAIN,
+    hidden=tuple(HIDDEN),
+) -> RunKey:
     """The key of a run of the smoke config (unless ``n_train`` or ``hidden`` say otherwise)."""
-    return RunKey(dataset="mnist", n_train=n_train, backend=backend, activation=activation,
-                  init=resolve_scheme(init, activation), hidden=hidden, lr=lr, weight_decay=wd, seed=seed)
+    return RunKey(
+        dataset="mnist",
+        n_train=n_train,
+        backend=backend,
+        activation=activation,
+        init=resolve_scheme(init, activation),
+        hidden=hidden,
+        lr=lr,
+        weight_decay=wd,
+        seed=seed,
+    )
 
 
 def planned_train_jobs(stdout: str) -> list[str]:
     """The wildcards line of each train job a dry run plans ("dataset=mnist, n_train=3000, ..."), sorted."""
     blocks = re.split(r"\n(?=(?:local)?rule \w+:)", stdout)
-    return sorted(re.search(r"wildcards: (.*)", block)[1].strip() for block in blocks
-                  if re.match(r"(?:local)?rule train:", block))
+    return sorted(
+        re.search(r"wildcards: (.*)", block)[1].strip() for block in blocks if re.match(r"(?:local)?rule train:", block)
+    )
 
 
 def run_dir(workdir: Path, *settings, **named) -> Path:

@@ -19,14 +19,22 @@ from mnist_mlp.nn.init import SCHEMES
 from mnist_mlp.present.figures import ACTIVATION_STYLES, FIGURE_KINDS
 from mnist_mlp.runs.plan import SETTING_KEYS
 
-LINT_IMPORTS = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"]
+LINT_IMPORTS = [
+    sys.executable,
+    "-c",
+    "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())",
+]
 
 
 def lint_imports(project: Path) -> subprocess.CompletedProcess:
     """import-linter on the package under ``project``/src, with ``project``'s contracts."""
-    return subprocess.run([*LINT_IMPORTS, "--config", str(project / "pyproject.toml"), "--no-cache"],
-                          cwd=project, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(project / "src"), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [*LINT_IMPORTS, "--config", str(project / "pyproject.toml"), "--no-cache"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(project / "src"), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_the_layers_hold_and_an_import_from_a_lower_layer_up_breaks_them(tmp_path):

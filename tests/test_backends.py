@@ -17,13 +17,28 @@ ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 
 
 def batch_losses(backend, activation, weight_decay, data, steps, dtype, init="auto", lr=0.1):
-    spec = RunSpec(backend, activation, lr, weight_decay, seed=0, hidden=(500, 250, 100), epochs=1,
-                   batch_size=64, init=init, dtype=dtype, device="cpu")
+    spec = RunSpec(
+        backend,
+        activation,
+        lr,
+        weight_decay,
+        seed=0,
+        hidden=(500, 250, 100),
+        epochs=1,
+        batch_size=64,
+        init=init,
+        dtype=dtype,
+        device="cpu",
+    )
     model = make_model(spec)
     x = data.x_train.astype(dtype)
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.array([model.train_step(x[idx], data.y_train[idx])[0]
-                         for idx in epoch_batches(len(data.y_train), 64, seed=0, epoch=1)[:steps]])
+        return np.array(
+            [
+                model.train_step(x[idx], data.y_train[idx])[0]
+                for idx in epoch_batches(len(data.y_train), 64, seed=0, epoch=1)[:steps]
+            ]
+        )
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 1e-3])

@@ -25,27 +25,61 @@ from mnist_mlp.present.history import make_record
 
 
 def table(rows: list[dict]) -> pd.DataFrame:
-    base = {"experiment": "baseline", "title": "1.1", "dataset": "mnist", "n_train": 3000, "hidden": "500-250-100",
-            "backend": "numpy", "init": "he_normal", "lr": 0.01,
-            "weight_decay": 0.0, "seed": 0, "test_loss": 0.1, "train_accuracy": 0.9, "train_loss": 0.2,
-            "diverged": False, "failed_to_learn": False, "job_s": 1.0, "dir": "results/runs/x"}
+    base = {
+        "experiment": "baseline",
+        "title": "1.1",
+        "dataset": "mnist",
+        "n_train": 3000,
+        "hidden": "500-250-100",
+        "backend": "numpy",
+        "init": "he_normal",
+        "lr": 0.01,
+        "weight_decay": 0.0,
+        "seed": 0,
+        "test_loss": 0.1,
+        "train_accuracy": 0.9,
+        "train_loss": 0.2,
+        "diverged": False,
+        "failed_to_learn": False,
+        "job_s": 1.0,
+        "dir": "results/runs/x",
+    }
     return pd.DataFrame([{**base, **row} for row in rows])
 
 
-OLD = table([{"activation": "relu", "test_accuracy": 0.95}, {"activation": "tanh", "test_accuracy": 0.94},
-             {"activation": "sigmoid", "test_accuracy": 0.60}, {"activation": "relu", "seed": 1, "test_accuracy": 0.9}])
-NEW = table([{"activation": "relu", "test_accuracy": 0.96, "job_s": 9.0}, {"activation": "tanh", "test_accuracy": 0.94},
-             {"activation": "sigmoid", "lr": 0.1, "test_accuracy": 0.92},
-             {"activation": "relu", "seed": 2, "test_accuracy": 0.91},
-             {"activation": "tanh", "seed": 0, "experiment": "lr_0.1", "test_accuracy": float("nan"),
-              "train_loss": float("inf"), "diverged": True}])
+OLD = table(
+    [
+        {"activation": "relu", "test_accuracy": 0.95},
+        {"activation": "tanh", "test_accuracy": 0.94},
+        {"activation": "sigmoid", "test_accuracy": 0.60},
+        {"activation": "relu", "seed": 1, "test_accuracy": 0.9},
+    ]
+)
+NEW = table(
+    [
+        {"activation": "relu", "test_accuracy": 0.96, "job_s": 9.0},
+        {"activation": "tanh", "test_accuracy": 0.94},
+        {"activation": "sigmoid", "lr": 0.1, "test_accuracy": 0.92},
+        {"activation": "relu", "seed": 2, "test_accuracy": 0.91},
+        {
+            "activation": "tanh",
+            "seed": 0,
+            "experiment": "lr_0.1",
+            "test_accuracy": float("nan"),
+            "train_loss": float("inf"),
+            "diverged": True,
+        },
+    ]
+)
 SWEEPS = OLD.drop(columns="experiment").assign(sweep="init", variant_of="baseline", setting="init he_normal")
 
 
 def test_runs_added_removed_and_changed_largest_change_first_timings_ignored():
     result = diff(Results(OLD), Results(NEW))
     assert [(r["experiment"], r["activation"], r["seed"]) for r in result["added"]] == [
-        ("baseline", "relu", 2), ("lr_0.1", "tanh", 0)]
+        ("baseline", "relu", 2),
+        ("lr_0.1", "tanh", 0),
+    ]
     assert [(r["activation"], r["seed"]) for r in result["removed"]] == [("relu", 1)]
     changed = result["changed"]
     # sigmoid moved by 32 points (its lr changed), relu by 1; job_s is a timing, not a result
@@ -57,8 +91,12 @@ def test_runs_added_removed_and_changed_largest_change_first_timings_ignored():
 
 def test_a_changed_state_comes_before_any_number():
     old = table([{"activation": "relu", "test_accuracy": 0.95}, {"activation": "tanh", "test_accuracy": 0.50}])
-    new = table([{"activation": "relu", "test_accuracy": 0.951, "failed_to_learn": True},
-                 {"activation": "tanh", "test_accuracy": 0.90}])
+    new = table(
+        [
+            {"activation": "relu", "test_accuracy": 0.951, "failed_to_learn": True},
+            {"activation": "tanh", "test_accuracy": 0.90},
+        ]
+    )
     changed = diff(Results(old), Results(new))["changed"]
     assert [c["run"]["activation"] for c in changed] == ["relu", "tanh"]
     assert changed[0]["state"] == ("ok", "failed to learn") and changed[1]["state"] is None
@@ -69,8 +107,10 @@ def test_nothing_changed_is_said():
 
 
 def test_both_formats_carry_the_same_rows():
-    result = diff(Results(OLD, config={"train": {"epochs": 1}}, claims={"relu_best": "holds"}),
-                  Results(NEW, config={"train": {"epochs": 2}}, claims={"relu_best": "tie"}))
+    result = diff(
+        Results(OLD, config={"train": {"epochs": 1}}, claims={"relu_best": "holds"}),
+        Results(NEW, config={"train": {"epochs": 2}}, claims={"relu_best": "tie"}),
+    )
     text, markdown = render(result), render(result, markdown=True)
     for out in (text, markdown):
         assert "baseline, sigmoid, seed 0" in out and "lr 0.01 → 0.1" in out and "60.00 → 92.00 (+32.00)" in out
@@ -84,20 +124,30 @@ def test_both_formats_carry_the_same_rows():
 
 
 def run_compare(*args):
-    return subprocess.run([sys.executable, "-m", "mnist_mlp.present.compare", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_mlp.present.compare", *map(str, args)], capture_output=True, text=True
+    )
 
 
 def test_the_command_compares_records_files_and_folders_and_names_a_file_that_is_not_a_run_table(tmp_path):
     (tmp_path / "old").mkdir()
     OLD.to_csv(tmp_path / "old" / "runs.csv", index=False)
     NEW.to_csv(tmp_path / "new.csv", index=False)
-    record = make_record(NEW, pd.DataFrame(), {"train": {"epochs": 1}}, {}, "abc123",
-                         datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc))
+    record = make_record(
+        NEW,
+        pd.DataFrame(),
+        {"train": {"epochs": 1}},
+        {},
+        "abc123",
+        datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc),
+    )
     (tmp_path / "0001_x.json").write_text(json.dumps(record))
     ok = run_compare(tmp_path / "old", tmp_path / "new.csv", "--format", "markdown")
     assert ok.returncode == 0 and "## Runs changed" in ok.stdout
     from_record = run_compare(tmp_path / "old", tmp_path / "0001_x.json")
-    assert from_record.returncode == 0 and from_record.stdout == run_compare(tmp_path / "old", tmp_path / "new.csv").stdout
+    assert (
+        from_record.returncode == 0 and from_record.stdout == run_compare(tmp_path / "old", tmp_path / "new.csv").stdout
+    )
     same = run_compare(tmp_path / "new.csv", tmp_path / "0001_x.json")
     assert same.returncode == 0 and same.stdout.strip() == "Nothing changed."
     for bad, content in (("notes.txt", "just some text\nnot a table\n"), ("broken.json", "{not json")):
@@ -134,25 +184,32 @@ def test_a_table_without_a_column_the_diff_uses_is_refused_naming_file_and_colum
     else:
         write_results(tmp_path, sweeps=SWEEPS.drop(columns=column))
     assert compare_here(capsys, tmp_path, tmp_path) == (
-        2, f"compare: {tmp_path / file}: not a run table (no column {column})\n")
+        2,
+        f"compare: {tmp_path / file}: not a run table (no column {column})\n",
+    )
 
 
-@pytest.mark.parametrize("column, cell, says", [
-    ("seed", 0.5, "0.5 is not an integer"),
-    ("seed", None, "an empty cell is not an integer"),
-    ("lr", "fast", "'fast' is not a number"),
-    ("lr", None, "an empty cell is not a number"),  # a setting names the run: never missing
-    ("test_loss", "low", "'low' is not a number"),
-    ("diverged", "maybe", "'maybe' is not True or False"),
-    ("failed_to_learn", None, "an empty cell is not True or False"),
-    ("experiment", None, "an empty cell is not a name"),
-])
+@pytest.mark.parametrize(
+    "column, cell, says",
+    [
+        ("seed", 0.5, "0.5 is not an integer"),
+        ("seed", None, "an empty cell is not an integer"),
+        ("lr", "fast", "'fast' is not a number"),
+        ("lr", None, "an empty cell is not a number"),  # a setting names the run: never missing
+        ("test_loss", "low", "'low' is not a number"),
+        ("diverged", "maybe", "'maybe' is not True or False"),
+        ("failed_to_learn", None, "an empty cell is not True or False"),
+        ("experiment", None, "an empty cell is not a name"),
+    ],
+)
 def test_a_cell_of_the_wrong_type_is_refused_naming_column_and_row(tmp_path, capsys, column, cell, says):
     runs = OLD.astype({column: object})
     runs.loc[1, column] = cell
     write_results(tmp_path, runs)
     assert compare_here(capsys, tmp_path, tmp_path) == (
-        2, f"compare: {tmp_path / 'runs.csv'}: not a run table (column {column}, row 2: {says})\n")
+        2,
+        f"compare: {tmp_path / 'runs.csv'}: not a run table (column {column}, row 2: {says})\n",
+    )
 
 
 def test_cells_as_pandas_may_read_them_are_what_they_say(tmp_path):
@@ -162,7 +219,9 @@ def test_cells_as_pandas_may_read_them_are_what_they_say(tmp_path):
     runs.loc[2, "diverged"] = "True"  # with "yes" in the column pandas reads every cell as text
     sweeps = SWEEPS.assign(setting=0.1)  # a setting named by a number alone is read as one
     write_results(tmp_path, runs, sweeps)
-    assert "column diverged, row 2: 'yes' is not True or False" in str(pytest.raises(ValueError, read_results, tmp_path).value)
+    assert "column diverged, row 2: 'yes' is not True or False" in str(
+        pytest.raises(ValueError, read_results, tmp_path).value
+    )
     runs.loc[1, "diverged"] = False
     write_results(tmp_path, runs, sweeps)
     read = read_results(tmp_path).runs
@@ -171,8 +230,14 @@ def test_cells_as_pandas_may_read_them_are_what_they_say(tmp_path):
 
 
 def good_record() -> dict:
-    return make_record(OLD, SWEEPS, {"train": {"epochs": 1}}, {"relu_best": "holds"}, "abc123",
-                       datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc))
+    return make_record(
+        OLD,
+        SWEEPS,
+        {"train": {"epochs": 1}},
+        {"relu_best": "holds"},
+        "abc123",
+        datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc),
+    )
 
 
 def edited(**changes) -> dict:
@@ -184,39 +249,67 @@ def edited(**changes) -> dict:
 def runs_without(column: str) -> dict:
     runs = good_record()["runs"]
     i = runs["columns"].index(column)
-    return {"columns": runs["columns"][:i] + runs["columns"][i + 1:], "data": [r[:i] + r[i + 1:] for r in runs["data"]]}
+    return {
+        "columns": runs["columns"][:i] + runs["columns"][i + 1 :],
+        "data": [r[:i] + r[i + 1 :] for r in runs["data"]],
+    }
 
 
 def with_cell(column: str, value) -> dict:
     runs = good_record()["runs"]
     i = runs["columns"].index(column)
-    return {**runs, "data": [[*runs["data"][0][:i], value, *runs["data"][0][i + 1:]], *runs["data"][1:]]}
+    return {**runs, "data": [[*runs["data"][0][:i], value, *runs["data"][0][i + 1 :]], *runs["data"][1:]]}
 
 
-@pytest.mark.parametrize("record, says", [
-    pytest.param(edited(claims=[]), "claims: [] is not of type 'object'", id="claims-a-list"),
-    pytest.param(edited(config="oops"), "config: 'oops' is not of type 'object'", id="config-a-string"),
-    pytest.param([1, 2], "[1, 2] is not of type 'object'", id="not-an-object"),
-    pytest.param(edited(commit=...), "'commit' is a required property", id="no-commit"),
-    pytest.param(edited(notes="x"), "Additional properties are not allowed ('notes' was unexpected)", id="unknown-key"),
-    pytest.param(edited(claims={"relu_best": 1}), "claims.relu_best: 1 is not of type 'string'", id="verdict-not-text"),
-    pytest.param(edited(runs={"columns": ["experiment"], "data": ["baseline"]}),
-                 "runs.data.0: 'baseline' is not of type 'array'", id="row-not-a-list"),
-    pytest.param(edited(runs={"columns": ["seed", "seed"], "data": []}),
-                 "runs.columns: ['seed', 'seed'] has non-unique elements", id="column-twice"),
-    pytest.param(edited(runs=with_cell("lr", {"value": 0.1})),
-                 f"runs.data.0.{COLUMNS.index('lr')}: {{'value': 0.1}} is not of type 'string', 'number', 'boolean', 'null'",
-                 id="cell-an-object"),
-    pytest.param(edited(runs=runs_without("failed_to_learn")), "runs: no column failed_to_learn", id="no-failed_to_learn"),
-    pytest.param(edited(runs=with_cell("test_loss", True)), "runs: column test_loss, row 1: True is not a number",
-                 id="a-boolean-for-a-number"),
-    pytest.param(edited(runs={**good_record()["runs"], "data": [[0, 1]]}),
-                 f"runs: {len(COLUMNS)} columns passed, passed data had 2 columns", id="row-too-short"),
-])
+@pytest.mark.parametrize(
+    "record, says",
+    [
+        pytest.param(edited(claims=[]), "claims: [] is not of type 'object'", id="claims-a-list"),
+        pytest.param(edited(config="oops"), "config: 'oops' is not of type 'object'", id="config-a-string"),
+        pytest.param([1, 2], "[1, 2] is not of type 'object'", id="not-an-object"),
+        pytest.param(edited(commit=...), "'commit' is a required property", id="no-commit"),
+        pytest.param(
+            edited(notes="x"), "Additional properties are not allowed ('notes' was unexpected)", id="unknown-key"
+        ),
+        pytest.param(
+            edited(claims={"relu_best": 1}), "claims.relu_best: 1 is not of type 'string'", id="verdict-not-text"
+        ),
+        pytest.param(
+            edited(runs={"columns": ["experiment"], "data": ["baseline"]}),
+            "runs.data.0: 'baseline' is not of type 'array'",
+            id="row-not-a-list",
+        ),
+        pytest.param(
+            edited(runs={"columns": ["seed", "seed"], "data": []}),
+            "runs.columns: ['seed', 'seed'] has non-unique elements",
+            id="column-twice",
+        ),
+        pytest.param(
+            edited(runs=with_cell("lr", {"value": 0.1})),
+            f"runs.data.0.{COLUMNS.index('lr')}: {{'value': 0.1}} is not of type 'string', 'number', 'boolean', 'null'",
+            id="cell-an-object",
+        ),
+        pytest.param(
+            edited(runs=runs_without("failed_to_learn")), "runs: no column failed_to_learn", id="no-failed_to_learn"
+        ),
+        pytest.param(
+            edited(runs=with_cell("test_loss", True)),
+            "runs: column test_loss, row 1: True is not a number",
+            id="a-boolean-for-a-number",
+        ),
+        pytest.param(
+            edited(runs={**good_record()["runs"], "data": [[0, 1]]}),
+            f"runs: {len(COLUMNS)} columns passed, passed data had 2 columns",
+            id="row-too-short",
+        ),
+    ],
+)
 def test_a_record_not_as_history_writes_it_is_refused_saying_what_is_wrong(tmp_path, capsys, record, says):
     (tmp_path / "0001_x.json").write_text(json.dumps(record))
     assert compare_here(capsys, tmp_path / "0001_x.json", tmp_path / "0001_x.json") == (
-        2, f"compare: {tmp_path / '0001_x.json'}: not a history record ({says})\n")
+        2,
+        f"compare: {tmp_path / '0001_x.json'}: not a history record ({says})\n",
+    )
 
 
 def test_a_record_as_history_writes_it_is_read_back_with_its_sweeps(tmp_path):
@@ -231,7 +324,10 @@ def test_a_record_from_before_the_key_carried_the_data_and_widths_takes_them_fro
     record = make_record(OLD, SWEEPS, config, {}, "abc", datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc))
     columns = record["runs"]["columns"]
     kept = [i for i, c in enumerate(columns) if c not in ("dataset", "n_train", "hidden")]  # as records were then
-    record["runs"] = {"columns": [columns[i] for i in kept], "data": [[row[i] for i in kept] for row in record["runs"]["data"]]}
+    record["runs"] = {
+        "columns": [columns[i] for i in kept],
+        "data": [[row[i] for i in kept] for row in record["runs"]["data"]],
+    }
     assert diff(from_record(record), Results(run_table(OLD, SWEEPS)))["changed"] == []
     wider = {**config, "model": {"hidden": [100]}}
     changed = diff(from_record({**record, "config": wider}), Results(run_table(OLD, SWEEPS)))["changed"]
@@ -245,8 +341,12 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
     old = table([{"activation": "relu", "seed": seed, "test_accuracy": 0.5} for seed in range(2000)])
     old.to_csv(tmp_path / "old.csv", index=False)
     old.assign(test_accuracy=0.6).to_csv(tmp_path / "new.csv", index=False)
-    compare = subprocess.Popen([sys.executable, "-m", "mnist_mlp.compare", tmp_path / "old.csv", tmp_path / "new.csv"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    compare = subprocess.Popen(
+        [sys.executable, "-m", "mnist_mlp.compare", tmp_path / "old.csv", tmp_path / "new.csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     head = subprocess.Popen(["head", "-1"], stdin=compare.stdout, stdout=subprocess.PIPE, text=True)
     compare.stdout.close()  # head holds the only reading end: its exit closes the pipe
     first_line = head.communicate()[0]

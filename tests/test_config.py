@@ -12,9 +12,16 @@ from conftest import REPO, snakemake
 @pytest.mark.parametrize(
     "overlay, key, reason",
     [
-        ({"experiments": {"baseline": {"activations": ["softplus"]}}}, "experiments.baseline.activations.0",
-         "'softplus' is not one of"),
-        ({"experiments": {"baseline": {"lr": -0.1}}}, "experiments.baseline.lr", "less than or equal to the minimum of 0"),
+        (
+            {"experiments": {"baseline": {"activations": ["softplus"]}}},
+            "experiments.baseline.activations.0",
+            "'softplus' is not one of",
+        ),
+        (
+            {"experiments": {"baseline": {"lr": -0.1}}},
+            "experiments.baseline.lr",
+            "less than or equal to the minimum of 0",
+        ),
         ({"train": {"batch_size": 0}}, "train.batch_size", "less than the minimum of 1"),
         ({"train": {"batch_sise": 64}}, "train", "'batch_sise' was unexpected"),
         ({"train": {"epochs": "fifteen"}}, "train.epochs", "'fifteen' is not of type 'integer'"),
@@ -23,33 +30,72 @@ from conftest import REPO, snakemake
         ({"model": {"hidden": [100.0]}}, "model.hidden.0", "100.0 is a whole-number float; write 100"),
         ({"train": {"seeds": [1.0]}}, "train.seeds.0", "1.0 is a whole-number float; write 1"),
         ({"experiments": {"baseline": {"lr": float("inf")}}}, "experiments.baseline.lr", "inf is not a finite number"),
-        ({"experiments": {"baseline": {"weight_decay": float("nan")}}}, "experiments.baseline.weight_decay",
-         "nan is not a finite number"),
-        ({"experiments": {"baseline": {"lr": "1e-2"}}}, "experiments.baseline.lr",
-         "'1e-2' is a string (YAML reads a number without a dot that way); write 1.0e-2"),
-        ({"data": {"n_train": "1e4"}}, "data.n_train", "'1e4' is a string (YAML reads a number without a dot that way); "
-         "write 10000"),
-        ({"sensitivity": {"x": {"title": "t", "variants_of": ["nope"], "settings": [{"lr": 0.1}]}}},
-         "sensitivity.x.variants_of", "no experiment 'nope'"),
+        (
+            {"experiments": {"baseline": {"weight_decay": float("nan")}}},
+            "experiments.baseline.weight_decay",
+            "nan is not a finite number",
+        ),
+        (
+            {"experiments": {"baseline": {"lr": "1e-2"}}},
+            "experiments.baseline.lr",
+            "'1e-2' is a string (YAML reads a number without a dot that way); write 1.0e-2",
+        ),
+        (
+            {"data": {"n_train": "1e4"}},
+            "data.n_train",
+            "'1e4' is a string (YAML reads a number without a dot that way); write 10000",
+        ),
+        (
+            {"sensitivity": {"x": {"title": "t", "variants_of": ["nope"], "settings": [{"lr": 0.1}]}}},
+            "sensitivity.x.variants_of",
+            "no experiment 'nope'",
+        ),
         # a multiverse's axes: settings the run key carries, over experiments that leave them unstated
-        ({"multiverse": {"axes": {"batch_size": {"options": [32], "experiments": ["torch"]}}}},
-         "multiverse.axes.batch_size", "not a setting an axis can vary; the axes are init, lr, weight_decay, hidden, n_train"),
-        ({"multiverse": {"axes": {"hidden": {"options": [[100], 100], "experiments": ["torch"]}}}},
-         "multiverse.axes.hidden.options.1", "100 is not a list of hidden layer widths"),
-        ({"multiverse": {"axes": {"n_train": {"options": [30000, 70000], "experiments": ["torch"]}}}},
-         "multiverse.axes.n_train.options.1", "70000 is not a number of training images (a whole number, 1 to 60000)"),
-        ({"multiverse": {"axes": {"init": {"options": [], "experiments": ["torch"]}}}}, "multiverse.axes.init.options",
-         "should be non-empty"),
-        ({"multiverse": {"axes": {"init": {"options": ["zeros"], "experiments": ["torch"]}}}},
-         "multiverse.axes.init.options.0", "'zeros' is not an init scheme"),
-        ({"multiverse": {"axes": {"lr": {"options": [0.1], "experiments": ["torch", "nope"]}}}},
-         "multiverse.axes.lr.experiments", "no experiment 'nope'"),
-        ({"multiverse": {"axes": {"lr": {"options": [0.1], "experiments": ["lr_0.1"]}}}},
-         "multiverse.axes.lr.experiments", "the study states the lr of 'lr_0.1', which is what defines it"),
-        ({"multiverse": {"axes": {"lr": {"options": [0], "experiments": ["torch"]}}}},
-         "multiverse.axes.lr.options.0", "0 is not a valid lr"),
-        ({"data": {"dataset": "fashion_mnist", "source": "pypi"}}, "data.source",
-         "Fashion-MNIST has no pypi source; its sources are mirrors, debian, path"),
+        (
+            {"multiverse": {"axes": {"batch_size": {"options": [32], "experiments": ["torch"]}}}},
+            "multiverse.axes.batch_size",
+            "not a setting an axis can vary; the axes are init, lr, weight_decay, hidden, n_train",
+        ),
+        (
+            {"multiverse": {"axes": {"hidden": {"options": [[100], 100], "experiments": ["torch"]}}}},
+            "multiverse.axes.hidden.options.1",
+            "100 is not a list of hidden layer widths",
+        ),
+        (
+            {"multiverse": {"axes": {"n_train": {"options": [30000, 70000], "experiments": ["torch"]}}}},
+            "multiverse.axes.n_train.options.1",
+            "70000 is not a number of training images (a whole number, 1 to 60000)",
+        ),
+        (
+            {"multiverse": {"axes": {"init": {"options": [], "experiments": ["torch"]}}}},
+            "multiverse.axes.init.options",
+            "should be non-empty",
+        ),
+        (
+            {"multiverse": {"axes": {"init": {"options": ["zeros"], "experiments": ["torch"]}}}},
+            "multiverse.axes.init.options.0",
+            "'zeros' is not an init scheme",
+        ),
+        (
+            {"multiverse": {"axes": {"lr": {"options": [0.1], "experiments": ["torch", "nope"]}}}},
+            "multiverse.axes.lr.experiments",
+            "no experiment 'nope'",
+        ),
+        (
+            {"multiverse": {"axes": {"lr": {"options": [0.1], "experiments": ["lr_0.1"]}}}},
+            "multiverse.axes.lr.experiments",
+            "the study states the lr of 'lr_0.1', which is what defines it",
+        ),
+        (
+            {"multiverse": {"axes": {"lr": {"options": [0], "experiments": ["torch"]}}}},
+            "multiverse.axes.lr.options.0",
+            "0 is not a valid lr",
+        ),
+        (
+            {"data": {"dataset": "fashion_mnist", "source": "pypi"}},
+            "data.source",
+            "Fashion-MNIST has no pypi source; its sources are mirrors, debian, path",
+        ),
         ({"data": {"dataset": "cifar10"}}, "data.dataset", "'cifar10' is not one of ['mnist', 'fashion_mnist']"),
     ],
 )
@@ -64,8 +110,11 @@ def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, k
 @pytest.mark.slow
 def test_default_config_plans_the_study(tmp_path):
     result = snakemake(tmp_path, "-n", "--quiet", "rules", smoke=False)
-    counts = dict(line.split()[:2] for line in result.stdout.splitlines() if line.split()[:1]
-                  and line.split()[0] in {"download", "preprocess", "train"})
+    counts = dict(
+        line.split()[:2]
+        for line in result.stdout.splitlines()
+        if line.split()[:1] and line.split()[0] in {"download", "preprocess", "train"}
+    )
     # 5 experiments x 3 activations x 1 seed, no two experiments share a run
     assert counts == {"download": "1", "preprocess": "1", "train": "15"}
 
@@ -73,10 +122,14 @@ def test_default_config_plans_the_study(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("overlay, datasets, runs", [("fashion.yaml", 1, 15), ("datasets.yaml", 2, 30)])
 def test_the_dataset_overlays_plan_the_study_on_their_datasets(tmp_path, overlay, datasets, runs):
-    result = snakemake(tmp_path, "-n", "--quiet", "rules", smoke=False,
-                       overlay=yaml.safe_load((REPO / "config" / overlay).read_text()))
-    counts = dict(line.split()[:2] for line in result.stdout.splitlines() if line.split()[:1]
-                  and line.split()[0] in {"download", "preprocess", "train"})
+    result = snakemake(
+        tmp_path, "-n", "--quiet", "rules", smoke=False, overlay=yaml.safe_load((REPO / "config" / overlay).read_text())
+    )
+    counts = dict(
+        line.split()[:2]
+        for line in result.stdout.splitlines()
+        if line.split()[:1] and line.split()[0] in {"download", "preprocess", "train"}
+    )
     assert counts == {"download": str(datasets), "preprocess": str(datasets), "train": str(runs)}
 
 
@@ -87,8 +140,23 @@ def test_workflow_lints_clean(tmp_path):
 
 
 def test_workflow_is_formatted_with_snakefmt():
-    result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", str(REPO)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", str(REPO)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_python_is_formatted_with_ruff():
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", str(REPO)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -104,16 +172,31 @@ def malformed_study(tmp_path, name: str, edit) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, edit, message", [
-    ("missing", lambda s: s.pop("figures") and None, "key (top level): 'figures' is a required property."),
-    ("wrong_type", lambda s: s["accuracy"]["baseline"].update(sigmoid="62%"),
-     "key accuracy.baseline.sigmoid: '62%' is not of type 'number'."),
-    ("unknown_experiment", lambda s: s["accuracy"].update(baselin={"relu": 95}),
-     "key accuracy.baselin: no experiment 'baselin' in the config."),
-    ("syntax", lambda s: (REPO / "config" / "study_reported.yaml").read_text().replace(
-        "accuracy:\n", "accuracy:\n  baseline: {sigmoid: 62, tanh: 94.3\n", 1),
-     f"line {STUDY_TEXT[:STUDY_TEXT.index('accuracy:')].count(chr(10)) + 3}: expected ',' or '}}'"),
-])
+@pytest.mark.parametrize(
+    "name, edit, message",
+    [
+        ("missing", lambda s: s.pop("figures") and None, "key (top level): 'figures' is a required property."),
+        (
+            "wrong_type",
+            lambda s: s["accuracy"]["baseline"].update(sigmoid="62%"),
+            "key accuracy.baseline.sigmoid: '62%' is not of type 'number'.",
+        ),
+        (
+            "unknown_experiment",
+            lambda s: s["accuracy"].update(baselin={"relu": 95}),
+            "key accuracy.baselin: no experiment 'baselin' in the config.",
+        ),
+        (
+            "syntax",
+            lambda s: (
+                (REPO / "config" / "study_reported.yaml")
+                .read_text()
+                .replace("accuracy:\n", "accuracy:\n  baseline: {sigmoid: 62, tanh: 94.3\n", 1)
+            ),
+            f"line {STUDY_TEXT[: STUDY_TEXT.index('accuracy:')].count(chr(10)) + 3}: expected ',' or '}}'",
+        ),
+    ],
+)
 def test_a_malformed_study_file_is_one_line_naming_file_and_key(tmp_path, name, edit, message):
     path = malformed_study(tmp_path, name, edit)
     result = snakemake(tmp_path, "-n", overlay={"study_reported": str(path)}, smoke=False, check=False)

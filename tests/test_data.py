@@ -48,8 +48,15 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
     images = read_idx(resources / "train-images-idx3-ubyte.gz").copy()
     images[0, 0, 0] ^= 0xFF  # another dataset's file would do the same: valid IDX, other bytes
     write_idx(resources / "train-images-idx3-ubyte.gz", images)
-    result = snakemake(tmp_path, "--cores", "1", "results/data/mnist_n30000.npz", overlay=local_data(mnist_raw),
-                       smoke=False, check=False)
+    result = snakemake(
+        tmp_path,
+        "--cores",
+        "1",
+        "results/data/mnist_n30000.npz",
+        overlay=local_data(mnist_raw),
+        smoke=False,
+        check=False,
+    )
     assert result.returncode != 0
     log = (tmp_path / "logs" / "preprocess" / "mnist_n30000.log").read_text()
     assert "train-images-idx3-ubyte.gz: neither its .gz MD5 nor its decompressed content is MNIST's" in log
@@ -61,7 +68,9 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
 def test_training_refuses_data_not_made_from_the_datasets_verified_files(tmp_path, mnist_arrays):
     path = tmp_path / "mnist.npz"
     sources = json.loads(str(mnist_arrays["source_sha256"]))
-    np.savez(path, **{**mnist_arrays, "source_sha256": np.array(json.dumps({**sources, "t10k-labels-idx1-ubyte.gz": "0"}))})
+    np.savez(
+        path, **{**mnist_arrays, "source_sha256": np.array(json.dumps({**sources, "t10k-labels-idx1-ubyte.gz": "0"}))}
+    )
     with pytest.raises(DataError, match="not made from one dataset's four verified files"):
         load_dataset(path)
     np.savez(path, **mnist_arrays)
@@ -80,8 +89,14 @@ def test_a_run_refuses_data_of_another_training_set_size(tmp_path, mnist_arrays)
     key = run_key("numpy", "relu", 0.1, n_train=100)  # its data would be mnist_n100.npz
     log = tmp_path / "train.log"
     with pytest.raises(SystemExit) as exited:
-        training_job(key, {"epochs": 1, "batch_size": 64, "dtype": "float32", "device": "cpu"}, path,
-                     tmp_path / "run", log, threads=1)
+        training_job(
+            key,
+            {"epochs": 1, "batch_size": 64, "dtype": "float32", "device": "cpu"},
+            path,
+            tmp_path / "run",
+            log,
+            threads=1,
+        )
     assert exited.value.code == 1
     assert f"holds 30000 training images; the run {key.label()} trains on 100" in log.read_text()
     assert not (tmp_path / "run" / "metrics.json").exists()

@@ -33,8 +33,11 @@ def test_a_truncated_or_altered_file_is_rejected_and_leaves_nothing(tmp_path, mn
     assert list(dest.iterdir()) == []
     labels = gzip.decompress((mnist_raw / "t10k-labels-idx1-ubyte.gz").read_bytes())
     tampered.write_bytes(gzip.compress(labels[:-1] + bytes([(labels[-1] + 1) % 10])))  # one label changed
-    with pytest.raises(DownloadError, match=r"t10k-labels-idx1-ubyte\.gz: neither its \.gz MD5 nor its decompressed "
-                                            r"content is MNIST's \(truncated, altered or another dataset's\)"):
+    with pytest.raises(
+        DownloadError,
+        match=r"t10k-labels-idx1-ubyte\.gz: neither its \.gz MD5 nor its decompressed "
+        r"content is MNIST's \(truncated, altered or another dataset's\)",
+    ):
         download_mnist(dest, "path", source)
     assert list(dest.iterdir()) == []
 
@@ -52,7 +55,9 @@ def test_path_source_names_missing_files(tmp_path):
 
 def test_when_every_source_fails_the_message_points_to_the_offline_route(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DownloadError, match=r"(?s)no source could deliver MNIST.*set data\.source: path and data\.path"):
+    with pytest.raises(
+        DownloadError, match=r"(?s)no source could deliver MNIST.*set data\.source: path and data\.path"
+    ):
         download_mnist(tmp_path / "dest", "path", tmp_path / "empty")
 
 

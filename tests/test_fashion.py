@@ -23,10 +23,14 @@ def fashion_run(smoke_run, mnist_raw, fashion_raw, tmp_path_factory):
 
 def test_the_fashion_runs_live_beside_mnists_in_their_own_folders(fashion_run, smoke_run):
     work = fashion_run[0]
-    fashion = sorted(p.relative_to(work / "results" / "runs" / f"fashion_mnist_n{SMOKE_TRAIN}")
-                     for p in (work / "results" / "runs" / f"fashion_mnist_n{SMOKE_TRAIN}").rglob("metrics.json"))
-    mnist = sorted(p.relative_to(smoke_run / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}")
-                   for p in (smoke_run / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}").rglob("metrics.json"))
+    fashion = sorted(
+        p.relative_to(work / "results" / "runs" / f"fashion_mnist_n{SMOKE_TRAIN}")
+        for p in (work / "results" / "runs" / f"fashion_mnist_n{SMOKE_TRAIN}").rglob("metrics.json")
+    )
+    mnist = sorted(
+        p.relative_to(smoke_run / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}")
+        for p in (smoke_run / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}").rglob("metrics.json")
+    )
     assert fashion == mnist and len(fashion) == 17  # the same runs, one folder per dataset
     assert (work / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}").is_dir()  # MNIST's are still there
     with np.load(work / "results" / "data" / f"fashion_mnist_n{SMOKE_TRAIN}.npz") as f:
@@ -44,10 +48,10 @@ def test_the_report_says_it_is_fashion_mnist_and_reproduces_no_number(fashion_ru
     assert "10.00% for always answering the commonest class" in html  # a balanced test set
     assert "for always answering T-shirt/top (0) (10% for a uniform guess)" in html  # the class by its name
     assert re.search(r'alt="[^"]*Correct answers per class: T-shirt/top: \d+, Trouser: \d+', html)  # named classes
-    anchors = html[html.index('<h3 id="anchors">'):].split("</table>")[0]
+    anchors = html[html.index('<h3 id="anchors">') :].split("</table>")[0]
     assert "MLP 256-128-100" in anchors and "88.33" in anchors and "README.md.gz, line 180" in anchors
     assert "This run's best is" in anchors
-    since = " ".join(html[html.index('<h2 id="since">'):html.index('<h2', html.index('<h2 id="since">') + 1)].split())
+    since = " ".join(html[html.index('<h2 id="since">') : html.index("<h2", html.index('<h2 id="since">') + 1)].split())
     assert "the last report's runs were on MNIST, these are on Fashion-MNIST" in since
     claims = re.findall(r'<tr id="claim-[^"]+">.*?<span class="verdict (\w+)">', html, re.S)
     assert len(claims) >= 5  # every claim judged on these runs
@@ -65,13 +69,15 @@ def test_with_both_datasets_built_the_report_sets_each_claim_on_mnist_beside_fas
     and each claim gets its verdict and label on each dataset, side by side."""
     work = tmp_path / "both"
     shutil.copytree(fashion_run[0], work)
-    datasets = {"options": ["mnist", "fashion_mnist"],
-                "experiments": ["baseline", "lr_0.001", "lr_0.1", "torch", "torch_l2"]}
+    datasets = {
+        "options": ["mnist", "fashion_mnist"],
+        "experiments": ["baseline", "lr_0.001", "lr_0.1", "torch", "torch_l2"],
+    }
     overlay = {**fashion_run[2], "multiverse": {"axes": {"dataset": datasets}}}
     assert planned_train_jobs(snakemake(work, "-n", overlay=overlay).stdout) == []
     snakemake(work, "--cores", "2", overlay=overlay)
     html = (work / "report.html").read_text()
-    table = html[html.index('<h3 id="datasets">'):].split("</table>")[0]
+    table = html[html.index('<h3 id="datasets">') :].split("</table>")[0]
     assert "The study's claims on MNIST and Fashion-MNIST" in table
     rows = re.findall(r"<tr><td class=\"l quote\">(.*?)</tr>", table, re.S)
     claims = re.findall(r'<tr id="robust-([^"]+)">', html)
@@ -85,6 +91,8 @@ def test_a_switch_of_dataset_is_named_in_the_diff_and_nothing_else_is():
     from mnist_mlp.present.report import dataset_switch
 
     assert dataset_switch([{"key": "data.dataset", "old": "mnist", "new": "fashion_mnist"}]) == {
-        "old": "MNIST", "new": "Fashion-MNIST"}
+        "old": "MNIST",
+        "new": "Fashion-MNIST",
+    }
     assert dataset_switch([{"key": "data.dataset", "old": None, "new": "fashion_mnist"}])["old"] == "MNIST"
     assert dataset_switch([{"key": "data.path", "old": "a", "new": "b"}]) is None

@@ -60,24 +60,33 @@ def with_seed(table: pd.DataFrame, seed: int, factor: float) -> pd.DataFrame:
 def with_epoch(curves: pd.DataFrame, factor: float) -> pd.DataFrame:
     """The per-epoch rows again as epoch 2, values scaled, as a longer run would give."""
     per_epoch = curves[curves["metric"] != "batch_loss"]
-    return pd.concat([curves, per_epoch.assign(x=per_epoch["x"] + 1, value=per_epoch["value"] * factor)],
-                     ignore_index=True)
+    return pd.concat(
+        [curves, per_epoch.assign(x=per_epoch["x"] + 1, value=per_epoch["value"] * factor)], ignore_index=True
+    )
 
 
 def study_figures(tables: dict, curves: pd.DataFrame | None = None, runs: pd.DataFrame | None = None) -> dict:
     """Every figure of the study, plotted from the smoke run (or the ``curves``/``runs`` given)."""
     runs = tables["runs"] if runs is None else runs
     curves = tables["curves"] if curves is None else curves
-    return {fig_id: plot_confusion_figure(spec, runs, tables["confusion"]) if spec["kind"] == "confusion"
-            else plot_curve_figure(spec, runs, curves, 5, REPORTED) for fig_id, spec in SPECS.items()}
+    return {
+        fig_id: plot_confusion_figure(spec, runs, tables["confusion"])
+        if spec["kind"] == "confusion"
+        else plot_curve_figure(spec, runs, curves, 5, REPORTED)
+        for fig_id, spec in SPECS.items()
+    }
 
 
 def sweep_figure(tables: dict, unstated: bool):
     """A sweep over the smoke run's study runs: learning rate 0.01 (baseline) and 0.1 (lr_0.1)."""
     runs = tables["runs"]
     sel = runs[(runs["experiment"].isin(["baseline", "lr_0.1"]))]
-    sweeps = sel.assign(sweep="lr", variant_of="baseline", setting="lr " + sel["lr"].map(str),
-                        position=(sel["experiment"] == "lr_0.1").astype(int))
+    sweeps = sel.assign(
+        sweep="lr",
+        variant_of="baseline",
+        setting="lr " + sel["lr"].map(str),
+        position=(sel["experiment"] == "lr_0.1").astype(int),
+    )
     summary, marks = setting_summary(sweeps), study_marks(sweeps, runs, REPORTED)
     return plot_sweep(unstated, summary, marks, REPORTED, TITLES)
 
@@ -103,8 +112,11 @@ def finite_xy(line) -> np.ndarray:
 
 
 def chance_lines(ax) -> list:
-    return [line for line in ax.lines if line.get_label() == chance_label(CHANCE_PCT)
-            and set(line.get_ydata()) == {CHANCE_PCT}]
+    return [
+        line
+        for line in ax.lines
+        if line.get_label() == chance_label(CHANCE_PCT) and set(line.get_ydata()) == {CHANCE_PCT}
+    ]
 
 
 def test_a_curve_figures_table_holds_exactly_the_numbers_on_its_lines(tables):
@@ -116,8 +128,11 @@ def test_a_curve_figures_table_holds_exactly_the_numbers_on_its_lines(tables):
                 continue
             assert list(plotted.table.columns) == COLUMNS
             lines = data_lines(plotted)
-            labelled = {line.get_label() for line in plotted.figure.axes[0].lines
-                        if not line.get_label().startswith("_") and line.get_label() != chance_label(CHANCE_PCT)}
+            labelled = {
+                line.get_label()
+                for line in plotted.figure.axes[0].lines
+                if not line.get_label().startswith("_") and line.get_label() != chance_label(CHANCE_PCT)
+            }
             assert set(lines) == labelled == set(plotted.table["series"]), fig_id  # every line listed, and drawn
             for series, line in lines.items():
                 rows = plotted.table[plotted.table["series"] == series]
@@ -136,12 +151,19 @@ def test_the_grid_and_sweep_tables_hold_the_numbers_on_their_lines(tables):
         sweep = sweep_figure(tables, unstated)
         ticks = [t.get_text() for t in sweep.figure.axes[-1].get_xticklabels()]
         assert ticks == ["0.01", "0.1"]
-        drawn = [(series, ticks[int(x)], y) for series, line in data_lines(sweep).items() for x, y in finite_xy(line)
-                 if not series.endswith("(setting unknown)")]
+        drawn = [
+            (series, ticks[int(x)], y)
+            for series, line in data_lines(sweep).items()
+            for x, y in finite_xy(line)
+            if not series.endswith("(setting unknown)")
+        ]
         listed = sweep.table[sweep.table["x"].notna()]
         assert sorted(drawn) == sorted(zip(listed["series"], listed["x"], listed["y"]))
-        unknown = {line.get_label(): line.get_ydata()[0] for line in data_lines(sweep).values()
-                   if line.get_label().endswith("(setting unknown)")}
+        unknown = {
+            line.get_label(): line.get_ydata()[0]
+            for line in data_lines(sweep).values()
+            if line.get_label().endswith("(setting unknown)")
+        }
         assert unknown == dict(zip(*sweep.table[sweep.table["x"].isna()][["series", "y"]].to_numpy().T))
         assert bool(unknown) == unstated
 
@@ -150,12 +172,22 @@ def test_std_in_the_table_is_the_error_bar_drawn(tables):
     curves = with_seed(tables["curves"], 1, 0.9)
     plotted = plot_curve_figure(SPECS["fig09a"], with_seed(tables["runs"], 1, 1.0), curves, 5, REPORTED)
     (ax,) = plotted.figure.axes
-    half_heights = sorted(abs(seg[1][1] - seg[0][1]) / 2 for bars in ax.collections
-                          if isinstance(bars, LineCollection) for seg in bars.get_segments())
+    half_heights = sorted(
+        abs(seg[1][1] - seg[0][1]) / 2
+        for bars in ax.collections
+        if isinstance(bars, LineCollection)
+        for seg in bars.get_segments()
+    )
     drawn = plotted.table.dropna(subset=["std"])
     assert half_heights == pytest.approx(sorted(drawn["std"]))
-    test_acc = curves[(curves["experiment"] == "lr_0.001") & (curves["activation"] == "relu")
-                      & (curves["metric"] == "test_accuracy")]["value"] * 100
+    test_acc = (
+        curves[
+            (curves["experiment"] == "lr_0.001")
+            & (curves["activation"] == "relu")
+            & (curves["metric"] == "test_accuracy")
+        ]["value"]
+        * 100
+    )
     assert drawn.loc[drawn["series"] == "test accuracy", "std"].iloc[0] == pytest.approx(test_acc.std())
 
 
@@ -166,8 +198,11 @@ def test_accuracy_is_in_percent_on_a_shared_0_to_100_axis_with_the_chance_line(t
         (ax,) = figures[fig_id].figure.axes
         assert ax.get_ylim() == (0, 100) and ax.get_ylabel() == "train accuracy (%)"
         spec = SPECS[fig_id]
-        raw = curves[(curves["experiment"] == spec["experiment"]) & (curves["activation"] == spec["activation"])
-                     & (curves["metric"] == "train_accuracy")]
+        raw = curves[
+            (curves["experiment"] == spec["experiment"])
+            & (curves["activation"] == spec["activation"])
+            & (curves["metric"] == "train_accuracy")
+        ]
         table = figures[fig_id].table
         assert list(table.loc[table["series"] == "train accuracy", "y"]) == pytest.approx(list(raw["value"] * 100))
     for fig_id, spec in SPECS.items():

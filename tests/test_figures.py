@@ -65,9 +65,24 @@ def test_missing_runs_are_written_on_the_figure(smoke_run):
 
 
 def sweep_summary(settings: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([{"sweep": "s", "variant_of": "torch", "position": i, "setting": setting, "activation": a,
-                          "mean": 90.0 + i, "std": float("nan"), "train_loss": 0.1 * (i + 1), "n_seeds": 1,
-                          "n_diverged": 0} for i, setting in enumerate(settings) for a in ("sigmoid", "tanh", "relu")])
+    return pd.DataFrame(
+        [
+            {
+                "sweep": "s",
+                "variant_of": "torch",
+                "position": i,
+                "setting": setting,
+                "activation": a,
+                "mean": 90.0 + i,
+                "std": float("nan"),
+                "train_loss": 0.1 * (i + 1),
+                "n_seeds": 1,
+                "n_diverged": 0,
+            }
+            for i, setting in enumerate(settings)
+            for a in ("sigmoid", "tanh", "relu")
+        ]
+    )
 
 
 def test_a_sweep_marks_the_studys_numbers_where_its_setting_is_known_else_draws_lines():
@@ -83,10 +98,16 @@ def test_a_sweep_marks_the_studys_numbers_where_its_setting_is_known_else_draws_
     assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["0", "1e-05", "0.01"]
     assert fig.axes[1].get_xlabel() == "weight decay"
 
-    unstated, table = plot_sweep(True, sweep_summary(["init auto", "init standard_normal"]), marks.iloc[:0],
-                                 reported, {"torch": "2.1"})
-    lines = {round(line.get_ydata()[0], 1) for line in unstated.axes[0].lines if len(set(line.get_ydata())) == 1
-             and line.get_linestyle() == "--" and line.get_label() != chance_label(CHANCE_PCT)}
+    unstated, table = plot_sweep(
+        True, sweep_summary(["init auto", "init standard_normal"]), marks.iloc[:0], reported, {"torch": "2.1"}
+    )
+    lines = {
+        round(line.get_ydata()[0], 1)
+        for line in unstated.axes[0].lines
+        if len(set(line.get_ydata())) == 1
+        and line.get_linestyle() == "--"
+        and line.get_label() != chance_label(CHANCE_PCT)
+    }
     assert lines == {97.0, 96.0, 93.0}  # the study's 2.1 numbers, whose init it does not state
     study_rows = table[table["series"].str.endswith("(setting unknown)")]
     assert sorted(study_rows["y"]) == [93.0, 96.0, 97.0] and study_rows["x"].isna().all()
@@ -138,10 +159,24 @@ def starts(text: str, drawn: str) -> bool:
 def accuracy_tables(experiments: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Runs and test-accuracy curves of one seed and two epochs, per experiment and activation."""
     activations = figures.ACTIVATIONS
-    runs = pd.DataFrame([{"experiment": e, "activation": a, "diverged": False} for e in experiments
-                         for a in activations])
-    curves = pd.DataFrame([{"experiment": e, "activation": a, "seed": 0, "metric": "test_accuracy", "x": epoch,
-                            "value": 0.5 + 0.2 * epoch} for e in experiments for a in activations for epoch in (1, 2)])
+    runs = pd.DataFrame(
+        [{"experiment": e, "activation": a, "diverged": False} for e in experiments for a in activations]
+    )
+    curves = pd.DataFrame(
+        [
+            {
+                "experiment": e,
+                "activation": a,
+                "seed": 0,
+                "metric": "test_accuracy",
+                "x": epoch,
+                "value": 0.5 + 0.2 * epoch,
+            }
+            for e in experiments
+            for a in activations
+            for epoch in (1, 2)
+        ]
+    )
     return runs, curves
 
 
@@ -191,8 +226,9 @@ def test_a_long_setting_is_cut_under_its_sweep_column_and_keeps_its_whole_name_i
     two_lines = setting_label({"init": "glorot_uniform", "lr": 0.001, "weight_decay": 0.0001})
     assert fit_text(two_lines, SETTING_WIDTH, CONFIG_TEXT_LINES).count("\n") == 1  # drawn in full, on two lines
     titles = {"torch": "2.1 PyTorch without regularisation"}
-    normal, _ = laid_out(plot_sweep(True, sweep_summary([two_lines, "init auto, lr 0.1"]), pd.DataFrame(), {},
-                                    titles).figure)
+    normal, _ = laid_out(
+        plot_sweep(True, sweep_summary([two_lines, "init auto, lr 0.1"]), pd.DataFrame(), {}, titles).figure
+    )
     figure, table = plot_sweep(True, sweep_summary([longest, "init auto, lr 0.1"]), pd.DataFrame(), {}, titles)
     long, _ = laid_out(figure)
     np.testing.assert_allclose(long, normal, atol=SAME_PLACE_TURNED)
@@ -204,8 +240,10 @@ def test_a_long_setting_is_cut_under_its_sweep_column_and_keeps_its_whole_name_i
 
 def test_a_long_first_word_is_cut_under_its_bars_and_the_bars_keep_their_height():
     experiments = ["e0", "e1", "e2", "e3", "e4"]  # as many as the study has: fewer bars leave no room for the legend
-    bars = {exp: [{"activation": a, "reported": 90.0, "mean": 91.0, "std": 0.5} for a in figures.ACTIVATIONS]
-            for exp in experiments}
+    bars = {
+        exp: [{"activation": a, "reported": 90.0, "mean": 91.0, "std": 0.5} for a in figures.ACTIVATIONS]
+        for exp in experiments
+    }
     unbroken = LONG_TITLE.replace(" ", "_")  # no space: the whole title is the first word
     titles = dict.fromkeys(experiments, "1.2.1 Backpropagation, learning rate 0.001")
     titles["e0"] = f"{unbroken[:BAR_NAME_WIDTH]} fits"

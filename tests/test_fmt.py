@@ -7,9 +7,22 @@ import pytest
 from mnist_mlp import fmt
 
 
-@pytest.mark.parametrize("value, text", [(1e-5, "1e-5"), (1.0e-05, "1e-5"), (0.00001, "1e-5"), (0.001, "0.001"),
-                                         (0, "0"), (0.0, "0"), (1000.0, "1000"), (0.1, "0.1"), (1e-10, "1e-10"),
-                                         (None, "—"), (math.nan, "—")])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (1e-5, "1e-5"),
+        (1.0e-05, "1e-5"),
+        (0.00001, "1e-5"),
+        (0.001, "0.001"),
+        (0, "0"),
+        (0.0, "0"),
+        (1000.0, "1000"),
+        (0.1, "0.1"),
+        (1e-10, "1e-10"),
+        (None, "—"),
+        (math.nan, "—"),
+    ],
+)
 def test_a_setting_has_one_spelling(value, text):
     assert fmt.number(value) == text
 
@@ -24,7 +37,12 @@ def test_each_quantity_has_one_precision():
 
 
 def test_a_list_reads_as_a_sentence():
-    assert [fmt.words(items) for items in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == ["", "a", "a and b", "a, b and c"]
+    assert [fmt.words(items) for items in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == [
+        "",
+        "a",
+        "a and b",
+        "a, b and c",
+    ]
 
 
 def test_a_count_of_one_takes_the_singular():

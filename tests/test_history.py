@@ -105,7 +105,7 @@ def test_a_full_disk_and_a_read_only_folder_are_reported_never_raised(tmp_path, 
 
 
 def section(html: str) -> str:
-    return html[html.index('<h2 id="since">'):html.index('<h2 id="claims">')]
+    return html[html.index('<h2 id="since">') : html.index('<h2 id="claims">')]
 
 
 def test_the_report_says_what_an_edit_changed_and_the_history_never_reruns_a_job(smoke_run, mnist_raw, tmp_path):
@@ -121,11 +121,15 @@ def test_the_report_says_what_an_edit_changed_and_the_history_never_reruns_a_job
     assert [p.name[:5] for p in records] == ["0001_", "0002_"]
     since = section((work / "report.html").read_text())
     assert records[0].name in since
-    keys = re.findall(r'<th scope="row" class="l"><code>([^<]+)</code></th><td class="l">([^<]+)</td><td class="l">([^<]+)</td>',
-                      since)
+    keys = re.findall(
+        r'<th scope="row" class="l"><code>([^<]+)</code></th><td class="l">([^<]+)</td><td class="l">([^<]+)</td>',
+        since,
+    )
     assert keys == [("experiments.baseline.lr", "0.01", "0.02")]
-    changed = since[since.index("<caption>Runs changed</caption>"):].split("</table>")[0]
-    rows = re.findall(r'<tr><th scope="row" class="l"><a href="#run-[^"]+">([^<]+)</a></th><td class="l">([^<]*)</td>', changed)
+    changed = since[since.index("<caption>Runs changed</caption>") :].split("</table>")[0]
+    rows = re.findall(
+        r'<tr><th scope="row" class="l"><a href="#run-[^"]+">([^<]+)</a></th><td class="l">([^<]*)</td>', changed
+    )
     assert sorted(rows) == [(f"baseline, {a}, seed 0", "lr 0.01 → 0.02") for a in ("relu", "sigmoid", "tanh")]
     n_runs = len(pd.read_csv(work / "results" / "runs.csv"))
     assert f"{n_runs - 3} runs unchanged</summary>" in since  # the rest hidden, behind a click

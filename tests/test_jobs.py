@@ -27,12 +27,15 @@ def one_error_line(log: Path) -> str:
     return errors[0]
 
 
-@pytest.mark.parametrize("code, words", [
-    (errno.ENOSPC, "no space left on the device: free some space"),
-    (errno.EACCES, "permission denied: make it writable"),
-    (errno.EROFS, "read-only file system: run from a writable folder"),
-    (errno.EMFILE, "too many open files: raise the limit (ulimit -n)"),
-])
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        (errno.ENOSPC, "no space left on the device: free some space"),
+        (errno.EACCES, "permission denied: make it writable"),
+        (errno.EROFS, "read-only file system: run from a writable folder"),
+        (errno.EMFILE, "too many open files: raise the limit (ulimit -n)"),
+    ],
+)
 def test_an_os_error_the_user_can_fix_is_named_with_its_path_and_fix(tmp_path, capfd, code, words):
     log = tmp_path / "job.log"
     assert failing_job(log, OSError(code, "injected", "/data/results/runs/x/weights.npz")) == 1

@@ -27,8 +27,12 @@ AXES = {"init": ["glorot_normal", "standard_normal"], "lr": [0.1, 0.01]}
 
 
 def test_every_combination_of_one_option_per_axis_is_a_universe():
-    assert universes(AXES) == [{"init": "glorot_normal", "lr": 0.1}, {"init": "glorot_normal", "lr": 0.01},
-                               {"init": "standard_normal", "lr": 0.1}, {"init": "standard_normal", "lr": 0.01}]
+    assert universes(AXES) == [
+        {"init": "glorot_normal", "lr": 0.1},
+        {"init": "glorot_normal", "lr": 0.01},
+        {"init": "standard_normal", "lr": 0.1},
+        {"init": "standard_normal", "lr": 0.01},
+    ]
     assert universes({}) == [{}]
 
 
@@ -50,10 +54,16 @@ def test_only_the_choice_that_flips_a_verdict_is_named_with_its_options():
     verdicts = grid(lambda u: HOLDS if u["init"] == "glorot_normal" else FAILS)
     assert flipping_choices(verdicts, list(AXES)) == {"init": [("glorot_normal", "standard_normal")]}
     # a verdict that changes only with both axes at once is flipped by each, holding the other fixed
-    diagonal = {("glorot_normal", 0.1): HOLDS, ("glorot_normal", 0.01): HOLDS, ("standard_normal", 0.1): HOLDS,
-                ("standard_normal", 0.01): TIE}
-    assert flipping_choices(diagonal, list(AXES)) == {"init": [("glorot_normal", "standard_normal")],
-                                                      "lr": [(0.01, 0.1)]}
+    diagonal = {
+        ("glorot_normal", 0.1): HOLDS,
+        ("glorot_normal", 0.01): HOLDS,
+        ("standard_normal", 0.1): HOLDS,
+        ("standard_normal", 0.01): TIE,
+    }
+    assert flipping_choices(diagonal, list(AXES)) == {
+        "init": [("glorot_normal", "standard_normal")],
+        "lr": [(0.01, 0.1)],
+    }
     assert flipping_choices(grid(lambda u: HOLDS), list(AXES)) == {}
 
 
@@ -81,10 +91,21 @@ def test_a_claim_over_universes_is_counted_summarised_and_labelled():
 
 def scoped(verdict_at) -> pd.DataFrame:
     """A claim's rows of multiverse_verdicts.csv over init (2 options) x n_train (30000, 60000)."""
-    rows = [{"claim": "c", "position": i, "default": u == {"init": "auto", "n_train": 30000},
-             "axis_init": u["init"], "axis_n_train": u["n_train"], "verdict": verdict_at(u), "estimate": 1.0 + i,
-             "low": 0.5 + i, "high": 1.5 + i, "p": 0.01}
-            for i, u in enumerate(universes({"init": ["auto", "standard_normal"], "n_train": [60000, 30000]}))]
+    rows = [
+        {
+            "claim": "c",
+            "position": i,
+            "default": u == {"init": "auto", "n_train": 30000},
+            "axis_init": u["init"],
+            "axis_n_train": u["n_train"],
+            "verdict": verdict_at(u),
+            "estimate": 1.0 + i,
+            "low": 0.5 + i,
+            "high": 1.5 + i,
+            "p": 0.01,
+        }
+        for i, u in enumerate(universes({"init": ["auto", "standard_normal"], "n_train": [60000, 30000]}))
+    ]
     return pd.DataFrame(rows)
 
 
@@ -111,8 +132,9 @@ def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_sa
     context = robustness_context(table, [claim], study, ["init", "n_train"], figures, ["n_train"], {"n_train": 30000})
     (row,) = context["rows"]
     assert row["label"] == ROBUST and row["n"] == 2 and row["flips"] == [] and row["scope"] is None
-    assert [(o["scope"], o["label"], o["n"]) for o in row["other_scopes"]] == [("at 60,000 training images",
-                                                                              NOT_SUPPORTED, 2)]
+    assert [(o["scope"], o["label"], o["n"]) for o in row["other_scopes"]] == [
+        ("at 60,000 training images", NOT_SUPPORTED, 2)
+    ]
     assert context["axes"] == ["init"] and context["n_at_scope"] == 2
     # without the scope axis the same universes make it conditional, flipped by the data's size
     mixed = robustness_context(table, [claim], study, ["init", "n_train"], figures)["rows"][0]
@@ -124,22 +146,34 @@ def test_universes_vary_hidden_widths_and_training_size_as_runs_of_their_own():
 
     experiments = {"torch": {"backend": "torch", "lr": 0.1, "activations": ["relu"]}}
     default = {"dataset": "mnist", "n_train": 30000, "hidden": [500, 250, 100], "init": "auto", "weight_decay": 0}
-    axes = {"hidden": {"options": [[500, 250, 100], [100]], "experiments": ["torch"]},
-            "n_train": {"options": [30000, 60000], "experiments": ["torch"]}}
+    axes = {
+        "hidden": {"options": [[500, 250, 100], [100]], "experiments": ["torch"]},
+        "n_train": {"options": [30000, 60000], "experiments": ["torch"]},
+    }
     variants = universe_variants(experiments, {"axes": axes}, default)
     assert [v["default"] for v in variants] == [True, False, False, False]
     runs = [experiment_runs(v["experiment"], [0], default)[0] for v in variants]
-    assert [(r.hidden, r.n_train) for r in runs] == [((500, 250, 100), 30000), ((500, 250, 100), 60000),
-                                                     ((100,), 30000), ((100,), 60000)]
+    assert [(r.hidden, r.n_train) for r in runs] == [
+        ((500, 250, 100), 30000),
+        ((500, 250, 100), 60000),
+        ((100,), 30000),
+        ((100,), 60000),
+    ]
     assert len({r.path() for r in runs}) == 4
     assert variants[2]["universe"] == "hidden 100, 30,000 training images"
 
 
 ALL = ["baseline", "lr_0.001", "lr_0.1", "torch", "torch_l2"]
 # init, and the training set's size: a scope axis, with data of its own to preprocess
-TWO_BY_TWO = {"train": {"seeds": [0, 1]},
-              "multiverse": {"axes": {"init": {"options": ["auto", "standard_normal"], "experiments": ALL},
-                                      "n_train": {"options": [SMOKE_TRAIN, SMOKE_TRAIN // 2], "experiments": ALL}}}}
+TWO_BY_TWO = {
+    "train": {"seeds": [0, 1]},
+    "multiverse": {
+        "axes": {
+            "init": {"options": ["auto", "standard_normal"], "experiments": ALL},
+            "n_train": {"options": [SMOKE_TRAIN, SMOKE_TRAIN // 2], "experiments": ALL},
+        }
+    },
+}
 
 
 def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smoke_run, mnist_raw, tmp_path):
@@ -155,7 +189,7 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     assert set(zip(default["axis_init"], default["axis_n_train"])) == {("auto", SMOKE_TRAIN)}
     assert (work / "results" / "data" / f"mnist_n{SMOKE_TRAIN // 2}.npz").exists()
     html = (work / "report.html").read_text()
-    section = html[html.index('<h2 id="robust">'):html.index('<h2 id="beyond">')]
+    section = html[html.index('<h2 id="robust">') : html.index('<h2 id="beyond">')]
     labels = re.findall(r'<tr id="robust-([^"]+)">.*?<span class="robustness [\w-]+">([^<]+)</span>', section, re.S)
     assert [claim for claim, _ in labels] == [c["id"] for c in claims]
     # each label is over the study's own scope; the other scope has its own, in each row
@@ -166,7 +200,7 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     for claim in claims:  # each with its specification curve, and the numbers behind it
         figure = work / "results" / "figures" / f"{multiverse_figure(claim['id'])}.csv"
         assert f'<figure id="{multiverse_figure(claim["id"])}" class="wide">' in section and figure.exists()
-    glance = html[html.index('<h2 id="glance">'):html.index('<h2 id="since">')]
+    glance = html[html.index('<h2 id="glance">') : html.index('<h2 id="since">')]
     assert len(re.findall(r'<a class="robustness [\w-]+" href="#robust-', glance)) == len(claims)
     assert "Nothing to be done" in snakemake(work, "-n", overlay=overlay).stdout
 
@@ -177,11 +211,21 @@ def test_the_specification_curve_draws_its_table_sorted_with_verdict_colours_and
     from mnist_mlp.present.figures import VERDICT_COLOURS, plot_specification_curve, save
 
     estimates = [2.0, -1.0, 0.3, 5.0]  # universes 0..3, by position
-    verdicts = pd.DataFrame({
-        "claim": "c", "universe": [f"u{i}" for i in range(4)], "position": range(4), "default": [False, False, True, False],
-        "axis_init": ["auto", "auto", "standard_normal", "standard_normal"], "axis_lr": [0.1, 0.01, 0.1, 0.01],
-        "verdict": [HOLDS, FAILS, TIE, HOLDS], "estimate": estimates,
-        "low": [e - 0.5 for e in estimates], "high": [e + 0.5 for e in estimates], "p": [0.01, 0.9, 0.3, 0.001]})
+    verdicts = pd.DataFrame(
+        {
+            "claim": "c",
+            "universe": [f"u{i}" for i in range(4)],
+            "position": range(4),
+            "default": [False, False, True, False],
+            "axis_init": ["auto", "auto", "standard_normal", "standard_normal"],
+            "axis_lr": [0.1, 0.01, 0.1, 0.01],
+            "verdict": [HOLDS, FAILS, TIE, HOLDS],
+            "estimate": estimates,
+            "low": [e - 0.5 for e in estimates],
+            "high": [e + 0.5 for e in estimates],
+            "p": [0.01, 0.9, 0.3, 0.001],
+        }
+    )
     plotted = plot_specification_curve(verdicts, ["init", "lr"], margin=0.5, study_estimate=1.4)
     fig, table = plotted
     # panel A, sorted: -1.0 (u1), 0.3 (u2, the default), 2.0 (u0), 5.0 (u3)
@@ -190,15 +234,24 @@ def test_the_specification_curve_draws_its_table_sorted_with_verdict_colours_and
     assert (drawn.loc[[FAILS], "x"].tolist(), drawn.loc[[TIE], "x"].tolist()) == ([0], [1])
     assert drawn.loc[["default universe"], "x"].tolist() == [1]
     curve, board = fig.axes[:2]
-    points = {to_hex(line.get_color()): sorted(map(tuple, line.get_xydata())) for line in curve.lines
-              if line.get_marker() == "o" and line.get_markerfacecolor() != "none"}
+    points = {
+        to_hex(line.get_color()): sorted(map(tuple, line.get_xydata()))
+        for line in curve.lines
+        if line.get_marker() == "o" and line.get_markerfacecolor() != "none"
+    }
     assert points[to_hex(VERDICT_COLOURS[HOLDS])] == [(2.0, 2.0), (3.0, 5.0)]
-    assert points[to_hex(VERDICT_COLOURS[FAILS])] == [(0.0, -1.0)] and points[to_hex(VERDICT_COLOURS[TIE])] == [(1.0, 0.3)]
+    assert points[to_hex(VERDICT_COLOURS[FAILS])] == [(0.0, -1.0)] and points[to_hex(VERDICT_COLOURS[TIE])] == [
+        (1.0, 0.3)
+    ]
     (ring,) = [line for line in curve.lines if line.get_markerfacecolor() == "none"]
     assert ring.get_xydata().tolist() == [[1.0, 0.3]]
     # panel B: each option's row marks exactly the universes that take it, labelled beside the row
-    assert [t.get_text() for t in board.get_yticklabels()] == ["init: auto", "init: standard_normal", "lr: 0.1",
-                                                               "lr: 0.01"]
+    assert [t.get_text() for t in board.get_yticklabels()] == [
+        "init: auto",
+        "init: standard_normal",
+        "lr: 0.1",
+        "lr: 0.01",
+    ]
     assert sorted(drawn.loc[["init: auto"], "x"]) == [0, 2] and sorted(drawn.loc[["lr: 0.1"], "x"]) == [1, 2]
     save(plotted, tmp_path / "s.png", tmp_path / "s.svg", tmp_path / "s.csv", 100)  # the CSV beside it is this table
     written = pd.read_csv(tmp_path / "s.csv")
@@ -213,12 +266,19 @@ def test_a_scope_axis_draws_each_scope_as_its_own_sorted_block_named_above_it():
     ordered = specification_order(table, ["n_train"])
     # block 0 is 60,000 (the config lists it first), sorted by estimate; a one-universe gap before block 1
     assert list(zip(ordered["axis_n_train"], ordered["estimate"], ordered["rank"])) == [
-        (60000, 3.0, 0), (60000, 4.0, 1), (30000, 1.0, 3), (30000, 2.0, 4)]
+        (60000, 3.0, 0),
+        (60000, 4.0, 1),
+        (30000, 1.0, 3),
+        (30000, 2.0, 4),
+    ]
     fig, _ = plot_specification_curve(table, ["init", "n_train"], margin=0.5, scope=["n_train"])
     curve = fig.axes[0]
     assert [t.get_text() for t in curve.texts] == ["60,000 training images", "30,000 training images"]
-    assert [line.get_xdata()[0] for line in curve.lines if line.get_linestyle() == "-" and
-            len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]] == [2]
+    assert [
+        line.get_xdata()[0]
+        for line in curve.lines
+        if line.get_linestyle() == "-" and len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]
+    ] == [2]
     board = fig.axes[1]
     fig.canvas.draw()  # the tick labels exist once drawn
     numbered = {tick.get_loc(): tick.label1.get_text() for tick in board.xaxis.get_major_ticks()}
@@ -230,18 +290,32 @@ def test_with_a_dataset_axis_each_claim_has_its_verdict_and_label_on_each_datase
     from mnist_mlp.present.report import robustness_context
 
     on_mnist = lambda u: u["dataset"] == "mnist"  # noqa: E731
-    rows = [{"claim": "c", "position": i, "default": u == {"init": "auto", "dataset": "mnist"},
-             "axis_init": u["init"], "axis_dataset": u["dataset"], "verdict": HOLDS if on_mnist(u) else FAILS,
-             "estimate": 1.0, "low": 0.5, "high": 1.5, "p": 0.01}
-            for i, u in enumerate(universes({"init": ["auto", "standard_normal"], "dataset": ["mnist", "fashion_mnist"]}))]
+    rows = [
+        {
+            "claim": "c",
+            "position": i,
+            "default": u == {"init": "auto", "dataset": "mnist"},
+            "axis_init": u["init"],
+            "axis_dataset": u["dataset"],
+            "verdict": HOLDS if on_mnist(u) else FAILS,
+            "estimate": 1.0,
+            "low": 0.5,
+            "high": 1.5,
+            "p": 0.01,
+        }
+        for i, u in enumerate(universes({"init": ["auto", "standard_normal"], "dataset": ["mnist", "fashion_mnist"]}))
+    ]
     table = pd.DataFrame(rows)
     files = {ext: tmp_path / f"curve.{ext}" for ext in ("png", "svg", "csv")}
     save(plot_specification_curve(table, ["init", "dataset"], 0.5, scope=["dataset"]), *files.values(), 50)
     claim = {"id": "c", "section": "1", "text": "t", "verdict": HOLDS}
     study = {"robustness": {"familywise_alpha": 0.05, "labels": {}}}
-    context = robustness_context(table, [claim], study, ["init", "dataset"], {multiverse_figure("c"): files},
-                                 ["dataset"], {"dataset": "mnist"})
+    context = robustness_context(
+        table, [claim], study, ["init", "dataset"], {multiverse_figure("c"): files}, ["dataset"], {"dataset": "mnist"}
+    )
     assert context["datasets"] == ["MNIST", "Fashion-MNIST"]
-    assert context["rows"][0]["by_dataset"] == [{"title": "MNIST", "verdict": HOLDS, "label": ROBUST},
-                                                {"title": "Fashion-MNIST", "verdict": FAILS, "label": NOT_SUPPORTED}]
+    assert context["rows"][0]["by_dataset"] == [
+        {"title": "MNIST", "verdict": HOLDS, "label": ROBUST},
+        {"title": "Fashion-MNIST", "verdict": FAILS, "label": NOT_SUPPORTED},
+    ]
     assert context["rows"][0]["other_scopes"][0]["scope"] == "on Fashion-MNIST"

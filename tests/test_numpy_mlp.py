@@ -97,23 +97,27 @@ def test_init_schemes_draw_what_they_promise():
         # Glorot & Bengio (2010): Var W = 2 / (fan_in + fan_out), for the normal and the uniform draw alike
         "glorot_normal": lambda w, b: abs(w.std() - np.sqrt(2 / (784 + 300))) < 0.01 * w.std() and not b.any(),
         "he_normal": lambda w, b: abs(w.std() - np.sqrt(2 / 784)) < 0.01 * w.std() and not b.any(),
-        "glorot_uniform": lambda w, b: np.abs(w).max() <= np.sqrt(6 / 1084) and abs(w.std() - np.sqrt(2 / 1084)) < 0.01 * w.std()
-        and not b.any(),
+        "glorot_uniform": lambda w, b: (
+            np.abs(w).max() <= np.sqrt(6 / 1084) and abs(w.std() - np.sqrt(2 / 1084)) < 0.01 * w.std() and not b.any()
+        ),
         "torch_default": lambda w, b: np.abs(w).max() <= 1 / 28 and np.abs(b).max() <= 1 / 28 and b.std() > 0,
         "standard_normal": lambda w, b: abs(w.std() - 1) < 0.01 and abs(b.std() - 1) < 0.2,
     }.items():
         (w, b), _ = init_params(sizes, "tanh", scheme, seed=0, dtype=np.float64)
         assert w.shape == (784, 300) and check(w, b), scheme
     assert np.array_equal(init_params(sizes, "relu", "auto", 0)[0][0], init_params(sizes, "relu", "he_normal", 0)[0][0])
-    assert np.array_equal(init_params(sizes, "tanh", "auto", 0)[0][0], init_params(sizes, "tanh", "glorot_normal", 0)[0][0])
+    assert np.array_equal(
+        init_params(sizes, "tanh", "auto", 0)[0][0], init_params(sizes, "tanh", "glorot_normal", 0)[0][0]
+    )
 
 
 def history(predictions, labels, start_loss=2.3, end_loss=0.5):
     from mnist_mlp.nn.training import Evaluation, History
 
     accuracy = float(np.mean(predictions == labels))
-    return History(batch_loss=[(1, 0, start_loss)], epochs=[{"train_loss": end_loss}],
-                   final=Evaluation(0.0, accuracy, predictions))
+    return History(
+        batch_loss=[(1, 0, start_loss)], epochs=[{"train_loss": end_loss}], final=Evaluation(0.0, accuracy, predictions)
+    )
 
 
 def test_failing_to_learn_has_three_named_causes():
@@ -135,6 +139,7 @@ def test_a_failure_names_the_class_as_its_dataset_does():
     from mnist_mlp.runs.execute import learning_failure
 
     labels = np.repeat(np.arange(10), 1000)
-    reason = learning_failure(history(np.ones_like(labels), labels), labels,
-                              info=DATASET_INFO["fashion_mnist"])
-    assert reason.startswith("answers Trouser (1) for every test image (10.00%, the share of images labelled Trouser (1)")
+    reason = learning_failure(history(np.ones_like(labels), labels), labels, info=DATASET_INFO["fashion_mnist"])
+    assert reason.startswith(
+        "answers Trouser (1) for every test image (10.00%, the share of images labelled Trouser (1)"
+    )

@@ -23,53 +23,71 @@ def test_report_recreates_every_figure_table_and_claim_of_the_study(smoke_run):
     assert len(STUDY["figures"]) == 26  # 19 figures, 7 of them in two parts
     images = re.findall(r'<img src="data:image/png;base64,', html)
     assert len(images) == len(STUDY["figures"]) + 2  # plus the two figures the study lacks
-    for title in ("1.1 Backpropagation on the baseline model", "1.2.1 Backpropagation, learning rate 0.001",
-                  "1.2.2 Backpropagation, learning rate 0.1", "2.1 PyTorch without regularisation",
-                  "2.2 PyTorch with L2 regularisation"):
+    for title in (
+        "1.1 Backpropagation on the baseline model",
+        "1.2.1 Backpropagation, learning rate 0.001",
+        "1.2.2 Backpropagation, learning rate 0.1",
+        "2.1 PyTorch without regularisation",
+        "2.2 PyTorch with L2 regularisation",
+    ):
         assert f'>{title}<a class="anchor"' in html
     assert html.count('<th scope="col">Reported (%)</th>') >= 5
     for claim in STUDY["claims"]:
-        row = html[html.index(f'<tr id="claim-{claim["id"]}">'):]
+        row = html[html.index(f'<tr id="claim-{claim["id"]}">') :]
         assert str(escape(claim["quote"])) in row.split("</tr>")[0]
         assert re.match(r".*?<span class=\"verdict \w+\">(holds|fails|tie|inconclusive|untested)</span>", row, re.S)
     assert "“A beats B” holds when A is ahead by at least 0.5 points" in html  # the rule, stated
     # 1.2.2 and 2.1 differ only in the backend: the report says so, with the largest per-batch loss difference
-    agreement = re.search(r"lr_0\.1</a> \(from-scratch NumPy\) and <a href=\"#torch\">torch</a> \(PyTorch\) differ only in the "
-                          r"backend:.*?differ by at most ([0-9.e+-]+) in the first epoch", html, re.S)
+    agreement = re.search(
+        r"lr_0\.1</a> \(from-scratch NumPy\) and <a href=\"#torch\">torch</a> \(PyTorch\) differ only in the "
+        r"backend:.*?differ by at most ([0-9.e+-]+) in the first epoch",
+        html,
+        re.S,
+    )
     assert agreement and float(agreement[1]) < 1e-3
     # one seed: no spread was measured, so no "±" in any table and no std of 0.00
     tables = re.findall(r"<table>.*?</table>", html, re.S)
     assert not any("± 0.00" in t or re.search(r"<td>± ", t) for t in tables)
     assert html.count("<td>—</td><td>1</td>") >= 15  # the ± std column beside the seed count
     # without the sensitivity overlay, the weight-decay claim is untested and says how to test it
-    claim = html[html.index('<tr id="claim-larger_wd_raises_train_loss">'):].split("</tr>")[0]
+    claim = html[html.index('<tr id="claim-larger_wd_raises_train_loss">') :].split("</tr>")[0]
     assert '<span class="verdict untested">untested</span>' in claim
     assert "snakemake --cores 2 --configfile config/sensitivity.yaml" in claim
-    unstated = html[html.index('<h2 id="unstated">'):html.index('<h2 id="robust">')]
+    unstated = html[html.index('<h2 id="unstated">') : html.index('<h2 id="robust">')]
     assert "Not run here" in unstated and "--configfile config/sensitivity.yaml" in unstated
-    robust = html[html.index('<h2 id="robust">'):html.index('<h2 id="beyond">')]  # and without the multiverse
+    robust = html[html.index('<h2 id="robust">') : html.index('<h2 id="beyond">')]  # and without the multiverse
     assert "Not run here" in robust and "config/multiverse.yaml" in robust
     assert 'src="http' not in html and "<script src" not in html  # self-contained, nothing to fetch
 
 
 def test_the_cost_tables_include_every_job_and_provenance_says_what_the_digits_depend_on(smoke_run):
     html = (smoke_run / "report.html").read_text()
-    around = html[html.index("<caption>The jobs around training"):].split("</table>")[0]
+    around = html[html.index("<caption>The jobs around training") :].split("</table>")[0]
     jobs = re.findall(r'<th scope="row" class="l">([^<]+)</th><td>([0-9.,]+)</td>', around)
-    assert [name for name, _ in jobs] == ["download/mnist", f"preprocess/mnist_n{SMOKE_TRAIN}", "aggregate", "plot_curves",
-                                          "plot_confusion", "plot_overview", "report_html (this job, up to rendering)"]
+    assert [name for name, _ in jobs] == [
+        "download/mnist",
+        f"preprocess/mnist_n{SMOKE_TRAIN}",
+        "aggregate",
+        "plot_curves",
+        "plot_confusion",
+        "plot_overview",
+        "report_html (this job, up to rendering)",
+    ]
     assert all(float(seconds.replace(",", "")) >= 0 for _, seconds in jobs)
-    provenance = html[html.index('<h2 id="provenance">'):]
+    provenance = html[html.index('<h2 id="provenance">') :]
     host = re.escape(platform.node())  # each run's own record of where it ran
-    assert re.search(rf"Training, numpy</th><td class=\"l\">\d+ runs, as each run recorded it: on {host}, 1 thread per "
-                     r"job, BLAS \w+", provenance)
+    assert re.search(
+        rf"Training, numpy</th><td class=\"l\">\d+ runs, as each run recorded it: on {host}, 1 thread per "
+        r"job, BLAS \w+",
+        provenance,
+    )
     assert "Training, torch" in provenance and "bit-identical when it has the same thread count" in provenance
 
 
 def test_report_shows_a_diverged_run_as_diverged(smoke_run):
     html = (smoke_run / "report.html").read_text()
     assert '>forced to diverge<a class="anchor"' in html
-    section = html[html.index('>forced to diverge<a class="anchor"'):]
+    section = html[html.index('>forced to diverge<a class="anchor"') :]
     assert re.search(r'<td class="l diverged">diverged', section)
     assert "1 run(s) diverged" in html
 
@@ -106,17 +124,29 @@ def find_chromium() -> str | None:
 def browser():
     """A headless Chromium through Playwright; skipped when either is missing, unless required."""
     required = os.environ.get("MNIST_MLP_REQUIRE_BROWSER") == "1"
-    sync_api = pytest.importorskip("playwright.sync_api") if not required else __import__(
-        "playwright.sync_api", fromlist=["sync_playwright"])
+    sync_api = (
+        pytest.importorskip("playwright.sync_api")
+        if not required
+        else __import__("playwright.sync_api", fromlist=["sync_playwright"])
+    )
     chromium = find_chromium()
     if chromium is None:
         if required:
             pytest.fail("MNIST_MLP_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
         pytest.skip("no chromium on PATH; apt-get install chromium")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -168,7 +198,8 @@ def test_on_a_phone_each_claim_is_a_card_quote_then_verdict(smoke_run, browser):
 def test_clicking_a_run_table_header_sorts_the_rows(smoke_run, browser):
     page, errors, _ = open_report(browser, smoke_run, 1400)
     column = page.eval_on_selector_all("#run-table thead th", "ths => ths.map(t => t.textContent)").index(
-        "Test acc. (%)")
+        "Test acc. (%)"
+    )
     read = f"""() => Array.from(document.querySelectorAll('#run-table tbody tr'))
         .map(r => r.cells[{column}].dataset.sort)"""
     page.click(f"#run-table thead th:nth-child({column + 1})")
@@ -211,6 +242,7 @@ def test_the_template_states_no_number_of_its_own():
     study file, the runs or where a threshold is defined): once its style, script, tags and Jinja
     expressions are removed, the template's text holds no digit."""
     template = (REPO / "report" / "report.html.j2").read_text()
-    text = re.sub(r"<style>.*?</style>|<script>.*?</script>|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^>]*>", " ",
-                  template, flags=re.S)
+    text = re.sub(
+        r"<style>.*?</style>|<script>.*?</script>|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^>]*>", " ", template, flags=re.S
+    )
     assert re.findall(r"[^\s]*\d[^\s]*", text) == []

@@ -28,8 +28,10 @@ def test_a_number_has_one_spelling_whatever_type_it_came_as():
     assert same == KEY and hash(same) == hash(KEY)
     assert RunKey.from_row({**KEY.row(), "test_accuracy": 0.9}) == KEY
     assert KEY.row()["hidden"] == "500-250-100"  # a table's cell, read back by from_row
-    assert RunKey("mnist", 60000, "numpy", "relu", "he_normal", 100, 1, 0, 0).folder() == \
-        "mnist_n60000/numpy/relu/he_normal/h100/lr1.0_wd0.0/seed0"
+    assert (
+        RunKey("mnist", 60000, "numpy", "relu", "he_normal", 100, 1, 0, 0).folder()
+        == "mnist_n60000/numpy/relu/he_normal/h100/lr1.0_wd0.0/seed0"
+    )
 
 
 def test_hidden_widths_read_back_from_every_spelling_and_refuse_nonsense():
@@ -43,8 +45,9 @@ def test_hidden_widths_read_back_from_every_spelling_and_refuse_nonsense():
 
 def test_the_pattern_and_its_constraints_match_exactly_the_keys_folders():
     pattern = RunKey.pattern("dir")
-    assert pattern == ("results/runs/{dataset}_n{n_train}/{backend}/{activation}/{init}/h{hidden}/"
-                       "lr{lr}_wd{weight_decay}/seed{seed}")
+    assert pattern == (
+        "results/runs/{dataset}_n{n_train}/{backend}/{activation}/{init}/h{hidden}/lr{lr}_wd{weight_decay}/seed{seed}"
+    )
     assert pattern.format(**KEY.wildcards()) == KEY.path("dir")
     constraints = RunKey.wildcard_constraints()
     assert set(constraints) == set(RunKey.names()) == set(re.findall(r"{(\w+)}", pattern))

@@ -45,8 +45,14 @@ def test_the_overlay_reuses_every_study_run_and_trains_each_new_run_once(sensiti
     keys = [tuple(job.values()) for job in jobs]
     assert len(keys) == len(set(keys))  # no run is trained twice
     runs = [RunKey.from_wildcards(job) for job in jobs]
-    assert not [run for run in runs if run.seed == 0 and run.init in ("glorot_normal", "he_normal")
-                and run.weight_decay in (0.0, 1e-5) and run.lr in (0.01, 0.001, 0.1)]
+    assert not [
+        run
+        for run in runs
+        if run.seed == 0
+        and run.init in ("glorot_normal", "he_normal")
+        and run.weight_decay in (0.0, 1e-5)
+        and run.lr in (0.01, 0.001, 0.1)
+    ]
     # the 17 smoke runs (15 study, 2 at lr 1000) with seed 1, and the new settings with seeds 0 and 1:
     # standard_normal init x 3 activations x 2 learning rates, torch_default in section 2 x 3,
     # weight decay 1e-2 x 3, learning rate 1.0 x 3
@@ -57,16 +63,16 @@ def test_the_overlay_reuses_every_study_run_and_trains_each_new_run_once(sensiti
 def test_the_report_shows_what_the_study_left_unstated(sensitivity_run):
     _, workdir = sensitivity_run
     html = (workdir / "report.html").read_text()
-    section = html[html.index('<h2 id="unstated">'):html.index('<h2 id="robust">')]
+    section = html[html.index('<h2 id="unstated">') : html.index('<h2 id="robust">')]
     for sweep in TRIM["sensitivity"]:
         assert f'id="sweep-{sweep}"' in section
         assert (workdir / "results" / "figures" / f"sensitivity_{sweep}.png").stat().st_size > 0
     assert len(re.findall(r'<img src="data:image/png;base64,', section)) == 4
     assert "Which setting comes closest to the study" in section
-    gaps = section[section.index('id="explained"'):section.index('id="closest"')]
+    gaps = section[section.index('id="explained"') : section.index('id="closest"')]
     assert re.search(r"consistent with|not explained by any tested choice", gaps)
     assert "Not run here" not in section
-    claim = html[html.index('<tr id="claim-larger_wd_raises_train_loss">'):]
+    claim = html[html.index('<tr id="claim-larger_wd_raises_train_loss">') :]
     assert re.match(r'.*?<span class="verdict (holds|fails|tie|inconclusive)">', claim, re.S)
 
 
@@ -74,7 +80,11 @@ def test_the_sweep_table_holds_every_setting_of_every_sweep(sensitivity_run):
     _, workdir = sensitivity_run
     sweeps = pd.read_csv(workdir / "results" / "sensitivity.csv")
     full = yaml.safe_load((REPO / "config" / "sensitivity.yaml").read_text())["sensitivity"]
-    expected = {(sweep, experiment, setting_label(setting)) for sweep, trimmed in TRIM["sensitivity"].items()
-                for experiment in full[sweep]["variants_of"] for setting in trimmed["settings"]}
+    expected = {
+        (sweep, experiment, setting_label(setting))
+        for sweep, trimmed in TRIM["sensitivity"].items()
+        for experiment in full[sweep]["variants_of"]
+        for setting in trimmed["settings"]
+    }
     assert set(zip(sweeps["sweep"], sweeps["variant_of"], sweeps["setting"])) == expected
     assert len(sweeps) == 2 * 3 * len(expected)  # seeds x activations

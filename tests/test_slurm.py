@@ -23,8 +23,13 @@ def slurm_cluster(tmp_path_factory):
     """A running cluster for this module; stopped afterwards by the stop script, whatever happens."""
     state = tmp_path_factory.mktemp("slurm")
     env = {"SLURM_TEST_DIR": str(state)}
-    started = subprocess.run(["bash", str(REPO / "tests" / "slurm" / "start.sh")], env={**os.environ, **env},
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    started = subprocess.run(
+        ["bash", str(REPO / "tests" / "slurm" / "start.sh")],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert started.returncode == 0, started.stdout
         yield {**env, "SLURM_CONF": str(state / "slurm.conf")}
@@ -32,14 +37,26 @@ def slurm_cluster(tmp_path_factory):
         subprocess.run(["bash", str(REPO / "tests" / "slurm" / "stop.sh")], env={**os.environ, **env})
 
 
-def test_smoke_workflow_on_slurm_matches_the_local_run_training_in_grouped_submissions(slurm_cluster, smoke_run,
-                                                                                       mnist_raw, tmp_path):
+def test_smoke_workflow_on_slurm_matches_the_local_run_training_in_grouped_submissions(
+    slurm_cluster, smoke_run, mnist_raw, tmp_path
+):
     profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
     per_submission = profile["group-components"][profile["groups"]["train"]]
     # --cores: the CPUs of one grouped submission, as many as this one-node cluster's node has
-    snakemake(tmp_path, "--profile", str(REPO / "profiles" / "slurm"), "--cores", str(os.cpu_count()),
-              "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",
-              "--slurm-no-account", overlay=smoke_overlay(mnist_raw), env=slurm_cluster)
+    snakemake(
+        tmp_path,
+        "--profile",
+        str(REPO / "profiles" / "slurm"),
+        "--cores",
+        str(os.cpu_count()),
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "1",
+        "--slurm-no-account",
+        overlay=smoke_overlay(mnist_raw),
+        env=slurm_cluster,
+    )
 
     train_logs = sorted((tmp_path / "logs" / "train").rglob("*.log"))
     assert len(train_logs) == 17  # the study's 15 runs and the two at learning rate 1000

@@ -112,14 +112,17 @@ def test_the_margin_alone_decides_without_intervals():
     assert decide(0.3, [], 0.5) == TIE
 
 
-@pytest.mark.parametrize("verdicts, combined", [
-    ([HOLDS, HOLDS, HOLDS], HOLDS),
-    ([HOLDS, HOLDS, INCONCLUSIVE], INCONCLUSIVE),
-    ([HOLDS, FAILS, HOLDS], FAILS),
-    ([HOLDS, TIE, HOLDS], INCONCLUSIVE),
-    ([TIE, TIE], TIE),
-    ([INCONCLUSIVE, FAILS], FAILS),
-    ([], INCONCLUSIVE),
-])
+@pytest.mark.parametrize(
+    "verdicts, combined",
+    [
+        ([HOLDS, HOLDS, HOLDS], HOLDS),
+        ([HOLDS, HOLDS, INCONCLUSIVE], INCONCLUSIVE),
+        ([HOLDS, FAILS, HOLDS], FAILS),
+        ([HOLDS, TIE, HOLDS], INCONCLUSIVE),
+        ([TIE, TIE], TIE),
+        ([INCONCLUSIVE, FAILS], FAILS),
+        ([], INCONCLUSIVE),
+    ],
+)
 def test_for_every_activation_each_comparison_must_hold(verdicts, combined):
     assert combine_every(verdicts) == combined

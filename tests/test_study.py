@@ -40,9 +40,17 @@ def evidence(**accuracies) -> Evidence:
             folder = f"run {key}, seed {seed}"  # an id: these runs have no files
             if acc is not None:
                 tables[folder] = predictions(acc, seed)
-            rows.append({"experiment": experiment, "activation": activation, "seed": seed, "dir": folder,
-                         "test_accuracy": acc if isinstance(acc, float) else np.nan, "diverged": acc is None,
-                         "failed_to_learn": acc == "always 1" or (isinstance(acc, float) and acc < 0.12)})
+            rows.append(
+                {
+                    "experiment": experiment,
+                    "activation": activation,
+                    "seed": seed,
+                    "dir": folder,
+                    "test_accuracy": acc if isinstance(acc, float) else np.nan,
+                    "diverged": acc is None,
+                    "failed_to_learn": acc == "always 1" or (isinstance(acc, float) and acc < 0.12),
+                }
+            )
     return Evidence(pd.DataFrame(rows), read_predictions=tables.__getitem__)
 
 
@@ -119,24 +127,42 @@ def test_at_chance_is_judged_against_always_answering_the_commonest_digit():
 
 def sweep_table(losses: dict) -> pd.DataFrame:
     """Rows of a weight-decay sweep: {(activation, weight decay): [final train loss per seed]}."""
-    return pd.DataFrame([{"sweep": "weight_decay", "variant_of": "torch", "activation": a, "weight_decay": wd,
-                          "seed": s, "train_loss": loss, "dir": f"run {a}, wd {wd}, seed {s}"} for (a, wd), seeds in losses.items()
-                         for s, loss in enumerate(seeds)])
+    return pd.DataFrame(
+        [
+            {
+                "sweep": "weight_decay",
+                "variant_of": "torch",
+                "activation": a,
+                "weight_decay": wd,
+                "seed": s,
+                "train_loss": loss,
+                "dir": f"run {a}, wd {wd}, seed {s}",
+            }
+            for (a, wd), seeds in losses.items()
+            for s, loss in enumerate(seeds)
+        ]
+    )
 
 
 RISES = {"kind": "train_loss_rises", "sweep": "weight_decay", "variant_of": "torch", "reference": 1e-5}
 
 
 def test_train_loss_rising_with_weight_decay():
-    e = Evidence(pd.DataFrame(columns=["experiment", "activation"]), sweep_table({
-        ("relu", 1e-5): [0.010, 0.011], ("relu", 1e-3): [0.05, 0.052], ("relu", 1e-2): [0.30, 0.29]}))
+    e = Evidence(
+        pd.DataFrame(columns=["experiment", "activation"]),
+        sweep_table({("relu", 1e-5): [0.010, 0.011], ("relu", 1e-3): [0.05, 0.052], ("relu", 1e-2): [0.30, 0.29]}),
+    )
     verdict = judge(RISES, e, RULES)
     assert verdict.verdict == HOLDS and len(verdict.runs) == 6  # every run it rests on, once
-    flat = Evidence(e.runs, sweep_table({("relu", 1e-5): [0.010, 0.011], ("relu", 1e-4): [0.0101, 0.0109],
-                                         ("relu", 1e-2): [0.30, 0.29]}))
+    flat = Evidence(
+        e.runs,
+        sweep_table({("relu", 1e-5): [0.010, 0.011], ("relu", 1e-4): [0.0101, 0.0109], ("relu", 1e-2): [0.30, 0.29]}),
+    )
     assert judge(RISES, flat, RULES).verdict == INCONCLUSIVE  # one larger decay ties (within 5 %), one rises
     # small losses count by their relative change: 0.0018 -> 0.0026 is +44 %, not a tie
-    small = Evidence(e.runs, sweep_table({("relu", 1e-5): [0.0018, 0.0017, 0.0019], ("relu", 1e-4): [0.0026, 0.0025, 0.0027]}))
+    small = Evidence(
+        e.runs, sweep_table({("relu", 1e-5): [0.0018, 0.0017, 0.0019], ("relu", 1e-4): [0.0026, 0.0025, 0.0027]})
+    )
     assert judge(RISES, small, RULES).verdict == HOLDS
 
 
@@ -147,9 +173,12 @@ def test_without_the_sweep_the_weight_decay_claim_is_untested_with_its_command()
 
 def test_accuracy_rows_show_reported_reproduced_and_missing():
     runs = evidence(base__relu=[0.95, 0.97], base__tanh=[None, 0.9], base__sigmoid=[0.113]).runs
-    rows = {r["activation"]: r for r in accuracy_rows(accuracy_summary(runs), {"base": {"relu": 95.7, "sigmoid": 62,
-                                                                                         "elu": 90}}, "base",
-                                                      close_pp=2)}
+    rows = {
+        r["activation"]: r
+        for r in accuracy_rows(
+            accuracy_summary(runs), {"base": {"relu": 95.7, "sigmoid": 62, "elu": 90}}, "base", close_pp=2
+        )
+    }
     assert rows["relu"]["mean"] == 96.0 and round(rows["relu"]["difference"], 6) == 0.3
     assert rows["relu"]["health"] == "ok" and rows["relu"]["reproduction"] == "within"
     assert rows["relu"]["std"] == pytest.approx(1.414, abs=1e-3)
@@ -169,5 +198,11 @@ def test_the_studys_own_numbers_contradict_its_l2_claim():
     verdicts = {c["id"]: judge_reported(c, STUDY["accuracy"], rules, 11.35).verdict for c in STUDY["claims"]}
     # 2.2's mean over activations (95.87%) is 0.53 points above 2.1's (95.33%): by the margin alone, "overall"
     # holds, though its ReLU drops from 97 to 96.3; 11.3% at lr 0.001 is the commonest-digit guess
-    assert verdicts == {"relu_best": HOLDS, "lr_0.1_beats_0.01": HOLDS, "lr_0.001_too_slow": HOLDS,
-                        "sigmoid_fails_at_0.001": HOLDS, "l2_helps": HOLDS, "larger_wd_raises_train_loss": UNTESTED}
+    assert verdicts == {
+        "relu_best": HOLDS,
+        "lr_0.1_beats_0.01": HOLDS,
+        "lr_0.001_too_slow": HOLDS,
+        "sigmoid_fails_at_0.001": HOLDS,
+        "l2_helps": HOLDS,
+        "larger_wd_raises_train_loss": UNTESTED,
+    }

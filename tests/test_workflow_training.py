@@ -28,8 +28,12 @@ def test_smoke_run_trains_every_run_of_the_study(smoke_run):
         metrics = metrics_of(smoke_run, *run)
         assert not metrics["diverged"], run
         assert 0.1 <= metrics["test_accuracy"] <= 1.0, run
-        assert (metrics["run"]["backend"], metrics["run"]["activation"], metrics["run"]["lr"],
-                metrics["run"]["weight_decay"]) == run
+        assert (
+            metrics["run"]["backend"],
+            metrics["run"]["activation"],
+            metrics["run"]["lr"],
+            metrics["run"]["weight_decay"],
+        ) == run
         assert metrics["run"]["n_train"] == 3000 and metrics["run"]["epochs"] == 1
         assert sum(map(sum, metrics["confusion_matrix"])) == 10_000
         batches = run_format.read_batches(run_dir(smoke_run, *run))
@@ -58,8 +62,15 @@ def test_editing_one_learning_rate_plans_only_its_runs(smoke_run, mnist_raw):
 
     result = snakemake(smoke_run, "-n", overlay=smoke_overlay(mnist_raw, experiments={"lr_0.1": {"lr": 0.2}}))
     assert planned_train_jobs(result.stdout) == sorted(wildcards_line("numpy", a, 0.2) for a in ACTIVATIONS)
-    assert planned_rules(result.stdout) == {"train", "aggregate", "plot_curves", "plot_confusion", "plot_overview",
-                                            "report_html", "all"}
+    assert planned_rules(result.stdout) == {
+        "train",
+        "aggregate",
+        "plot_curves",
+        "plot_confusion",
+        "plot_overview",
+        "report_html",
+        "all",
+    }
 
 
 def test_changing_the_epoch_count_reruns_training_but_not_the_data(smoke_run, mnist_raw):
@@ -83,8 +94,9 @@ def test_asking_for_cuda_without_one_fails_with_a_message_not_a_traceback(tmp_pa
         pytest.skip("this machine has CUDA")
     run = run_key("torch", "relu", 0.1)
     target = str(run_format.path(run.path("dir"), "metrics"))
-    result = snakemake(tmp_path, "--cores", "1", target, overlay={**local_data(mnist_raw), "train": {"device": "cuda"}},
-                       check=False)
+    result = snakemake(
+        tmp_path, "--cores", "1", target, overlay={**local_data(mnist_raw), "train": {"device": "cuda"}}, check=False
+    )
     assert result.returncode != 0
     log = (tmp_path / run.path("log")).read_text()
     assert "train.device is 'cuda' but PyTorch sees no CUDA device" in log and "Traceback" not in log
@@ -106,11 +118,13 @@ def test_a_run_that_fails_to_learn_is_named_so_never_ok(smoke_run):
     runs = pd.read_csv(smoke_run / "results" / "runs.csv")
     at_1000 = runs[runs["lr"] == 1000.0]
     assert set(zip(at_1000["activation"], at_1000["diverged"], at_1000["failed_to_learn"])) == {
-        ("relu", True, False), ("sigmoid", False, True)}
+        ("relu", True, False),
+        ("sigmoid", False, True),
+    }
     html = (smoke_run / "report.html").read_text()
-    row = html[html.index(f'id="{run_anchor(run_key("numpy", "sigmoid", 1000.0).path("dir"))}"'):].split("</tr>")[0]
+    row = html[html.index(f'id="{run_anchor(run_key("numpy", "sigmoid", 1000.0).path("dir"))}"') :].split("</tr>")[0]
     assert '<td class="l failed-to-learn">failed to learn: ' in row
-    section = html[html.index('>forced to diverge<a class="anchor"'):].split("</table>")[0]
+    section = html[html.index('>forced to diverge<a class="anchor"') :].split("</table>")[0]
     assert "failed to learn (1 of 1)" in section and ">ok<" not in section
 
 
@@ -142,8 +156,16 @@ def test_a_built_project_moved_to_another_folder_plans_nothing(tmp_path, mnist_r
     overlay.write_text(yaml.safe_dump(local_data(mnist_raw)))
 
     def run(folder: Path, *args: str) -> str:
-        cmd = [sys.executable, "-m", "snakemake", *args, "--configfile", "config/config.yaml", "config/smoke.yaml",
-               str(overlay)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            *args,
+            "--configfile",
+            "config/config.yaml",
+            "config/smoke.yaml",
+            str(overlay),
+        ]
         result = subprocess.run(cmd, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert result.returncode == 0, result.stdout[-6000:]
         return result.stdout

@@ -65,5 +65,14 @@ def counted(n: int, noun: str) -> str:
     return f"{count(n)} {noun if n == 1 else noun + 's'}"
 
 
-FILTERS = {"number": number, "pct": pct, "points": points, "count": count, "seconds": seconds,
-           "megabytes": megabytes, "loss": loss, "words": words, "counted": counted}
+FILTERS = {
+    "number": number,
+    "pct": pct,
+    "points": points,
+    "count": count,
+    "seconds": seconds,
+    "megabytes": megabytes,
+    "loss": loss,
+    "words": words,
+    "counted": counted,
+}

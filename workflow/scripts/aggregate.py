@@ -15,8 +15,13 @@ def main(snakemake):
         multiverse_table(universe_records, metrics, snakemake.params.axes).to_csv(out.multiverse, index=False)
         curves_table(records).to_csv(out.curves, index=False)
         confusion_table(records, metrics).to_csv(out.confusion, index=False)
-        log.info("aggregated %d distinct runs: %d experiment runs, %d sweep runs, %d universe runs", len(metrics),
-                 len(records), len(sweep_records), len(universe_records))
+        log.info(
+            "aggregated %d distinct runs: %d experiment runs, %d sweep runs, %d universe runs",
+            len(metrics),
+            len(records),
+            len(sweep_records),
+            len(universe_records),
+        )
 
 
 if "snakemake" in globals():

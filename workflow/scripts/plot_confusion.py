@@ -11,7 +11,9 @@ def main(snakemake):
         runs, confusion = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.confusion)
         out = snakemake.output
         for fig_id, png, svg, csv in zip(snakemake.params.ids, out.png, out.svg, out.csv):
-            plotted = plot_confusion_figure(specs[fig_id], runs, confusion, snakemake.params.noun, snakemake.params.classes)
+            plotted = plot_confusion_figure(
+                specs[fig_id], runs, confusion, snakemake.params.noun, snakemake.params.classes
+            )
             save(plotted, png, svg, csv, snakemake.params.dpi)
 
 

@@ -13,10 +13,15 @@ def main(snakemake):
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
         out = snakemake.output
         for fig_id, png, svg, csv in zip(snakemake.params.ids, out.png, out.svg, out.csv):
-            plotted = plot_curve_figure(specs[fig_id], runs, curves, snakemake.params.smooth,
-                                        reported_accuracy(study, snakemake.params.dataset),
-                                        chance_pct=chance_of_test_set(snakemake.input.data_summary),
-                                        noun=snakemake.params.noun)
+            plotted = plot_curve_figure(
+                specs[fig_id],
+                runs,
+                curves,
+                snakemake.params.smooth,
+                reported_accuracy(study, snakemake.params.dataset),
+                chance_pct=chance_of_test_set(snakemake.input.data_summary),
+                noun=snakemake.params.noun,
+            )
             save(plotted, png, svg, csv, snakemake.params.dpi)
 
 

@@ -15,8 +15,13 @@ def main(snakemake):
         out = snakemake.output
         for claim, png, svg, csv in zip(study["claims"], out.png, out.svg, out.csv):
             theirs = judge_reported(claim, study["accuracy"], rules, chance_pct).estimate
-            plotted = plot_specification_curve(verdicts[verdicts["claim"] == claim["id"]], snakemake.params.axes,
-                                               rules.margin_pp, theirs, snakemake.params.scope)
+            plotted = plot_specification_curve(
+                verdicts[verdicts["claim"] == claim["id"]],
+                snakemake.params.axes,
+                rules.margin_pp,
+                theirs,
+                snakemake.params.scope,
+            )
             save(plotted, png, svg, csv, snakemake.params.dpi)
 
 

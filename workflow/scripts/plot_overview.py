@@ -14,10 +14,14 @@ def main(snakemake):
         rows = comparison_rows(runs, study, titles, snakemake.params.dataset)
         out, dpi = snakemake.output, snakemake.params.dpi
         chance = dict(chance_pct=chance_of_test_set(snakemake.input.data_summary), noun=snakemake.params.noun)
-        save(plot_test_accuracy_grid(runs, curves, titles, reported_accuracy(study, snakemake.params.dataset), **chance), out.grid,
-             out.grid_svg, out.grid_csv, dpi)
-        save(plot_reported_vs_reproduced(rows, titles, **chance), out.bars, out.bars_svg, out.bars_csv,
-             dpi)
+        save(
+            plot_test_accuracy_grid(runs, curves, titles, reported_accuracy(study, snakemake.params.dataset), **chance),
+            out.grid,
+            out.grid_svg,
+            out.grid_csv,
+            dpi,
+        )
+        save(plot_reported_vs_reproduced(rows, titles, **chance), out.bars, out.bars_svg, out.bars_csv, dpi)
 
 
 if "snakemake" in globals():

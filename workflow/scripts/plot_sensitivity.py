@@ -14,9 +14,15 @@ def main(snakemake):
         summary, marks = setting_summary(sweeps), study_marks(sweeps, runs, reported)
         out = snakemake.output
         for (sweep_id, sweep), png, svg, csv in zip(snakemake.params.sweeps.items(), out.png, out.svg, out.csv):
-            plotted = plot_sweep(sweep.get("unstated", True), summary[summary["sweep"] == sweep_id],
-                                 marks[marks["sweep"] == sweep_id], reported, snakemake.params.titles,
-                                 chance_pct=chance_of_test_set(snakemake.input.data_summary), noun=snakemake.params.noun)
+            plotted = plot_sweep(
+                sweep.get("unstated", True),
+                summary[summary["sweep"] == sweep_id],
+                marks[marks["sweep"] == sweep_id],
+                reported,
+                snakemake.params.titles,
+                chance_pct=chance_of_test_set(snakemake.input.data_summary),
+                noun=snakemake.params.noun,
+            )
             save(plotted, png, svg, csv, snakemake.params.dpi)
 
 

@@ -9,8 +9,9 @@ from mnist_mlp.runs.jobs import job
 def main(snakemake):
     with job(snakemake.log[0], snakemake.output) as log:
         train_images, train_labels, test_images, test_labels = snakemake.input
-        arrays = preprocess(train_images, train_labels, test_images, test_labels,
-                            snakemake.params.n_train, snakemake.params.subset_seed)
+        arrays = preprocess(
+            train_images, train_labels, test_images, test_labels, snakemake.params.n_train, snakemake.params.subset_seed
+        )
         np.savez(snakemake.output.data, **arrays)
         summary = {
             "n_train": len(arrays["y_train"]),

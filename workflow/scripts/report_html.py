@@ -17,10 +17,16 @@ from mnist_mlp.runs.jobs import job, process_started
 def other_jobs(benchmarks: list[str], started: float) -> list[dict]:
     """What each job around training cost, this one included, timed from its start until now."""
     # named by their file below benchmarks/: "aggregate", "preprocess/mnist_n30000"
-    jobs = [{"job": str(Path(p).with_suffix("")).removeprefix("benchmarks/"), **read_benchmark(Path(p))}
-            for p in benchmarks]
-    return jobs + [{"job": "report_html (this job, up to rendering)", "job_s": time.time() - started,
-                    "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}]
+    jobs = [
+        {"job": str(Path(p).with_suffix("")).removeprefix("benchmarks/"), **read_benchmark(Path(p))} for p in benchmarks
+    ]
+    return jobs + [
+        {
+            "job": "report_html (this job, up to rendering)",
+            "job_s": time.time() - started,
+            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    ]
 
 
 def main(snakemake):
@@ -28,17 +34,31 @@ def main(snakemake):
     with job(snakemake.log[0], snakemake.output):
         runs = pd.read_csv(snakemake.input.runs)
         sweeps = pd.read_csv(snakemake.input.sensitivity)
-        figures = {Path(png).stem: {"png": png, "svg": svg, "csv": csv} for png, svg, csv in
-                   zip(snakemake.input.figures_png, snakemake.input.figures_svg, snakemake.input.figures_csv)}
+        figures = {
+            Path(png).stem: {"png": png, "svg": svg, "csv": csv}
+            for png, svg, csv in zip(
+                snakemake.input.figures_png, snakemake.input.figures_svg, snakemake.input.figures_csv
+            )
+        }
         study = load_study(snakemake.input.study)
         summary = json.loads(Path(snakemake.input.data_summary).read_text())
         config, commit = snakemake.params.config, snakemake.params.commit
         universe_verdicts = [pd.read_csv(p) for p in snakemake.input.universe_verdicts]  # one, or none
-        context = build_context(runs, sweeps, study, snakemake.params.titles, figures, summary,
-                                other_jobs(snakemake.input.job_benchmarks, started), config, commit,
-                                universe_verdicts[0] if universe_verdicts else None)
-        record = history.make_record(runs, sweeps, config, claim_verdicts(context), commit,
-                                     datetime.datetime.now(datetime.timezone.utc))
+        context = build_context(
+            runs,
+            sweeps,
+            study,
+            snakemake.params.titles,
+            figures,
+            summary,
+            other_jobs(snakemake.input.job_benchmarks, started),
+            config,
+            commit,
+            universe_verdicts[0] if universe_verdicts else None,
+        )
+        record = history.make_record(
+            runs, sweeps, config, claim_verdicts(context), commit, datetime.datetime.now(datetime.timezone.utc)
+        )
         update = history.update(snakemake.params.history, record)
         history.warn(update)
         since = since_context(update, from_record(record), context["claims"], snakemake.params.history)

@@ -90,8 +90,9 @@ class Judgement:
 class Evidence:
     """The runs a claim is judged on: runs.csv, sensitivity.csv, and each run's test predictions."""
 
-    def __init__(self, runs: pd.DataFrame, sweeps: pd.DataFrame | None = None,
-                 read_predictions=run_format.read_predictions):
+    def __init__(
+        self, runs: pd.DataFrame, sweeps: pd.DataFrame | None = None, read_predictions=run_format.read_predictions
+    ):
         self.runs = runs
         self.sweeps = sweeps if sweeps is not None else pd.DataFrame(columns=["sweep"])
         self._read_predictions = read_predictions
@@ -151,10 +152,12 @@ class Paired:
 
     def evidence(self) -> str:
         seeds = self.spread if self.spread else f"— ({self.n_seeds} seed: no spread)"
-        return (f"{self.estimate:+.2f} points; test set {self.test} (McNemar "
-                f"{', '.join(p_text(p) for p in self.p_by_seed)}{' by seed' if self.n_seeds > 1 else ''}; "
-                f"{self.a_only} vs {self.b_only} images only one side gets right"
-                f"{', over all seeds' if self.n_seeds > 1 else ''}); seeds {seeds}")
+        return (
+            f"{self.estimate:+.2f} points; test set {self.test} (McNemar "
+            f"{', '.join(p_text(p) for p in self.p_by_seed)}{' by seed' if self.n_seeds > 1 else ''}; "
+            f"{self.a_only} vs {self.b_only} images only one side gets right"
+            f"{', over all seeds' if self.n_seeds > 1 else ''}); seeds {seeds}"
+        )
 
 
 def paired(correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]], rules: Rules) -> Paired:
@@ -187,18 +190,37 @@ def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rul
         return Judgement(INCONCLUSIVE, [f"{label}: every run on both sides diverged"])
     seeds = sorted(set.intersection(*(set(ga.index) & set(gb.index) for ga, gb in groups)))
     n_images = max(evidence.n_images(g) for pair in groups for g in pair)
-    result = paired([[(evidence.correct(ga.loc[seed], n_images), evidence.correct(gb.loc[seed], n_images))
-                      for ga, gb in groups] for seed in seeds], rules)
-    diverged = [_name(*p[:2]) if ga["diverged"].any() else _name(*p[2:])
-                for (ga, gb), p in zip(groups, pairs) if ga["diverged"].any() or gb["diverged"].any()]
-    failed = [_name(*key) for (ga, gb), p in zip(groups, pairs) for g, key in ((ga, p[:2]), (gb, p[2:]))
-              if g["failed_to_learn"].any()]
-    return Judgement(result.verdict, [f"{label}: {result.evidence()}"
-                                      + (f"; diverged runs in {', '.join(diverged)}" if diverged else "")
-                                      + (f"; runs that failed to learn in {', '.join(failed)}" if failed else "")
-                                      + f" → {result.verdict}"],
-                     [d for ga, gb in groups for d in (*ga["dir"], *gb["dir"])], result.estimate, result.test,
-                     result.p_greater)
+    result = paired(
+        [
+            [(evidence.correct(ga.loc[seed], n_images), evidence.correct(gb.loc[seed], n_images)) for ga, gb in groups]
+            for seed in seeds
+        ],
+        rules,
+    )
+    diverged = [
+        _name(*p[:2]) if ga["diverged"].any() else _name(*p[2:])
+        for (ga, gb), p in zip(groups, pairs)
+        if ga["diverged"].any() or gb["diverged"].any()
+    ]
+    failed = [
+        _name(*key)
+        for (ga, gb), p in zip(groups, pairs)
+        for g, key in ((ga, p[:2]), (gb, p[2:]))
+        if g["failed_to_learn"].any()
+    ]
+    return Judgement(
+        result.verdict,
+        [
+            f"{label}: {result.evidence()}"
+            + (f"; diverged runs in {', '.join(diverged)}" if diverged else "")
+            + (f"; runs that failed to learn in {', '.join(failed)}" if failed else "")
+            + f" → {result.verdict}"
+        ],
+        [d for ga, gb in groups for d in (*ga["dir"], *gb["dir"])],
+        result.estimate,
+        result.test,
+        result.p_greater,
+    )
 
 
 def compare_reported(reported: dict, pairs: list[tuple[str, str, str, str]], rules: Rules) -> Judgement:
@@ -228,10 +250,14 @@ def _combined(judgements: list[Judgement]) -> Judgement:
     estimated = [j for j in judgements if j.estimate is not None]
     binding = min(estimated, key=lambda j: j.estimate) if estimated else None
     p_values = [j.p for j in judgements]
-    return Judgement(combine_every([j.verdict for j in judgements]), [d for j in judgements for d in j.details],
-                     list(dict.fromkeys(r for j in judgements for r in j.runs)),
-                     binding.estimate if binding else None, binding.interval if binding else None,
-                     max(p_values) if p_values and None not in p_values else None)
+    return Judgement(
+        combine_every([j.verdict for j in judgements]),
+        [d for j in judgements for d in j.details],
+        list(dict.fromkeys(r for j in judgements for r in j.runs)),
+        binding.estimate if binding else None,
+        binding.interval if binding else None,
+        max(p_values) if p_values and None not in p_values else None,
+    )
 
 
 # "At chance" from the verdict on "the runs beat the input-blind guess".
@@ -254,11 +280,16 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
     info = DATASET_INFO[rows["dataset"].iloc[0]] if "dataset" in rows else DATASET_INFO["mnist"]
     result = paired([[(evidence.correct(row, len(labels)), guess)] for _, row in rows.iterrows()], rules)
     verdict = AT_CHANCE[result.verdict]
-    return Judgement(verdict, [
-        f"{name}: {result.estimate + 100 * guess.mean():.2f}% against {100 * guess.mean():.2f}% for always answering "
-        f"{info.class_name(commonest)} ({UNIFORM_GUESS_PCT:g}% for a uniform guess): {result.evidence()} → {verdict}"],
+    return Judgement(
+        verdict,
+        [
+            f"{name}: {result.estimate + 100 * guess.mean():.2f}% against {100 * guess.mean():.2f}% for always answering "
+            f"{info.class_name(commonest)} ({UNIFORM_GUESS_PCT:g}% for a uniform guess): {result.evidence()} → {verdict}"
+        ],
         list(rows["dir"]),
-        result.estimate, result.test)  # how far above chance; no one-sided p: the claim is that there is no gain
+        result.estimate,
+        result.test,
+    )  # how far above chance; no one-sided p: the claim is that there is no gain
 
 
 def at_chance_reported(reported: dict, claim: dict, chance_pct: float, rules: Rules) -> Judgement:
@@ -266,8 +297,11 @@ def at_chance_reported(reported: dict, claim: dict, chance_pct: float, rules: Ru
     if value is None:
         return Judgement(INCONCLUSIVE, ["the study reports no number"])
     verdict = AT_CHANCE[decide(value - chance_pct, [], rules.margin_pp)]
-    return Judgement(verdict, [f"{value:g}% against {chance_pct:.2f}%: {value - chance_pct:+.2f} points → {verdict}"],
-                     estimate=value - chance_pct)
+    return Judgement(
+        verdict,
+        [f"{value:g}% against {chance_pct:.2f}%: {value - chance_pct:+.2f} points → {verdict}"],
+        estimate=value - chance_pct,
+    )
 
 
 def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
@@ -275,8 +309,11 @@ def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement
     from the loss at ``reference``, in percent of it, per seed; the seed interval and the loss
     margin decide. Relative, because final losses span three orders of magnitude across activations."""
     sweeps = evidence.sweeps
-    rows = sweeps[(sweeps["sweep"] == claim["sweep"]) & (sweeps["variant_of"] == claim["variant_of"])] \
-        if not sweeps.empty else sweeps
+    rows = (
+        sweeps[(sweeps["sweep"] == claim["sweep"]) & (sweeps["variant_of"] == claim["variant_of"])]
+        if not sweeps.empty
+        else sweeps
+    )
     if rows.empty:
         return Judgement(UNTESTED, [f"needs the weight-decay sweep; run {SENSITIVITY_COMMAND}"])
     reference = float(claim["reference"])
@@ -292,15 +329,24 @@ def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement
             change = (100 * (losses - base) / base).dropna()
             runs = [*larger["dir"], *at_reference["dir"]]
             if change.empty:
-                judgements.append(Judgement(INCONCLUSIVE, [f"{activation}, {number(wd)}: no finished pair of runs"], runs))
+                judgements.append(
+                    Judgement(INCONCLUSIVE, [f"{activation}, {number(wd)}: no finished pair of runs"], runs)
+                )
                 continue
             spread = t_interval(change, rules.alpha)
             estimate = float(change.mean())
             verdict = decide(estimate, [spread] if spread else [], rules.loss_margin_pct)
-            judgements.append(Judgement(verdict, [
-                f"{activation}: train loss {losses.mean():.4g} at weight decay {number(wd)} vs {base.mean():.4g} at "
-                f"{number(reference)}: {estimate:+.1f}%; seeds {f'[{spread.low:+.1f}%, {spread.high:+.1f}%]' if spread else f'— ({len(change)} seed: no spread)'}"
-                f" → {verdict}"], runs))
+            judgements.append(
+                Judgement(
+                    verdict,
+                    [
+                        f"{activation}: train loss {losses.mean():.4g} at weight decay {number(wd)} vs {base.mean():.4g} at "
+                        f"{number(reference)}: {estimate:+.1f}%; seeds {f'[{spread.low:+.1f}%, {spread.high:+.1f}%]' if spread else f'— ({len(change)} seed: no spread)'}"
+                        f" → {verdict}"
+                    ],
+                    runs,
+                )
+            )
     return _combined(judgements)
 
 
@@ -308,7 +354,9 @@ def judge(claim: dict, evidence: Evidence, rules: Rules) -> Judgement:
     """A claim's verdict on the runs."""
     kind = claim["kind"]
     if kind in ("beats", "best_activation"):
-        return _combined([compare_runs(evidence, pairs, rules) for pairs in comparison_pairs(claim, evidence.activations)])
+        return _combined(
+            [compare_runs(evidence, pairs, rules) for pairs in comparison_pairs(claim, evidence.activations)]
+        )
     if kind == "at_chance":
         return at_chance_runs(evidence, claim, rules)
     if kind == "train_loss_rises":
@@ -321,7 +369,9 @@ def judge_reported(claim: dict, reported: dict, rules: Rules, chance_pct: float)
     kind = claim["kind"]
     if kind in ("beats", "best_activation"):
         activations_of = lambda exp: list(reported.get(exp, {}))  # noqa: E731
-        return _combined([compare_reported(reported, pairs, rules) for pairs in comparison_pairs(claim, activations_of)])
+        return _combined(
+            [compare_reported(reported, pairs, rules) for pairs in comparison_pairs(claim, activations_of)]
+        )
     if kind == "at_chance":
         return at_chance_reported(reported, claim, chance_pct, rules)
     return Judgement(UNTESTED, ["the study reports no numbers for this"])

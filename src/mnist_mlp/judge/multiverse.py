@@ -83,8 +83,13 @@ class Summary:
     label: str
 
 
-def summarise(verdicts: dict[tuple, str], estimates: dict[tuple, float | None], p_values: dict[tuple, float | None],
-              axes: list[str], alpha: float) -> Summary:
+def summarise(
+    verdicts: dict[tuple, str],
+    estimates: dict[tuple, float | None],
+    p_values: dict[tuple, float | None],
+    axes: list[str],
+    alpha: float,
+) -> Summary:
     """A claim's verdict, estimate and one-sided p-value in every universe, summarised."""
     keys = list(verdicts)
     counts = {v: sum(verdicts[k] == v for k in keys) for v in (HOLDS, FAILS, TIE, INCONCLUSIVE, UNTESTED)}
@@ -115,13 +120,16 @@ def scopes(verdicts: pd.DataFrame, scope_axes: list[str], own: dict) -> list[tup
     if not scope_axes:
         return [({}, verdicts)]
     columns = [f"axis_{a}" for a in scope_axes]
-    groups = [(dict(zip(scope_axes, key if isinstance(key, tuple) else (key,))), rows)
-              for key, rows in verdicts.sort_values("position").groupby(columns, sort=False)]
+    groups = [
+        (dict(zip(scope_axes, key if isinstance(key, tuple) else (key,))), rows)
+        for key, rows in verdicts.sort_values("position").groupby(columns, sort=False)
+    ]
     return sorted(groups, key=lambda group: not is_own_scope(group[0], own))
 
 
-def judge_universes(table: pd.DataFrame, claims: list[dict], rules: Rules, axes: list[str],
-                    read_predictions=run_format.read_predictions) -> pd.DataFrame:
+def judge_universes(
+    table: pd.DataFrame, claims: list[dict], rules: Rules, axes: list[str], read_predictions=run_format.read_predictions
+) -> pd.DataFrame:
     """Every claim judged in every universe of ``table`` (results/multiverse.csv), by the rules the
     study's own runs are judged by; the study's reported numbers are not per universe.
 
@@ -138,8 +146,16 @@ def judge_universes(table: pd.DataFrame, claims: list[dict], rules: Rules, axes:
         for claim in claims:
             judged = judge(claim, evidence, rules)
             interval = judged.interval
-            rows.append({"claim": claim["id"], **{c: first[c] for c in UNIVERSE_COLUMNS},
-                         **{f"axis_{a}": first[f"axis_{a}"] for a in axes}, "verdict": judged.verdict,
-                         "estimate": judged.estimate, "low": interval.low if interval else None,
-                         "high": interval.high if interval else None, "p": judged.p})
+            rows.append(
+                {
+                    "claim": claim["id"],
+                    **{c: first[c] for c in UNIVERSE_COLUMNS},
+                    **{f"axis_{a}": first[f"axis_{a}"] for a in axes},
+                    "verdict": judged.verdict,
+                    "estimate": judged.estimate,
+                    "low": interval.low if interval else None,
+                    "high": interval.high if interval else None,
+                    "p": judged.p,
+                }
+            )
     return pd.DataFrame(rows, columns=columns)

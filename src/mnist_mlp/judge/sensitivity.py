@@ -16,16 +16,18 @@ def setting_summary(sweeps: pd.DataFrame) -> pd.DataFrame:
     std with 2+ seeds, min, max), mean final train loss, seeds and diverged seeds."""
     pct = sweeps.assign(acc=sweeps["test_accuracy"] * 100)
     grouped = pct.groupby(GROUP, sort=False)
-    summary = pd.DataFrame({
-        "mean": grouped["acc"].mean(),
-        "std": grouped["acc"].std(ddof=1),
-        "min": grouped["acc"].min(),
-        "max": grouped["acc"].max(),
-        "train_loss": grouped["train_loss"].mean(),
-        "n_seeds": grouped.size(),
-        "n_finished": grouped["acc"].count(),
-        "n_diverged": grouped["diverged"].sum(),
-    }).reset_index()
+    summary = pd.DataFrame(
+        {
+            "mean": grouped["acc"].mean(),
+            "std": grouped["acc"].std(ddof=1),
+            "min": grouped["acc"].min(),
+            "max": grouped["acc"].max(),
+            "train_loss": grouped["train_loss"].mean(),
+            "n_seeds": grouped.size(),
+            "n_finished": grouped["acc"].count(),
+            "n_diverged": grouped["diverged"].sum(),
+        }
+    ).reset_index()
     return summary.sort_values(["sweep", "variant_of", "position"], kind="stable", ignore_index=True)
 
 
@@ -68,13 +70,16 @@ def consistent_with(value: float, mean: float, std: float, n: int, close_pp: flo
 def consistency_rule(close_pp: float, alpha: float) -> str:
     """``consistent_with`` in words, for the report (the sentence goes on from "A setting is
     consistent with one of the study's numbers")."""
-    return (f"(which is one run) when one more run of the setting could land there: the number lies within the "
-            f"{100 * (1 - alpha):g} % prediction interval for one new run, mean ± t·s·√(1 + 1/n) over the "
-            f"setting's n seeds, or within {close_pp:g} points of its mean, which is all one seed can say.")
+    return (
+        f"(which is one run) when one more run of the setting could land there: the number lies within the "
+        f"{100 * (1 - alpha):g} % prediction interval for one new run, mean ± t·s·√(1 + 1/n) over the "
+        f"setting's n seeds, or within {close_pp:g} points of its mean, which is all one seed can say."
+    )
 
 
-def explained_gaps(off_numbers: list[dict], summary: pd.DataFrame, sweeps_config: dict, close_pp: float,
-                   alpha: float) -> list[dict]:
+def explained_gaps(
+    off_numbers: list[dict], summary: pd.DataFrame, sweeps_config: dict, close_pp: float, alpha: float
+) -> list[dict]:
     """For each study number far from ours: what the unstated choices span, and which agree with it
     (``consistent_with``: the study reports one run, so the question is where one more run can land).
 
@@ -86,22 +91,31 @@ def explained_gaps(off_numbers: list[dict], summary: pd.DataFrame, sweeps_config
     unstated = [s for s, cfg in sweeps_config.items() if cfg.get("unstated", True)]
     rows = []
     for number in off_numbers:
-        tested = summary[summary["sweep"].isin(unstated) & (summary["variant_of"] == number["experiment"])
-                         & (summary["activation"] == number["activation"]) & summary["mean"].notna()]
+        tested = summary[
+            summary["sweep"].isin(unstated)
+            & (summary["variant_of"] == number["experiment"])
+            & (summary["activation"] == number["activation"])
+            & summary["mean"].notna()
+        ]
         row = {**number, "settings": len(tested), "low": None, "high": None, "consistent": [], "nearest": None}
         if len(tested):
             row["low"], row["high"] = _seeds_range(tested)
             nearest = tested.loc[(tested["mean"] - number["reported"]).abs().idxmin()]
             row["nearest"] = {"setting": nearest["setting"], "mean": float(nearest["mean"])}
             value = number["reported"]
-            row["consistent"] = [t.setting for t in tested.itertuples()
-                                 if consistent_with(value, t.mean, t.std, t.n_finished, close_pp, alpha)]
+            row["consistent"] = [
+                t.setting
+                for t in tested.itertuples()
+                if consistent_with(value, t.mean, t.std, t.n_finished, close_pp, alpha)
+            ]
         row["explained"] = bool(row["consistent"])
         rows.append(row)
     return rows
 
 
-def closest_settings(summary: pd.DataFrame, marks_default: pd.DataFrame, reported: dict, sweeps_config: dict) -> list[dict]:
+def closest_settings(
+    summary: pd.DataFrame, marks_default: pd.DataFrame, reported: dict, sweeps_config: dict
+) -> list[dict]:
     """Per unstated sweep: the setting whose accuracies come closest to the study's, by the mean
     absolute difference over every (experiment varied, activation) the study reports, beside the
     same distance for the setting the study experiments use here.
@@ -121,14 +135,22 @@ def closest_settings(summary: pd.DataFrame, marks_default: pd.DataFrame, reporte
         sel["gap"] = (sel["mean"] - sel["reported"]).abs()
         by_setting = sel.groupby(["position", "setting"], sort=True)["gap"].agg(["mean", "count"]).reset_index()
         best = by_setting.loc[by_setting["mean"].idxmin()]
-        own_marks = marks_default[(marks_default["sweep"] == sweep_id)
-                                  & (marks_default["experiment"] == marks_default["variant_of"])]
+        own_marks = marks_default[
+            (marks_default["sweep"] == sweep_id) & (marks_default["experiment"] == marks_default["variant_of"])
+        ]
         counts = own_marks.groupby("position").size()  # auto is every activation's own; he_normal only ReLU's
         own = counts[counts == counts.max()].index if len(counts) else []
         ours = by_setting[by_setting["position"].isin(own)]
-        rows.append({"sweep": sweep_id, "title": cfg["title"], "setting": best["setting"], "gap": float(best["mean"]),
-                     "n_numbers": int(best["count"]),
-                     "ours": ", ".join(ours["setting"]) or None,
-                     "ours_gap": float(ours["mean"].mean()) if len(ours) else None,
-                     "by_setting": by_setting.sort_values("mean").to_dict("records")})
+        rows.append(
+            {
+                "sweep": sweep_id,
+                "title": cfg["title"],
+                "setting": best["setting"],
+                "gap": float(best["mean"]),
+                "n_numbers": int(best["count"]),
+                "ours": ", ".join(ours["setting"]) or None,
+                "ours_gap": float(ours["mean"].mean()) if len(ours) else None,
+                "by_setting": by_setting.sort_values("mean").to_dict("records"),
+            }
+        )
     return rows

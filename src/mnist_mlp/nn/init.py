@@ -67,5 +67,7 @@ def init_params(layer_sizes: list[int], activation: str, scheme: str, seed: int,
     """
     scheme = resolve_scheme(scheme, activation)
     rng = np.random.default_rng(seed)
-    return [tuple(a.astype(dtype) for a in _layer(rng, scheme, fan_in, fan_out))
-            for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+    return [
+        tuple(a.astype(dtype) for a in _layer(rng, scheme, fan_in, fan_out))
+        for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:])
+    ]

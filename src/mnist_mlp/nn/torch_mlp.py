@@ -68,9 +68,17 @@ class TorchMLP:
         loss = self.loss_fn(logits, yt)
         loss.backward()
         with torch.no_grad():
-            sgd(self._parameters, [p.grad for p in self._parameters], [None] * len(self._parameters),
-                weight_decay=self.weight_decay, momentum=0.0, lr=self.lr, dampening=0.0, nesterov=False,
-                maximize=False)
+            sgd(
+                self._parameters,
+                [p.grad for p in self._parameters],
+                [None] * len(self._parameters),
+                weight_decay=self.weight_decay,
+                momentum=0.0,
+                lr=self.lr,
+                dampening=0.0,
+                nesterov=False,
+                maximize=False,
+            )
         n_correct = (logits.detach().argmax(dim=1) == yt).sum()
         return loss.item(), int(n_correct)
 

@@ -87,8 +87,9 @@ def train(model, data: Dataset, epochs: int, batch_size: int, seed: int, progres
         batches = epoch_batches(len(y), batch_size, seed, epoch)
         loss_sum, n_correct, n_seen = 0.0, 0, 0
         started = time.perf_counter()
-        for b, idx in enumerate(tqdm(batches, desc=f"epoch {epoch}/{epochs}", file=sys.stderr,
-                                     mininterval=2, disable=not progress)):
+        for b, idx in enumerate(
+            tqdm(batches, desc=f"epoch {epoch}/{epochs}", file=sys.stderr, mininterval=2, disable=not progress)
+        ):
             xb = x_batch[: len(idx)]
             np.take(x, idx, axis=0, out=xb)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected just below
@@ -107,13 +108,15 @@ def train(model, data: Dataset, epochs: int, batch_size: int, seed: int, progres
         started = time.perf_counter()
         test = evaluate(model, data.x_test, data.y_test)
         history.eval_time_s += time.perf_counter() - started
-        history.epochs.append({
-            "epoch": epoch,
-            "train_loss": loss_sum / n_seen,
-            "train_accuracy": n_correct / n_seen,
-            "test_loss": test.loss,
-            "test_accuracy": test.accuracy,
-        })
+        history.epochs.append(
+            {
+                "epoch": epoch,
+                "train_loss": loss_sum / n_seen,
+                "train_accuracy": n_correct / n_seen,
+                "test_loss": test.loss,
+                "test_accuracy": test.accuracy,
+            }
+        )
         history.final = test
     if history.diverged:
         history.final = None

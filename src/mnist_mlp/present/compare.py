@@ -31,8 +31,12 @@ SETTINGS = [name for name in RunKey.names() if name not in ROW_KEYS]
 NUMBERS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss"]
 STATES = ["diverged", "failed_to_learn"]
 COLUMNS = ROW_KEYS + SETTINGS + NUMBERS + STATES + ["dir"]
-NUMBER_NAMES = {"test_accuracy": "test accuracy", "test_loss": "test loss", "train_accuracy": "train accuracy",
-                "train_loss": "train loss"}
+NUMBER_NAMES = {
+    "test_accuracy": "test accuracy",
+    "test_loss": "test loss",
+    "train_accuracy": "train accuracy",
+    "train_loss": "train loss",
+}
 # The columns a table must have for the diff: all of COLUMNS but ``dir``, which only links a run in the report.
 # A sweep's rows are named by their sweep, the experiment it varies and its setting instead of an experiment.
 USED = ROW_KEYS + SETTINGS + NUMBERS + STATES
@@ -48,6 +52,7 @@ class NotARunTable(ValueError):
 @dataclass
 class Results:
     """What one build produced: its run table, and where known its config and claim verdicts."""
+
     runs: pd.DataFrame
     config: dict | None = None
     claims: dict | None = None
@@ -56,6 +61,7 @@ class Results:
 
 
 # --- what a table must hold to be compared ------------------------------------------------------
+
 
 def _names(column: pd.Series) -> pd.Series:
     """As text, so a name pandas read as a number still joins a sweep's name and pairs with a record's."""
@@ -75,6 +81,7 @@ def _integers(column: pd.Series) -> pd.Series:
 
 def _widths(column: pd.Series) -> pd.Series:
     """As a run's folder spells hidden widths (500-250-100), missing where a cell is not one."""
+
     def spelled(cell):
         try:
             return None if pd.isna(cell) else spell_widths(parse_widths(cell))
@@ -98,6 +105,7 @@ def _states(column: pd.Series) -> pd.Series:
 @dataclass(frozen=True)
 class Kind:
     """What a column's cells must be, to be told apart from a made-up change."""
+
     what: str  # as the error says it: "a number"
     cells: Callable[[pd.Series], pd.Series]  # the column as the diff reads it, missing where a cell is not `what`
     dtype: type | None = None  # the column's type once every cell is `what`
@@ -108,8 +116,15 @@ NAME = Kind("a name", _names)
 # The settings are typed as RunKey types them: they name a run, so none may be missing.
 KINDS = {
     **dict.fromkeys(["experiment", *SWEEP_NAME], NAME),
-    **{f.name: {str: NAME, float: Kind("a number", _numbers, float), int: Kind("an integer", _integers, int),
-                tuple: Kind("layer widths (500-250-100)", _widths)}[f.type] for f in fields(RunKey)},
+    **{
+        f.name: {
+            str: NAME,
+            float: Kind("a number", _numbers, float),
+            int: Kind("an integer", _integers, int),
+            tuple: Kind("layer widths (500-250-100)", _widths),
+        }[f.type]
+        for f in fields(RunKey)
+    },
     **dict.fromkeys(NUMBERS, Kind("a number", _numbers, float, optional=True)),
     **dict.fromkeys(STATES, Kind("True or False", _states, bool)),
 }
@@ -194,8 +209,11 @@ def with_settings_of_its_time(runs: pd.DataFrame, config: dict | None) -> pd.Dat
     if not config:
         return runs
     data, model = config.get("data", {}), config.get("model", {})
-    of_its_time = {"dataset": data.get("dataset", "mnist"), "n_train": data.get("n_train"),
-                   "hidden": spell_widths(model["hidden"]) if model.get("hidden") else None}
+    of_its_time = {
+        "dataset": data.get("dataset", "mnist"),
+        "n_train": data.get("n_train"),
+        "hidden": spell_widths(model["hidden"]) if model.get("hidden") else None,
+    }
     missing = {name: value for name, value in of_its_time.items() if name not in runs.columns and value is not None}
     return runs.assign(**missing)
 
@@ -244,8 +262,11 @@ def config_changes(old: dict | None, new: dict | None) -> list[dict]:
     if old is None or new is None:
         return []
     a, b = flatten(old), flatten(new)
-    return [{"key": k, "old": a.get(k), "new": b.get(k)} for k in sorted(a.keys() | b.keys())
-            if k not in a or k not in b or not _same(a[k], b[k])]
+    return [
+        {"key": k, "old": a.get(k), "new": b.get(k)}
+        for k in sorted(a.keys() | b.keys())
+        if k not in a or k not in b or not _same(a[k], b[k])
+    ]
 
 
 def state(run: dict) -> str:
@@ -261,7 +282,10 @@ def run_changes(old: pd.DataFrame, new: pd.DataFrame) -> dict:
     """
     merged = old.merge(new, on=ROW_KEYS, how="outer", suffixes=("_old", "_new"), indicator=True)
     records = merged.to_dict("records")
-    pick = lambda r, side: {**{k: r[k] for k in ROW_KEYS}, **{c: r[f"{c}_{side}"] for c in COLUMNS if c not in ROW_KEYS}}  # noqa: E731
+    pick = lambda r, side: {
+        **{k: r[k] for k in ROW_KEYS},
+        **{c: r[f"{c}_{side}"] for c in COLUMNS if c not in ROW_KEYS},
+    }  # noqa: E731
     added = [pick(r, "new") for r in records if r["_merge"] == "right_only"]
     removed = [pick(r, "old") for r in records if r["_merge"] == "left_only"]
     changed, unchanged = [], []
@@ -271,8 +295,14 @@ def run_changes(old: pd.DataFrame, new: pd.DataFrame) -> dict:
         numbers = {c: (old_run[c], new_run[c]) for c in NUMBERS if not _same(old_run[c], new_run[c])}
         states = (state(old_run), state(new_run))
         if settings or numbers or states[0] != states[1]:
-            changed.append({"run": new_run, "settings": settings, "numbers": numbers,
-                            "state": states if states[0] != states[1] else None})
+            changed.append(
+                {
+                    "run": new_run,
+                    "settings": settings,
+                    "numbers": numbers,
+                    "state": states if states[0] != states[1] else None,
+                }
+            )
         else:
             unchanged.append(new_run)
 
@@ -297,14 +327,20 @@ def _magnitude(pair, relative: bool) -> float:
 def claim_changes(old: dict | None, new: dict | None) -> list[dict]:
     if old is None or new is None:
         return []
-    return [{"claim": c, "old": old.get(c), "new": new.get(c)} for c in dict.fromkeys([*old, *new])
-            if old.get(c) != new.get(c)]
+    return [
+        {"claim": c, "old": old.get(c), "new": new.get(c)}
+        for c in dict.fromkeys([*old, *new])
+        if old.get(c) != new.get(c)
+    ]
 
 
 def diff(old: Results, new: Results) -> dict:
     """Config keys, runs and claim verdicts that changed from ``old`` to ``new``."""
-    return {"config": config_changes(old.config, new.config), **run_changes(old.runs, new.runs),
-            "claims": claim_changes(old.claims, new.claims)}
+    return {
+        "config": config_changes(old.config, new.config),
+        **run_changes(old.runs, new.runs),
+        "claims": claim_changes(old.claims, new.claims),
+    }
 
 
 def nothing_changed(result: dict) -> bool:
@@ -312,6 +348,7 @@ def nothing_changed(result: dict) -> bool:
 
 
 # --- words for the diff, shared by the terminal, Markdown and the report --------------------------
+
 
 def setting_text(value) -> str:
     if isinstance(value, list):
@@ -326,12 +363,12 @@ def run_name(run: dict) -> str:
 
 
 def run_settings(run: dict) -> str:
-    """"backend numpy, init he_normal, lr 0.1, weight decay 0": the settings a row may change."""
+    """ "backend numpy, init he_normal, lr 0.1, weight decay 0": the settings a row may change."""
     return ", ".join(f"{name.replace('_', ' ')} {setting_text(run[name])}" for name in SETTINGS)
 
 
 def number_change(what: str, pair) -> str:
-    """"91.20 → 92.05 (+0.85)" for accuracies, in percent; "0.3012 → 0.2871 (−4.7%)" for losses."""
+    """ "91.20 → 92.05 (+0.85)" for accuracies, in percent; "0.3012 → 0.2871 (−4.7%)" for losses."""
     old, new = pair
     if what.endswith("accuracy"):
         delta = fmt.points(100 * (new - old)) if pd.notna(old) and pd.notna(new) else fmt.MISSING
@@ -345,10 +382,10 @@ def change_cells(change: dict) -> dict:
     """One changed run as text cells: run, settings, each number and the state."""
     return {
         "run": run_name(change["run"]),
-        "settings": "; ".join(f"{k.replace('_', ' ')} {setting_text(a)} → {setting_text(b)}"
-                              for k, (a, b) in change["settings"].items()),
-        **{NUMBER_NAMES[c]: number_change(c, change["numbers"][c]) if c in change["numbers"] else ""
-           for c in NUMBERS},
+        "settings": "; ".join(
+            f"{k.replace('_', ' ')} {setting_text(a)} → {setting_text(b)}" for k, (a, b) in change["settings"].items()
+        ),
+        **{NUMBER_NAMES[c]: number_change(c, change["numbers"][c]) if c in change["numbers"] else "" for c in NUMBERS},
         "state": " → ".join(change["state"]) if change["state"] else "",
     }
 
@@ -368,11 +405,23 @@ def render(result: dict, markdown: bool = False) -> str:
         else:
             out.extend([f"{title}:", frame.to_string(index=False), ""])
 
-    table("Config keys changed", [{"key": c["key"], "old": setting_text(c["old"]), "new": setting_text(c["new"])}
-                                  for c in result["config"]])
+    table(
+        "Config keys changed",
+        [{"key": c["key"], "old": setting_text(c["old"]), "new": setting_text(c["new"])} for c in result["config"]],
+    )
     for title, runs in (("Runs added", result["added"]), ("Runs removed", result["removed"])):
-        table(title, [{"run": run_name(r), "settings": run_settings(r), "test accuracy": fmt.pct(100 * r["test_accuracy"]),
-                       "state": state(r)} for r in runs])
+        table(
+            title,
+            [
+                {
+                    "run": run_name(r),
+                    "settings": run_settings(r),
+                    "test accuracy": fmt.pct(100 * r["test_accuracy"]),
+                    "state": state(r),
+                }
+                for r in runs
+            ],
+        )
     table("Runs changed", [change_cells(c) for c in result["changed"]])
     table("Claim verdicts changed", result["claims"])
     if nothing_changed(result):

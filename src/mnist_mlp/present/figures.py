@@ -24,12 +24,20 @@ from mnist_mlp.nn import activations  # noqa: E402
 from mnist_mlp.runs.plan import setting_label  # noqa: E402
 
 # Nothing under 9 pt: the report shows the figures at their CSS size, with no zoom to rely on.
-matplotlib.rcParams.update({
-    "font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
-    "legend.fontsize": 9, "legend.title_fontsize": 9, "figure.titlesize": 10,
-    # titles come from the user's config: "$" or "\\" in one must print as written, not as mathtext
-    "text.parse_math": False,
-})
+matplotlib.rcParams.update(
+    {
+        "font.size": 10,
+        "axes.titlesize": 10,
+        "axes.labelsize": 10,
+        "xtick.labelsize": 9,
+        "ytick.labelsize": 9,
+        "legend.fontsize": 9,
+        "legend.title_fontsize": 9,
+        "figure.titlesize": 10,
+        # titles come from the user's config: "$" or "\\" in one must print as written, not as mathtext
+        "text.parse_math": False,
+    }
+)
 
 # One style per activation, the same in every figure: Okabe–Ito colours (safe for colour-blind
 # readers), and a marker and line style each, so that the lines also part in greyscale.
@@ -42,13 +50,24 @@ ACTIVATIONS = list(activations.ACTIVATIONS)  # the closed list, in its order; a 
 # Train and test of one activation share its colour and marker; line and marker fill tell them apart.
 SPLIT_STYLES = {"train": {"linestyle": "-"}, "test": {"linestyle": "--", "markerfacecolor": "white"}}
 BATCH_STYLE = {"color": "0.7", "lw": 0.6}
-METRIC_LABELS = {"batch_loss": "batch loss", "train_loss": "train loss", "test_loss": "test loss",
-                 "train_accuracy": "train accuracy", "test_accuracy": "test accuracy"}
+METRIC_LABELS = {
+    "batch_loss": "batch loss",
+    "train_loss": "train loss",
+    "test_loss": "test loss",
+    "train_accuracy": "train accuracy",
+    "test_accuracy": "test accuracy",
+}
 
 CHANCE_STYLE = {"color": "0.35", "lw": 1.0, "linestyle": (0, (1, 1.5))}
 REPORTED_LABEL = "reported by the study"
-REPORTED_STYLE = {"marker": "*", "markersize": 15, "markeredgecolor": "black", "markeredgewidth": 0.7,
-                  "linestyle": "none", "zorder": 5}
+REPORTED_STYLE = {
+    "marker": "*",
+    "markersize": 15,
+    "markeredgecolor": "black",
+    "markeredgewidth": 0.7,
+    "linestyle": "none",
+    "zorder": 5,
+}
 # A loss axis goes logarithmic when its values span more than this factor: late epochs would
 # otherwise sit in one flat line along zero.
 # What a study figure can show (config/study_reported.yaml, figures.kind); confusion matrices are
@@ -90,15 +109,21 @@ def fit_text(text: str, width: int, max_lines: int) -> str:
         return "\n".join(lines)
     last = lines[max_lines - 1]
     if len(last) >= width:  # no room for the "…": drop the last word, or cut a word longer than a line
-        last = last.rsplit(" ", 1)[0] if " " in last else last[:width - 1]
-    return "\n".join([*lines[:max_lines - 1], last + "…"])
+        last = last.rsplit(" ", 1)[0] if " " in last else last[: width - 1]
+    return "\n".join([*lines[: max_lines - 1], last + "…"])
 
 
 def rows(series, x, y, std=None) -> pd.DataFrame:
     """The long-form rows of one series; points without a finite y are not drawn, so not listed."""
     n = len(np.atleast_1d(y))
-    table = pd.DataFrame({"series": [series] * n, "x": np.atleast_1d(x), "y": np.atleast_1d(y),
-                          "std": np.full(n, np.nan) if std is None else np.atleast_1d(std)})
+    table = pd.DataFrame(
+        {
+            "series": [series] * n,
+            "x": np.atleast_1d(x),
+            "y": np.atleast_1d(y),
+            "std": np.full(n, np.nan) if std is None else np.atleast_1d(std),
+        }
+    )
     return table[np.isfinite(table["y"].astype(float))].reset_index(drop=True)
 
 
@@ -112,8 +137,9 @@ def collect(fig: Figure, parts: list[pd.DataFrame]) -> Plotted:
 def band(curves: pd.DataFrame, experiment: str, activation: str, metric: str) -> pd.DataFrame:
     """x, mean, std and seed count of one curve over seeds, accuracy in percent; non-finite values
     are left out."""
-    sel = curves[(curves["experiment"] == experiment) & (curves["activation"] == activation)
-                 & (curves["metric"] == metric)]
+    sel = curves[
+        (curves["experiment"] == experiment) & (curves["activation"] == activation) & (curves["metric"] == metric)
+    ]
     sel = sel[np.isfinite(sel["value"])]
     scale = 100.0 if metric.endswith("accuracy") else 1.0
     stats = (sel["value"] * scale).groupby(sel["x"]).agg(["mean", "std", "count"]).reset_index()
@@ -136,11 +162,17 @@ def draw_band(ax, stats: pd.DataFrame, label: str, style: dict, smooth: int = 1,
     (line,) = ax.plot(stats["x"], mean, label=label, lw=1.6, markersize=5, alpha=alpha, **line_style)
     several = stats["count"] > 1
     if several.any():
-        ax.fill_between(stats["x"], mean - std, mean + std, color=line.get_color(), alpha=0.18 * alpha, lw=0,
-                        rasterized=len(stats) > PER_EPOCH_MAX_POINTS)  # a band over every batch: pixels, not vectors
+        ax.fill_between(
+            stats["x"],
+            mean - std,
+            mean + std,
+            color=line.get_color(),
+            alpha=0.18 * alpha,
+            lw=0,
+            rasterized=len(stats) > PER_EPOCH_MAX_POINTS,
+        )  # a band over every batch: pixels, not vectors
         if per_epoch:
-            ax.errorbar(stats["x"], mean, yerr=std, fmt="none", ecolor=line.get_color(), capsize=3, lw=1,
-                        alpha=alpha)
+            ax.errorbar(stats["x"], mean, yerr=std, fmt="none", ecolor=line.get_color(), capsize=3, lw=1, alpha=alpha)
     return rows(label, stats["x"], mean, std.where(several))
 
 
@@ -174,8 +206,9 @@ def reported_handle(colour: str = "0.6") -> Line2D:
     return Line2D([], [], markerfacecolor=colour, label=REPORTED_LABEL, **REPORTED_STYLE)
 
 
-def legend_handles(activations=ACTIVATIONS, chance_pct: float | None = None, reported: bool = False,
-                   noun: str = "digit") -> list:
+def legend_handles(
+    activations=ACTIVATIONS, chance_pct: float | None = None, reported: bool = False, noun: str = "digit"
+) -> list:
     """Legend entries for figures whose lines carry their series name, not a legend label."""
     handles = [Line2D([], [], lw=1.6, markersize=5, label=a, **ACTIVATION_STYLES[a]) for a in activations]
     if chance_pct is not None:
@@ -225,16 +258,27 @@ def mark_missing_or_diverged(ax, runs: pd.DataFrame, experiment: str, activation
         elif sel["diverged"].any():
             notes.append(f"{activation}: {int(sel['diverged'].sum())} of {len(sel)} seed(s) diverged")
     if notes:
-        ax.text(0.5, 0.5, "\n".join(notes), transform=ax.transAxes, ha="center", va="center", color="crimson",
-                fontsize=11, bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "crimson"})
+        ax.text(
+            0.5,
+            0.5,
+            "\n".join(notes),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color="crimson",
+            fontsize=11,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "crimson"},
+        )
 
 
 def _batch_loss(ax, curves, exp, act, smooth) -> list[pd.DataFrame]:
     stats = band(curves, exp, act, "batch_loss")
     # thousands of noisy points: as vectors they would make the SVG (and the report) megabytes larger
     ax.plot(stats["x"], stats["mean"], label="every batch", rasterized=True, **BATCH_STYLE)
-    drawn = [rows("every batch", stats["x"], stats["mean"]),
-             draw_band(ax, stats, f"moving mean of {smooth} batches", ACTIVATION_STYLES[act], smooth=smooth)]
+    drawn = [
+        rows("every batch", stats["x"], stats["mean"]),
+        draw_band(ax, stats, f"moving mean of {smooth} batches", ACTIVATION_STYLES[act], smooth=smooth),
+    ]
     ax.set_ylabel("cross-entropy loss")
     return drawn
 
@@ -248,11 +292,16 @@ def _loss_by_activation(ax, curves, exp) -> list[pd.DataFrame]:
 
 def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct, noun) -> list[pd.DataFrame]:
     """Train (and test) accuracy or loss of one activation, with the study's number on accuracy."""
-    metrics = {"train_accuracy": ["train_accuracy"], "epoch_accuracy": ["train_accuracy", "test_accuracy"],
-               "epoch_loss": ["train_loss", "test_loss"]}[kind]
+    metrics = {
+        "train_accuracy": ["train_accuracy"],
+        "epoch_accuracy": ["train_accuracy", "test_accuracy"],
+        "epoch_loss": ["train_loss", "test_loss"],
+    }[kind]
     colour_marker = {k: ACTIVATION_STYLES[act][k] for k in ("color", "marker")}
-    drawn = [draw_band(ax, band(curves, exp, act, m), METRIC_LABELS[m],
-                       {**colour_marker, **SPLIT_STYLES[m.split("_")[0]]}) for m in metrics]
+    drawn = [
+        draw_band(ax, band(curves, exp, act, m), METRIC_LABELS[m], {**colour_marker, **SPLIT_STYLES[m.split("_")[0]]})
+        for m in metrics
+    ]
     if kind == "epoch_loss":
         ax.set_ylabel("cross-entropy loss")
         log_if_collapsed([ax], pd.concat(drawn)["y"])
@@ -262,8 +311,16 @@ def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct, noun) -> list[p
     return drawn + [draw_reported(ax, REPORTED_LABEL, last, reported.get(exp, {}).get(act), colour_marker["color"])]
 
 
-def plot_curve_figure(spec: dict, runs: pd.DataFrame, curves: pd.DataFrame, smooth: int,
-                      reported: dict | None = None, *, chance_pct: float, noun: str = "digit") -> Plotted:
+def plot_curve_figure(
+    spec: dict,
+    runs: pd.DataFrame,
+    curves: pd.DataFrame,
+    smooth: int,
+    reported: dict | None = None,
+    *,
+    chance_pct: float,
+    noun: str = "digit",
+) -> Plotted:
     """One figure of the study from its spec (see config/study_reported.yaml).
 
     Args:
@@ -292,8 +349,9 @@ def confusion_matrix_of(confusion: pd.DataFrame, experiment: str, activation: st
     return sel.groupby(["true", "predicted"])["count"].agg(["mean", "std"]).reset_index()
 
 
-def plot_confusion_figure(spec: dict, runs: pd.DataFrame, confusion: pd.DataFrame, noun: str = "digit",
-                          classes: tuple[str, ...] | None = None) -> Plotted:
+def plot_confusion_figure(
+    spec: dict, runs: pd.DataFrame, confusion: pd.DataFrame, noun: str = "digit", classes: tuple[str, ...] | None = None
+) -> Plotted:
     """Mean test confusion matrix over the finished seeds of one run group: row i, column j is the
     number of test images of true class i predicted as j (``noun``: what a class is, "digit";
     ``classes``: their names, for the ticks, when they are not their numbers). Rows: series = true
@@ -304,8 +362,15 @@ def plot_confusion_figure(spec: dict, runs: pd.DataFrame, confusion: pd.DataFram
         matrix = stats.pivot(index="true", columns="predicted", values="mean").to_numpy()
         im = ax.imshow(matrix, cmap="Blues")
         for (i, j), value in np.ndenumerate(matrix):
-            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=9,
-                    color="white" if value > matrix.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                f"{value:.0f}",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if value > matrix.max() / 2 else "black",
+            )
         fig.colorbar(im, ax=ax, shrink=0.8, label="test images")
     names = classes if classes and list(classes) != [str(i) for i in range(len(classes))] else None
     ax.set_xticks(range(10), names or range(10), rotation=90 if names else 0)
@@ -321,8 +386,15 @@ def grid_axes(n: int, ncols: int = 3, panel=(3.6, 2.9)):
     """``n`` panels sharing both axes, ``ncols`` a row, the spare ones removed."""
     nrows = -(-n // ncols)
     ncols = min(n, ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows + 0.6), sharex=True,
-                             sharey=True, layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel[0] * ncols, panel[1] * nrows + 0.6),
+        sharex=True,
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
     for ax in axes.flat[n:]:
         ax.remove()
     for ax in axes.flat[:n]:
@@ -330,8 +402,15 @@ def grid_axes(n: int, ncols: int = 3, panel=(3.6, 2.9)):
     return fig, list(axes.flat[:n])
 
 
-def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: dict,
-                            reported: dict | None = None, *, chance_pct: float, noun: str = "digit") -> Plotted:
+def plot_test_accuracy_grid(
+    runs: pd.DataFrame,
+    curves: pd.DataFrame,
+    titles: dict,
+    reported: dict | None = None,
+    *,
+    chance_pct: float,
+    noun: str = "digit",
+) -> Plotted:
     """Test accuracy per epoch of every run, one panel per experiment (a figure the study lacks).
 
     Series are ``"<experiment> / <activation>"``, and ``"<experiment> / <activation> / reported by
@@ -347,15 +426,26 @@ def plot_test_accuracy_grid(runs: pd.DataFrame, curves: pd.DataFrame, titles: di
                 continue
             # see-through, so that where two activations coincide both stay visible
             drawn.append(draw_band(ax, stats, f"{exp} / {a}", style, alpha=0.8))
-            drawn.append(draw_reported(ax, f"{exp} / {a} / {REPORTED_LABEL}", stats["x"].max(),
-                                       reported.get(exp, {}).get(a), style["color"]))
+            drawn.append(
+                draw_reported(
+                    ax,
+                    f"{exp} / {a} / {REPORTED_LABEL}",
+                    stats["x"].max(),
+                    reported.get(exp, {}).get(a),
+                    style["color"],
+                )
+            )
         ax.set_title(fit_text(titles[exp], GRID_TITLE_WIDTH, CONFIG_TEXT_LINES))
         epoch_axis(ax)
         ax.grid(alpha=0.3)
         mark_missing_or_diverged(ax, runs, exp, sorted(set(runs.loc[runs["experiment"] == exp, "activation"])))
         accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "", chance_pct, noun)
-    fig.legend(handles=legend_handles(chance_pct=chance_pct, reported=bool(reported), noun=noun), loc="outside upper center",
-               ncol=5, frameon=False)
+    fig.legend(
+        handles=legend_handles(chance_pct=chance_pct, reported=bool(reported), noun=noun),
+        loc="outside upper center",
+        ncol=5,
+        frameon=False,
+    )
     return collect(fig, drawn)
 
 
@@ -365,17 +455,24 @@ def bar_label(title: str, activation: str) -> str:
     return f"{fit_text(title.split(' ')[0], BAR_NAME_WIDTH, 1)} {activation}"
 
 
-def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chance_pct: float,
-                                noun: str = "digit") -> Plotted:
+def plot_reported_vs_reproduced(
+    rows_by_experiment: dict, titles: dict, *, chance_pct: float, noun: str = "digit"
+) -> Plotted:
     """Grouped bars: the study's accuracy (hatched) next to ours (mean ± std), per experiment and
     activation, in the activation's colour. Series "reported by the study" and "reproduced here",
     x the bar's label as drawn (``bar_label``). When the study reports none of them (a run on another
     dataset), only this run's bars, series "this run"."""
-    records = [{"label": bar_label(titles[exp], row["activation"]), "activation": row["activation"],
-                "reported": np.nan if row["reported"] is None else row["reported"],
-                "mean": np.nan if row["mean"] is None else row["mean"],
-                "std": np.nan if row["std"] is None else row["std"]}
-               for exp, rows_ in rows_by_experiment.items() for row in rows_]
+    records = [
+        {
+            "label": bar_label(titles[exp], row["activation"]),
+            "activation": row["activation"],
+            "reported": np.nan if row["reported"] is None else row["reported"],
+            "mean": np.nan if row["mean"] is None else row["mean"],
+            "std": np.nan if row["std"] is None else row["std"],
+        }
+        for exp, rows_ in rows_by_experiment.items()
+        for row in rows_
+    ]
     bars = pd.DataFrame(records, columns=["label", "activation", "reported", "mean", "std"])
     x = np.arange(len(bars))
     colours = [ACTIVATION_STYLES.get(a, {"color": "0.4"})["color"] for a in bars["activation"]]
@@ -384,13 +481,29 @@ def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chanc
     ours, offset, width = ("reproduced here", 0.2, 0.4) if reproduction else ("this run", 0.0, 0.6)
     fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(bars)), 4.4), layout="constrained")
     if reproduction:
-        ax.bar(x - offset, bars["reported"], width, label=REPORTED_LABEL, color="white", edgecolor=colours,
-               hatch="////", lw=1)
+        ax.bar(
+            x - offset,
+            bars["reported"],
+            width,
+            label=REPORTED_LABEL,
+            color="white",
+            edgecolor=colours,
+            hatch="////",
+            lw=1,
+        )
     ax.bar(x + offset, bars["mean"], width, yerr=bars["std"].fillna(0), label=ours, color=colours, capsize=2)
     for xi, value in zip(x, bars["mean"]):
         if np.isnan(value):
-            ax.text(xi + offset, 2, "missing /\ndiverged", rotation=90, ha="center", va="bottom", fontsize=9,
-                    color="crimson")
+            ax.text(
+                xi + offset,
+                2,
+                "missing /\ndiverged",
+                rotation=90,
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color="crimson",
+            )
     ax.set_xticks(x, bars["label"], rotation=60, ha="right")
     accuracy_axis(ax, "test accuracy (%)", chance_pct, noun)
     ax.grid(axis="y", alpha=0.3)
@@ -398,13 +511,19 @@ def plot_reported_vs_reproduced(rows_by_experiment: dict, titles: dict, *, chanc
     reported_kind = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label=REPORTED_LABEL)]
     kinds = (reported_kind if reproduction else []) + [
         Patch(facecolor="0.4", label=f"{ours} (mean ± std)"),
-        Line2D([], [], label=chance_label(chance_pct, noun), **CHANCE_STYLE)]
+        Line2D([], [], label=chance_label(chance_pct, noun), **CHANCE_STYLE),
+    ]
     swatches = [Patch(facecolor=style["color"], label=a) for a, style in ACTIVATION_STYLES.items()]
     # a legend fills column by column: interleaved, the kinds of bar read as one row, the colours as
     # another; with two kinds, all on one row
     handles = [h for pair in zip(kinds, swatches) for h in pair] if reproduction else kinds + swatches
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3 if reproduction else len(handles),
-              frameon=False)
+    ax.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncol=3 if reproduction else len(handles),
+        frameon=False,
+    )
     drawn = [rows(REPORTED_LABEL, bars["label"], bars["reported"])] if reproduction else []
     return collect(fig, drawn + [rows(ours, bars["label"], bars["mean"], bars["std"])])
 
@@ -447,22 +566,38 @@ def _sweep_column(acc_ax, loss_ax, sel: pd.DataFrame, variant: str, study: dict)
         x, labels = line["setting"].map(x_of), line["setting"].map(tick_of)
         acc_series = f"{variant} / final test accuracy (%) / {activation}"
         acc_ax.plot(x, line["mean"], label=acc_series, lw=1.6, markersize=5, **style)
-        acc_ax.errorbar(x, line["mean"], yerr=line["std"].fillna(0), fmt="none", ecolor=style["color"], capsize=3,
-                        lw=1)
+        acc_ax.errorbar(x, line["mean"], yerr=line["std"].fillna(0), fmt="none", ecolor=style["color"], capsize=3, lw=1)
         loss_series = f"{variant} / final train loss / {activation}"
         loss_ax.plot(x, line["train_loss"], label=loss_series, lw=1.6, markersize=5, **style)
         drawn += [rows(acc_series, labels, line["mean"], line["std"]), rows(loss_series, labels, line["train_loss"])]
         offset = 12 * (ACTIVATIONS.index(activation) - 1)  # points: activations diverging together stay apart
         for xi, n_div, n in zip(x, line["n_diverged"], line["n_seeds"]):
             if n_div:
-                acc_ax.annotate(f"{activation}: {n_div}/{n} diverged", (xi, 22), xytext=(offset, 0),
-                                textcoords="offset points", ha="center", va="bottom", rotation=90, fontsize=9,
-                                color="crimson")
-        drawn.append(_sweep_study_numbers(acc_ax, f"{acc_series} / {REPORTED_LABEL}", activation, variant, study,
-                                          {p: (x_of[s], tick_of[s]) for p, s in zip(sel["position"], sel["setting"])}))
+                acc_ax.annotate(
+                    f"{activation}: {n_div}/{n} diverged",
+                    (xi, 22),
+                    xytext=(offset, 0),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    rotation=90,
+                    fontsize=9,
+                    color="crimson",
+                )
+        drawn.append(
+            _sweep_study_numbers(
+                acc_ax,
+                f"{acc_series} / {REPORTED_LABEL}",
+                activation,
+                variant,
+                study,
+                {p: (x_of[s], tick_of[s]) for p, s in zip(sel["position"], sel["setting"])},
+            )
+        )
     # the table keeps each setting whole; only the tick is cut to fit
-    loss_ax.set_xticks(range(len(settings)), [fit_text(t, SETTING_WIDTH, CONFIG_TEXT_LINES) for t in ticks],
-                       rotation=30, ha="right")
+    loss_ax.set_xticks(
+        range(len(settings)), [fit_text(t, SETTING_WIDTH, CONFIG_TEXT_LINES) for t in ticks], rotation=30, ha="right"
+    )
     loss_ax.set_xlabel(axis_label)
     return drawn
 
@@ -487,8 +622,16 @@ def _sweep_study_numbers(ax, series: str, activation: str, variant: str, study: 
     return rows(series, ticks, mine["reported"])
 
 
-def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, reported: dict, titles: dict, *,
-               chance_pct: float, noun: str = "digit") -> Plotted:
+def plot_sweep(
+    unstated: bool,
+    summary: pd.DataFrame,
+    marks: pd.DataFrame,
+    reported: dict,
+    titles: dict,
+    *,
+    chance_pct: float,
+    noun: str = "digit",
+) -> Plotted:
     """A sensitivity sweep: final test accuracy (top) and final train loss (bottom) against the
     setting, one line per activation (mean ± std over seeds), one column per experiment varied.
 
@@ -498,8 +641,15 @@ def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, repor
     (the tick itself is cut to SETTING_WIDTH × CONFIG_TEXT_LINES).
     """
     variants = list(dict.fromkeys(summary["variant_of"]))
-    fig, axes = plt.subplots(2, len(variants), figsize=(max(5.5, 4.6 * len(variants)), 6.6), squeeze=False,
-                             sharex="col", sharey="row", layout="constrained")
+    fig, axes = plt.subplots(
+        2,
+        len(variants),
+        figsize=(max(5.5, 4.6 * len(variants)), 6.6),
+        squeeze=False,
+        sharex="col",
+        sharey="row",
+        layout="constrained",
+    )
     study = {"unstated": unstated, "reported": reported, "marks": marks}
     drawn = []
     for column, variant in enumerate(variants):
@@ -512,8 +662,9 @@ def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, repor
             ax.grid(alpha=0.3)
     table = collect(fig, drawn).table
     log_if_collapsed(axes[1], table.loc[table["series"].str.contains("/ final train loss /"), "y"])
-    handles = legend_handles(sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index), chance_pct,
-                             noun=noun)
+    handles = legend_handles(
+        sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index), chance_pct, noun=noun
+    )
     if unstated:
         handles.append(Line2D([], [], color="0.3", ls="--", lw=1.1, label="study (setting unknown)"))
     elif len(marks):
@@ -523,8 +674,13 @@ def plot_sweep(unstated: bool, summary: pd.DataFrame, marks: pd.DataFrame, repor
 
 
 # Verdict colours of the specification curves, as the report's verdict badges (Okabe-Ito where possible).
-VERDICT_COLOURS = {"holds": "#009E73", "fails": "#D55E00", "tie": "#0072B2", "inconclusive": "#E69F00",
-                   "untested": "0.6"}
+VERDICT_COLOURS = {
+    "holds": "#009E73",
+    "fails": "#D55E00",
+    "tie": "#0072B2",
+    "inconclusive": "#E69F00",
+    "untested": "0.6",
+}
 DEFAULT_LABEL = "the setting this report uses"
 STUDY_LINE_LABEL = "on the study's own numbers"
 
@@ -536,11 +692,16 @@ def specification_order(verdicts: pd.DataFrame, scope: list[str] = ()) -> pd.Dat
     ``block`` numbers them."""
     columns = [f"axis_{a}" for a in scope]
     first_seen = verdicts.sort_values("position").drop_duplicates(columns)[columns] if columns else None
-    block = (verdicts[columns].apply(tuple, axis=1).map({tuple(r): i for i, r in enumerate(first_seen.values)})
-             if columns else pd.Series(0, index=verdicts.index))
-    ordered = (verdicts.assign(block=block)
-               .sort_values(["block", "estimate", "position"], na_position="last", kind="stable")
-               .reset_index(drop=True))
+    block = (
+        verdicts[columns].apply(tuple, axis=1).map({tuple(r): i for i, r in enumerate(first_seen.values)})
+        if columns
+        else pd.Series(0, index=verdicts.index)
+    )
+    ordered = (
+        verdicts.assign(block=block)
+        .sort_values(["block", "estimate", "position"], na_position="last", kind="stable")
+        .reset_index(drop=True)
+    )
     return ordered.assign(rank=np.arange(len(ordered)) + ordered["block"].to_numpy())
 
 
@@ -551,8 +712,9 @@ def universe_number(ranks: pd.Series):
     return lambda x, _pos: str(numbers[int(x)]) if float(x).is_integer() and int(x) in numbers else ""
 
 
-def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: float,
-                             study_estimate: float | None = None, scope: list[str] = ()) -> Plotted:
+def plot_specification_curve(
+    verdicts: pd.DataFrame, axes: list[str], margin: float, study_estimate: float | None = None, scope: list[str] = ()
+) -> Plotted:
     """A claim over every universe (rows of results/multiverse_verdicts.csv for one claim).
 
     Panel A: each universe's estimated difference (points) with its test-set interval, sorted,
@@ -566,8 +728,14 @@ def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: fl
     by_position = verdicts.sort_values("position")  # the config's order of each axis's options
     options = [(axis, option) for axis in axes for option in dict.fromkeys(by_position[f"axis_{axis}"])]
     width = min(12.0, max(6.0, 0.06 * len(ordered) + 3))
-    fig, (curve, board) = plt.subplots(2, 1, figsize=(width, 3.2 + 0.22 * len(options)), sharex=True,
-                                       height_ratios=[3, max(1.0, 0.3 * len(options))], layout="constrained")
+    fig, (curve, board) = plt.subplots(
+        2,
+        1,
+        figsize=(width, 3.2 + 0.22 * len(options)),
+        sharex=True,
+        height_ratios=[3, max(1.0, 0.3 * len(options))],
+        layout="constrained",
+    )
     curve.axhspan(-margin, margin, color="0.9", lw=0, label=f"±{margin:g} points: a tie")
     curve.axhline(0, color="0.5", lw=0.8)
     drawn = []
@@ -576,13 +744,30 @@ def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: fl
         if sel.empty:
             continue
         half = (sel["high"] - sel["low"]) / 2
-        curve.errorbar(sel["rank"], sel["estimate"], yerr=[sel["estimate"] - sel["low"], sel["high"] - sel["estimate"]],
-                       fmt="o", color=colour, ms=4, lw=1, capsize=0, label=verdict)
+        curve.errorbar(
+            sel["rank"],
+            sel["estimate"],
+            yerr=[sel["estimate"] - sel["low"], sel["high"] - sel["estimate"]],
+            fmt="o",
+            color=colour,
+            ms=4,
+            lw=1,
+            capsize=0,
+            label=verdict,
+        )
         drawn.append(rows(verdict, sel["rank"], sel["estimate"], half))
     default = ordered[ordered["default"].astype(bool) & ordered["estimate"].notna()]
     if len(default):
-        curve.plot(default["rank"], default["estimate"], "o", ms=11, markerfacecolor="none", markeredgecolor="black",
-                   markeredgewidth=1.4, label=DEFAULT_LABEL)
+        curve.plot(
+            default["rank"],
+            default["estimate"],
+            "o",
+            ms=11,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            markeredgewidth=1.4,
+            label=DEFAULT_LABEL,
+        )
         drawn.append(rows("default universe", default["rank"], default["estimate"]))
     if study_estimate is not None:
         curve.axhline(study_estimate, color="black", ls="--", lw=1, label=STUDY_LINE_LABEL)
@@ -593,8 +778,15 @@ def plot_specification_curve(verdicts: pd.DataFrame, axes: list[str], margin: fl
         if first:
             curve.axvline(first - 1, color="0.4", lw=0.8)
         name = setting_label({axis: block[f"axis_{axis}"].iloc[0] for axis in scope})
-        curve.text((first + last) / 2, 1.01, name, transform=curve.get_xaxis_transform(), ha="center", va="bottom",
-                   fontsize="small")
+        curve.text(
+            (first + last) / 2,
+            1.01,
+            name,
+            transform=curve.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize="small",
+        )
     fig.legend(*curve.get_legend_handles_labels(), loc="outside upper center", ncol=3, frameon=False)
     curve.grid(alpha=0.3)
     for row, (axis, option) in enumerate(options):

@@ -32,16 +32,19 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def make_record(runs: pd.DataFrame, sweeps: pd.DataFrame, config: dict, claims: dict, commit: str,
-                now: datetime.datetime) -> dict:
+def make_record(
+    runs: pd.DataFrame, sweeps: pd.DataFrame, config: dict, claims: dict, commit: str, now: datetime.datetime
+) -> dict:
     table = run_table(runs, sweeps)
     record = {
         "time": now.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "commit": commit,
         "config": config,
         "claims": claims,
-        "runs": {"columns": list(table.columns),
-                 "data": [[_plain(v) for v in row] for row in table.itertuples(index=False)]},
+        "runs": {
+            "columns": list(table.columns),
+            "data": [[_plain(v) for v in row] for row in table.itertuples(index=False)],
+        },
     }
     return json.loads(json.dumps(record, default=str))  # exactly what reading it back gives
 
@@ -114,16 +117,25 @@ def update(folder, record: dict) -> dict:
     records, skipped = newest_records(paths)
     result = {"skipped": skipped, "error": None}
     if records and same_content(records[-1][1], record):
-        return {**result, "current": records[-1][0], "written": False,
-                "previous": records[0] if len(records) > 1 else None}
+        return {
+            **result,
+            "current": records[-1][0],
+            "written": False,
+            "previous": records[0] if len(records) > 1 else None,
+        }
     number = int(paths[-1].name.split("_")[0]) + 1 if paths else 1  # past unreadable records too: never overwrite one
     try:
         path = _write_new(folder, record, number)
     except OSError as err:
         where = err.filename or folder
         log.warning("history: this build could not be recorded: %s: %s", where, err.strerror or err)
-        return {**result, "current": None, "written": False, "previous": records[-1] if records else None,
-                "error": f"{where}: {err.strerror or err}"}
+        return {
+            **result,
+            "current": None,
+            "written": False,
+            "previous": records[-1] if records else None,
+            "error": f"{where}: {err.strerror or err}",
+        }
     return {**result, "current": path, "written": True, "previous": records[-1] if records else None}
 
 
@@ -132,5 +144,7 @@ def warn(update_result: dict) -> None:
     for path, reason in update_result["skipped"]:
         console(f"Warning: history record {path} skipped as unreadable ({reason})")
     if update_result["error"]:
-        console(f"Warning: this build could not be recorded in the history: {update_result['error']}; "
-                "the report is written all the same")
+        console(
+            f"Warning: this build could not be recorded in the history: {update_result['error']}; "
+            "the report is written all the same"
+        )

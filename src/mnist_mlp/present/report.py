@@ -70,8 +70,9 @@ def run_links(folders: list[str]) -> list[dict]:
     return [{"anchor": run_anchor(d), "label": RunKey.parse(d).label()} for d in folders]
 
 
-def alt_text(what: str, data: pd.DataFrame | None, kind: str | None = None,
-             info: DatasetInfo = DATASET_INFO["mnist"]) -> str:
+def alt_text(
+    what: str, data: pd.DataFrame | None, kind: str | None = None, info: DatasetInfo = DATASET_INFO["mnist"]
+) -> str:
     """What a figure shows, in words: what is plotted and where each curve ends (for a confusion
     matrix, how many of each class it gets right, each named as ``info`` names it)."""
     if data is None or data.empty:
@@ -79,13 +80,23 @@ def alt_text(what: str, data: pd.DataFrame | None, kind: str | None = None,
     if kind == "confusion":
         diagonal = data[data["series"].astype(str) == data["x"].astype(str)]
         return f"{what}. Correct answers per {info.noun}: " + ", ".join(
-            f"{info.classes[int(s)]}: {y:.0f}" for s, y in zip(diagonal["series"], diagonal["y"]))
+            f"{info.classes[int(s)]}: {y:.0f}" for s, y in zip(diagonal["series"], diagonal["y"])
+        )
     ends = data.dropna(subset=["y"]).groupby("series", sort=False).tail(1)
-    return f"{what}. " + "; ".join(f"{s} ends at {y:.4g} (at {x})" for s, x, y in zip(ends["series"], ends["x"], ends["y"]))
+    return f"{what}. " + "; ".join(
+        f"{s} ends at {y:.4g} (at {x})" for s, x, y in zip(ends["series"], ends["x"], ends["y"])
+    )
 
 
-def figure_entry(fig_id: str, label: str, caption: str, figures: dict, runs: list[str], kind: str | None = None,
-                 info: DatasetInfo = DATASET_INFO["mnist"]) -> dict:
+def figure_entry(
+    fig_id: str,
+    label: str,
+    caption: str,
+    figures: dict,
+    runs: list[str],
+    kind: str | None = None,
+    info: DatasetInfo = DATASET_INFO["mnist"],
+) -> dict:
     """One figure: its PNG (shown at half its pixel width: it is drawn at twice the density), SVG and
     CSV downloads, alt text, and the runs behind it.
 
@@ -95,9 +106,17 @@ def figure_entry(fig_id: str, label: str, caption: str, figures: dict, runs: lis
     files = figures[fig_id]
     png = Path(files["png"])
     data = pd.read_csv(files["csv"])
-    return {"id": fig_id, "label": label, "caption": caption, "src": data_uri(png), "width": png_width(png) // 2,
-            "svg": data_uri(files["svg"], "image/svg+xml"), "csv": data_uri(files["csv"], "text/csv"),
-            "alt": alt_text(f"{label}: {caption}", data, kind, info), "run_links": run_links(runs)}
+    return {
+        "id": fig_id,
+        "label": label,
+        "caption": caption,
+        "src": data_uri(png),
+        "width": png_width(png) // 2,
+        "svg": data_uri(files["svg"], "image/svg+xml"),
+        "csv": data_uri(files["csv"], "text/csv"),
+        "alt": alt_text(f"{label}: {caption}", data, kind, info),
+        "run_links": run_links(runs),
+    }
 
 
 def backend_agreement(runs: pd.DataFrame) -> list[dict]:
@@ -109,8 +128,9 @@ def backend_agreement(runs: pd.DataFrame) -> list[dict]:
     then amplifies over the epochs.
     """
     keyed = runs.assign(settings=[RunKey.from_row(row).without("backend") for row in runs.to_dict("records")])
-    pairs = keyed[keyed["backend"] == "numpy"].merge(keyed[keyed["backend"] == "torch"], on="settings",
-                                                    suffixes=("_numpy", "_torch"))
+    pairs = keyed[keyed["backend"] == "numpy"].merge(
+        keyed[keyed["backend"] == "torch"], on="settings", suffixes=("_numpy", "_torch")
+    )
     rows = []
     for (exp_numpy, exp_torch), group in pairs.groupby(["experiment_numpy", "experiment_torch"], sort=False):
         first = overall = 0.0
@@ -122,8 +142,17 @@ def backend_agreement(runs: pd.DataFrame) -> list[dict]:
             first = max(first, float(gap[both["epoch"] == 1].max()))
             overall, n_batches = max(overall, float(gap.max())), n_batches + len(both)
         accuracy_gap = 100 * (group["test_accuracy_numpy"] - group["test_accuracy_torch"]).abs().max()
-        rows.append({"numpy": exp_numpy, "torch": exp_torch, "first_epoch": first, "largest": overall,
-                     "n_batches": n_batches, "n_runs": len(group), "accuracy_gap": float(accuracy_gap)})
+        rows.append(
+            {
+                "numpy": exp_numpy,
+                "torch": exp_torch,
+                "first_epoch": first,
+                "largest": overall,
+                "n_batches": n_batches,
+                "n_runs": len(group),
+                "accuracy_gap": float(accuracy_gap),
+            }
+        )
     return rows
 
 
@@ -133,9 +162,17 @@ def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]
     for claim in study["claims"]:
         ours = judge(claim, evidence, rules)
         theirs = judge_reported(claim, study["accuracy"], rules, chance_pct)
-        rows.append({**claim, "verdict": ours.verdict, "details": ours.details, "run_links": run_links(ours.runs),
-                     "in_study": theirs.verdict, "in_study_details": theirs.details,
-                     "robustness": None})  # its label over a multiverse's universes, when one ran
+        rows.append(
+            {
+                **claim,
+                "verdict": ours.verdict,
+                "details": ours.details,
+                "run_links": run_links(ours.runs),
+                "in_study": theirs.verdict,
+                "in_study_details": theirs.details,
+                "robustness": None,
+            }
+        )  # its label over a multiverse's universes, when one ran
     return rows
 
 
@@ -146,11 +183,19 @@ SPECIFICATION_CAPTION = (
     "Top: the difference the claim rests on in each universe (its weakest comparison, in points) with its "
     "test-set interval, sorted, coloured by the universe's verdict; the grey band is the margin within which a "
     "difference is a tie, the ring the universe this report uses, the dashed line the study's own numbers. "
-    "Bottom: the option of each choice that each universe takes.")
+    "Bottom: the option of each choice that each universe takes."
+)
 
 
-def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study: dict, axes: list[str],
-                       figures: dict, scope_axes: list[str] = (), own_scope: dict | None = None) -> dict | None:
+def robustness_context(
+    verdicts: pd.DataFrame | None,
+    claims: list[dict],
+    study: dict,
+    axes: list[str],
+    figures: dict,
+    scope_axes: list[str] = (),
+    own_scope: dict | None = None,
+) -> dict | None:
     """The section "How robust is each conclusion": each claim over the universes of a multiverse
     (results/multiverse_verdicts.csv) with its specification curve, or None when none was run.
 
@@ -163,31 +208,62 @@ def robustness_context(verdicts: pd.DataFrame | None, claims: list[dict], study:
     choices = [a for a in axes if a not in scope_axes]
     rows = []
     for claim in claims:
-        (scope, mine), *others = multiverse.scopes(verdicts[verdicts["claim"] == claim["id"]], list(scope_axes),
-                                                   own_scope or {})
+        (scope, mine), *others = multiverse.scopes(
+            verdicts[verdicts["claim"] == claim["id"]], list(scope_axes), own_scope or {}
+        )
         summary = _summary(mine, choices, settings["familywise_alpha"])
-        flips = [f"{axis} ({'; '.join(' vs '.join(compare.setting_text(o) for o in pair) for pair in pairs)})"
-                 for axis, pairs in summary.flips.items()]
-        rows.append({"id": claim["id"], "section": claim["section"], "text": claim["text"], "verdict": claim["verdict"],
-                     "label": summary.label, "counts": summary.counts, "n": len(mine), "n_holm": summary.n_holm,
-                     "quartiles": summary.quartiles, "flips": flips, "scope": _scope_text(scope, own_scope or {}),
-                     "at_default": _at_default_choices(mine, choices),
-                     "other_scopes": [{"scope": _scope_text(options, own_scope or {}), "options": options,
-                                       "label": other.label, "counts": other.counts, "n": len(rows_),
-                                       "at_default": _at_default_choices(rows_, choices, mine)}
-                                      for options, rows_ in others
-                                      for other in [_summary(rows_, choices, settings["familywise_alpha"])]],
-                     "figure": figure_entry(multiverse_figure(claim["id"]),
-                                            f"Section {claim['section']}: {claim['text'].rstrip('.')}",
-                                            SPECIFICATION_CAPTION, figures, [])})
+        flips = [
+            f"{axis} ({'; '.join(' vs '.join(compare.setting_text(o) for o in pair) for pair in pairs)})"
+            for axis, pairs in summary.flips.items()
+        ]
+        rows.append(
+            {
+                "id": claim["id"],
+                "section": claim["section"],
+                "text": claim["text"],
+                "verdict": claim["verdict"],
+                "label": summary.label,
+                "counts": summary.counts,
+                "n": len(mine),
+                "n_holm": summary.n_holm,
+                "quartiles": summary.quartiles,
+                "flips": flips,
+                "scope": _scope_text(scope, own_scope or {}),
+                "at_default": _at_default_choices(mine, choices),
+                "other_scopes": [
+                    {
+                        "scope": _scope_text(options, own_scope or {}),
+                        "options": options,
+                        "label": other.label,
+                        "counts": other.counts,
+                        "n": len(rows_),
+                        "at_default": _at_default_choices(rows_, choices, mine),
+                    }
+                    for options, rows_ in others
+                    for other in [_summary(rows_, choices, settings["familywise_alpha"])]
+                ],
+                "figure": figure_entry(
+                    multiverse_figure(claim["id"]),
+                    f"Section {claim['section']}: {claim['text'].rstrip('.')}",
+                    SPECIFICATION_CAPTION,
+                    figures,
+                    [],
+                ),
+            }
+        )
     if "dataset" in scope_axes:
         for row in rows:
             row["by_dataset"] = _by_dataset(row, own_scope or {})
-    return {"rows": rows, "axes": choices, "scope_axes": list(scope_axes),
-            "datasets": [d["title"] for d in rows[0]["by_dataset"]] if rows and "dataset" in scope_axes else [],
-            "n_universes": int(verdicts["position"].nunique()),
-            "n_at_scope": rows[0]["n"] if rows else 0,
-            "labels": settings["labels"], "alpha": settings["familywise_alpha"]}
+    return {
+        "rows": rows,
+        "axes": choices,
+        "scope_axes": list(scope_axes),
+        "datasets": [d["title"] for d in rows[0]["by_dataset"]] if rows and "dataset" in scope_axes else [],
+        "n_universes": int(verdicts["position"].nunique()),
+        "n_at_scope": rows[0]["n"] if rows else 0,
+        "labels": settings["labels"],
+        "alpha": settings["familywise_alpha"],
+    }
 
 
 def _by_dataset(row: dict, own: dict) -> list[dict]:
@@ -198,8 +274,9 @@ def _by_dataset(row: dict, own: dict) -> list[dict]:
     for other in row["other_scopes"]:
         rest = {a: v for a, v in other["options"].items() if a != "dataset"}
         if multiverse.is_own_scope(rest, own):
-            cells.append({"title": title(other["options"]["dataset"]), "verdict": other["at_default"],
-                          "label": other["label"]})
+            cells.append(
+                {"title": title(other["options"]["dataset"]), "verdict": other["at_default"], "label": other["label"]}
+            )
     return cells
 
 
@@ -209,16 +286,24 @@ def _at_default_choices(verdicts: pd.DataFrame, choices: list[str], own: pd.Data
     default = (verdicts if own is None else own).query("default == True")
     if default.empty:
         return None
-    same = np.logical_and.reduce([verdicts[f"axis_{a}"].astype(str) == str(default[f"axis_{a}"].iloc[0])
-                                  for a in choices]) if choices else np.ones(len(verdicts), bool)
+    same = (
+        np.logical_and.reduce([verdicts[f"axis_{a}"].astype(str) == str(default[f"axis_{a}"].iloc[0]) for a in choices])
+        if choices
+        else np.ones(len(verdicts), bool)
+    )
     return verdicts["verdict"][same].iloc[0] if same.any() else None
 
 
 def _summary(verdicts: pd.DataFrame, axes: list[str], alpha: float) -> multiverse.Summary:
     """``multiverse.summarise`` of one claim's rows of results/multiverse_verdicts.csv, over ``axes``."""
     keys = [tuple(row[f"axis_{a}"] for a in axes) for _, row in verdicts.iterrows()]
-    return multiverse.summarise(dict(zip(keys, verdicts["verdict"])), dict(zip(keys, _or_none(verdicts["estimate"]))),
-                                dict(zip(keys, _or_none(verdicts["p"]))), axes, alpha)
+    return multiverse.summarise(
+        dict(zip(keys, verdicts["verdict"])),
+        dict(zip(keys, _or_none(verdicts["estimate"]))),
+        dict(zip(keys, _or_none(verdicts["p"]))),
+        axes,
+        alpha,
+    )
 
 
 SCOPE_WORDS = {"n_train": "at {}", "dataset": "on {}"}  # how each scope axis's option reads in a sentence
@@ -228,8 +313,11 @@ def _scope_text(options: dict, own: dict) -> str | None:
     """A scope in words ("on Fashion-MNIST at 60,000 training images"); None for the study's own."""
     if not options or multiverse.is_own_scope(options, own):
         return None
-    words = {axis: SCOPE_WORDS[axis].format(setting_label({axis: value}))
-             for axis, value in options.items() if str(value) != str(own.get(axis))}
+    words = {
+        axis: SCOPE_WORDS[axis].format(setting_label({axis: value}))
+        for axis, value in options.items()
+        if str(value) != str(own.get(axis))
+    }
     return " ".join(words[axis] for axis in sorted(words, key=list(SCOPE_WORDS).index, reverse=True))
 
 
@@ -237,24 +325,41 @@ def _or_none(column: pd.Series) -> list:
     return [None if pd.isna(v) else float(v) for v in column]
 
 
-def sensitivity_context(runs: pd.DataFrame, sweeps: pd.DataFrame, sweeps_config: dict, study: dict,
-                        off_numbers: list[dict], figures: dict) -> dict | None:
+def sensitivity_context(
+    runs: pd.DataFrame, sweeps: pd.DataFrame, sweeps_config: dict, study: dict, off_numbers: list[dict], figures: dict
+) -> dict | None:
     """The section "What the study left unstated", or None when no sweep ran."""
     if sweeps.empty:
         return None
     summary = setting_summary(sweeps)
     coinciding = coinciding_experiments(sweeps, runs)
-    gaps = explained_gaps(off_numbers, summary, sweeps_config, study["verdicts"]["close_pp"],
-                          study["verdicts"]["alpha"])
+    gaps = explained_gaps(
+        off_numbers, summary, sweeps_config, study["verdicts"]["close_pp"], study["verdicts"]["alpha"]
+    )
+
     def caption(cfg):
-        marks = ("Dashed lines: the study's numbers, whose setting it does not state." if cfg.get("unstated", True)
-                 else "Stars: the study's numbers, at its own settings.")
+        marks = (
+            "Dashed lines: the study's numbers, whose setting it does not state."
+            if cfg.get("unstated", True)
+            else "Stars: the study's numbers, at its own settings."
+        )
         return f"Final test accuracy (top) and final train loss (bottom), mean ± std over seeds. {marks}"
 
     return {
-        "sweeps": [{**cfg, "sweep_id": s, **figure_entry(sensitivity_figure(s), cfg["title"], caption(cfg), figures,
-                                                         list(dict.fromkeys(sweeps.loc[sweeps["sweep"] == s, "dir"])))}
-                   for s, cfg in sweeps_config.items()],
+        "sweeps": [
+            {
+                **cfg,
+                "sweep_id": s,
+                **figure_entry(
+                    sensitivity_figure(s),
+                    cfg["title"],
+                    caption(cfg),
+                    figures,
+                    list(dict.fromkeys(sweeps.loc[sweeps["sweep"] == s, "dir"])),
+                ),
+            }
+            for s, cfg in sweeps_config.items()
+        ],
         "gaps": gaps,
         "n_explained": sum(g["explained"] for g in gaps),
         "rule": consistency_rule(study["verdicts"]["close_pp"], study["verdicts"]["alpha"]),
@@ -266,8 +371,9 @@ def sensitivity_context(runs: pd.DataFrame, sweeps: pd.DataFrame, sweeps_config:
 def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict) -> list[dict]:
     """Every distinct run once: the study's in report order, then those only the sweeps have."""
     order = {e: i for i, e in enumerate(titles)}
-    study = runs.sort_values(["experiment", "activation", "seed"], key=lambda c: c.map(order) if c.name == "experiment"
-                             else c).assign(group=lambda t: t["experiment"])
+    study = runs.sort_values(
+        ["experiment", "activation", "seed"], key=lambda c: c.map(order) if c.name == "experiment" else c
+    ).assign(group=lambda t: t["experiment"])
     extra = sweeps[~sweeps["dir"].isin(runs["dir"])].drop_duplicates("dir")
     extra = extra.assign(group=extra["sweep"] + ": " + extra["setting"])
     table = pd.concat([study.drop_duplicates("dir"), extra], ignore_index=True)
@@ -284,13 +390,31 @@ def compute_rows(runs: list[dict]) -> list[dict]:
     for run in runs:
         key = (run["backend"], *("not recorded" if pd.isna(run.get(c)) else run[c] for c in COMPUTE_COLUMNS))
         counts[key] = counts.get(key, 0) + 1
-    return [{"backend": b, "host": host, "threads": t if isinstance(t, str) else int(t), "blas": blas, "cpu": cpu,
-             "runs": n} for (b, host, t, blas, cpu), n in counts.items()]
+    return [
+        {
+            "backend": b,
+            "host": host,
+            "threads": t if isinstance(t, str) else int(t),
+            "blas": blas,
+            "cpu": cpu,
+            "runs": n,
+        }
+        for (b, host, t, blas, cpu), n in counts.items()
+    ]
 
 
-def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles: dict, figures: dict,
-                  data_summary: dict, other_jobs: list[dict], config: dict, commit: str,
-                  universe_verdicts: pd.DataFrame | None = None) -> dict:
+def build_context(
+    runs: pd.DataFrame,
+    sweeps: pd.DataFrame,
+    study: dict,
+    titles: dict,
+    figures: dict,
+    data_summary: dict,
+    other_jobs: list[dict],
+    config: dict,
+    commit: str,
+    universe_verdicts: pd.DataFrame | None = None,
+) -> dict:
     """Everything the template shows.
 
     Args:
@@ -317,35 +441,67 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         sel = runs[(runs["experiment"] == experiment) & ((runs["activation"] == activation) if activation else True)]
         return list(dict.fromkeys(sel["dir"]))
 
-    sections = [{
-        "id": exp, "title": title, "note": study.get("notes", {}).get(exp), "rows": rows[exp],
-        "agreement": [a for a in agreement if exp in (a["numpy"], a["torch"])],
-        "figures": [figure_entry(f, specs[f]["label"], specs[f]["caption"], figures,
-                                 dirs(exp, specs[f].get("activation")), specs[f]["kind"], DATASET_INFO[dataset])
-                    for f in specs if specs[f]["experiment"] == exp],
-    } for exp, title in titles.items()]
-    measured = [{**row, "experiment": section["id"], "section": section["title"]}
-                for section in sections for row in section["rows"] if row["mean"] is not None]
+    sections = [
+        {
+            "id": exp,
+            "title": title,
+            "note": study.get("notes", {}).get(exp),
+            "rows": rows[exp],
+            "agreement": [a for a in agreement if exp in (a["numpy"], a["torch"])],
+            "figures": [
+                figure_entry(
+                    f,
+                    specs[f]["label"],
+                    specs[f]["caption"],
+                    figures,
+                    dirs(exp, specs[f].get("activation")),
+                    specs[f]["kind"],
+                    DATASET_INFO[dataset],
+                )
+                for f in specs
+                if specs[f]["experiment"] == exp
+            ],
+        }
+        for exp, title in titles.items()
+    ]
+    measured = [
+        {**row, "experiment": section["id"], "section": section["title"]}
+        for section in sections
+        for row in section["rows"]
+        if row["mean"] is not None
+    ]
     compared = [row for row in measured if row["difference"] is not None]
     off_numbers = [row for row in compared if abs(row["difference"]) > close_pp]
     claims = claim_rows(study, Evidence(runs, sweeps), chance_pct)
     all_runs = run_rows(runs, sweeps, titles)
     verdict_counts = pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()
     axes = list((config.get("multiverse") or {}).get("axes", {}))
-    robustness = robustness_context(universe_verdicts, claims, study, axes, figures,
-                                    [a for a in axes if a in SCOPE_KEYS],
-                                    {key: value for key, value in defaults(config).items() if key in SCOPE_KEYS})
+    robustness = robustness_context(
+        universe_verdicts,
+        claims,
+        study,
+        axes,
+        figures,
+        [a for a in axes if a in SCOPE_KEYS],
+        {key: value for key, value in defaults(config).items() if key in SCOPE_KEYS},
+    )
     if robustness:
         labels = {row["id"]: row["label"] for row in robustness["rows"]}
         claims = [{**claim, "robustness": labels[claim["id"]]} for claim in claims]
     # the sweeps are set beside the study's numbers only on the dataset they are of
     as_reported = {**study, "accuracy": reported_accuracy(study, dataset)}
     sensitivity = sensitivity_context(runs, sweeps, config.get("sensitivity") or {}, as_reported, off_numbers, figures)
-    toc = ([("glance", "At a glance"), ("claims", "The study's claims"), ("differences", "How this run differs")]
-           + [(s["id"], s["title"]) for s in sections]
-           + [("unstated", "What the study left unstated"), ("robust", "How robust is each conclusion"),
-              ("beyond", "Beyond the study"),
-              ("runs", "Every run, and what it cost"), ("provenance", "Provenance")])
+    toc = (
+        [("glance", "At a glance"), ("claims", "The study's claims"), ("differences", "How this run differs")]
+        + [(s["id"], s["title"]) for s in sections]
+        + [
+            ("unstated", "What the study left unstated"),
+            ("robust", "How robust is each conclusion"),
+            ("beyond", "Beyond the study"),
+            ("runs", "Every run, and what it cost"),
+            ("provenance", "Provenance"),
+        ]
+    )
     return {
         "study": study["study"],
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -371,8 +527,10 @@ def build_context(runs: pd.DataFrame, sweeps: pd.DataFrame, study: dict, titles:
         "sensitivity": sensitivity,
         "robustness": robustness,
         "multiverse_command": MULTIVERSE_COMMAND,
-        "extra_figures": [figure_entry(key, label, label, figures, [])
-                          for key, label in extra_figure_labels(reproduction, DATASET_INFO[dataset]).items()],
+        "extra_figures": [
+            figure_entry(key, label, label, figures, [])
+            for key, label in extra_figure_labels(reproduction, DATASET_INFO[dataset]).items()
+        ],
         "runs": all_runs,
         "n_study_runs": len(runs),
         "diverged_runs": [r for r in all_runs if r["health"] == "diverged"],
@@ -432,9 +590,14 @@ def since_context(update: dict, current: compare.Results, claims: list[dict], fo
         folder: the history's folder, as the user names it.
     """
     previous = update["previous"]
-    since = {"current": update["current"].name if update["current"] else None, "written": update["written"],
-             "previous": None, "folder": folder, "error": update["error"],
-             "skipped": [{"name": path.name, "reason": reason} for path, reason in update["skipped"]]}
+    since = {
+        "current": update["current"].name if update["current"] else None,
+        "written": update["written"],
+        "previous": None,
+        "folder": folder,
+        "error": update["error"],
+        "skipped": [{"name": path.name, "reason": reason} for path, reason in update["skipped"]],
+    }
     if previous is None:
         return since
     before = compare.from_record(previous[1])
@@ -442,21 +605,29 @@ def since_context(update: dict, current: compare.Results, claims: list[dict], fo
     names = {c["id"]: f"Section {c['section']}: {c['text']}" for c in claims}
 
     def run_entry(run):
-        return {"name": compare.run_name(run), "settings": compare.run_settings(run), "state": compare.state(run),
-                "accuracy": fmt.pct(100 * run["test_accuracy"]),
-                "anchor": run_anchor(run["dir"]) if isinstance(run["dir"], str) else None}
+        return {
+            "name": compare.run_name(run),
+            "settings": compare.run_settings(run),
+            "state": compare.state(run),
+            "accuracy": fmt.pct(100 * run["test_accuracy"]),
+            "anchor": run_anchor(run["dir"]) if isinstance(run["dir"], str) else None,
+        }
 
-    return {**since,
-            "previous": {"name": previous[0].name, "time": before.time, "commit": before.commit},
-            "nothing": compare.nothing_changed(result),
-            "dataset_switch": dataset_switch(result["config"]),
-            "config": [{"key": c["key"], "old": compare.setting_text(c["old"]), "new": compare.setting_text(c["new"])}
-                       for c in result["config"]],
-            "added": [run_entry(r) for r in result["added"]],
-            "removed": [{**run_entry(r), "anchor": None} for r in result["removed"]],
-            "changed": [{**compare.change_cells(c), "anchor": run_anchor(c["run"]["dir"])} for c in result["changed"]],
-            "unchanged": [run_entry(r) for r in result["unchanged"]],
-            "claims": [{**c, "name": names.get(c["claim"], c["claim"])} for c in result["claims"]]}
+    return {
+        **since,
+        "previous": {"name": previous[0].name, "time": before.time, "commit": before.commit},
+        "nothing": compare.nothing_changed(result),
+        "dataset_switch": dataset_switch(result["config"]),
+        "config": [
+            {"key": c["key"], "old": compare.setting_text(c["old"]), "new": compare.setting_text(c["new"])}
+            for c in result["config"]
+        ],
+        "added": [run_entry(r) for r in result["added"]],
+        "removed": [{**run_entry(r), "anchor": None} for r in result["removed"]],
+        "changed": [{**compare.change_cells(c), "anchor": run_anchor(c["run"]["dir"])} for c in result["changed"]],
+        "unchanged": [run_entry(r) for r in result["unchanged"]],
+        "claims": [{**c, "name": names.get(c["claim"], c["claim"])} for c in result["claims"]],
+    }
 
 
 def with_since(context: dict, since: dict) -> dict:
@@ -467,8 +638,9 @@ def with_since(context: dict, since: dict) -> dict:
 
 
 def render(template_path: Path, context: dict) -> str:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(template_path).parent),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(template_path).parent), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     env.filters.update(fmt.FILTERS)
     env.globals["spread"] = fmt.spread
     return env.get_template(Path(template_path).name).render(**context)

@@ -11,9 +11,19 @@ from mnist_mlp.runs.key import RunKey
 SETTINGS = list(RunKey.names())
 RUN_KEYS = ["experiment", "title", *SETTINGS]
 SWEEP_KEYS = ["sweep", "variant_of", "setting", "position", *SETTINGS]
-METRIC_COLUMNS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss", "diverged", "failed_to_learn",
-                  "failure", "epochs_completed",
-                  "wall_time_s", "train_time_s", "samples_per_s"]
+METRIC_COLUMNS = [
+    "test_accuracy",
+    "test_loss",
+    "train_accuracy",
+    "train_loss",
+    "diverged",
+    "failed_to_learn",
+    "failure",
+    "epochs_completed",
+    "wall_time_s",
+    "train_time_s",
+    "samples_per_s",
+]
 
 
 def read_benchmark(path: Path) -> dict:
@@ -35,11 +45,20 @@ def _compute(metrics: dict) -> dict:
 
 
 def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.DataFrame:
-    rows = [{**{k: r[k] for k in keys}, **{k: metrics_by_dir[r["dir"]][k] for k in METRIC_COLUMNS},
-             "device": metrics_by_dir[r["dir"]]["run"]["device"], **_compute(metrics_by_dir[r["dir"]]),
-             **read_benchmark(Path(r["benchmark"])), "dir": r["dir"]} for r in records]
-    table = pd.DataFrame(rows, columns=[*keys, *METRIC_COLUMNS, "device", *COMPUTE_COLUMNS, "job_s", "max_rss_mb",
-                                        "dir"])
+    rows = [
+        {
+            **{k: r[k] for k in keys},
+            **{k: metrics_by_dir[r["dir"]][k] for k in METRIC_COLUMNS},
+            "device": metrics_by_dir[r["dir"]]["run"]["device"],
+            **_compute(metrics_by_dir[r["dir"]]),
+            **read_benchmark(Path(r["benchmark"])),
+            "dir": r["dir"],
+        }
+        for r in records
+    ]
+    table = pd.DataFrame(
+        rows, columns=[*keys, *METRIC_COLUMNS, "device", *COMPUTE_COLUMNS, "job_s", "max_rss_mb", "dir"]
+    )
     table[["diverged", "failed_to_learn"]] = table[["diverged", "failed_to_learn"]].astype(bool)
     return table
 

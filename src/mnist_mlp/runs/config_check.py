@@ -24,7 +24,8 @@ def _is_number(_, value) -> bool:
 
 _BASE = jsonschema.Draft202012Validator
 StrictValidator = jsonschema.validators.extend(
-    _BASE, type_checker=_BASE.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}))
+    _BASE, type_checker=_BASE.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number})
+)
 
 
 def _explain(error: jsonschema.ValidationError) -> str:

@@ -44,8 +44,17 @@ class RunSpec:
 
 def make_model(spec: RunSpec):
     """The backend's model at its seeded initial weights."""
-    return backends.make_model(spec.backend, spec.activation, spec.hidden, spec.init, spec.seed, spec.lr,
-                               spec.weight_decay, spec.dtype, spec.device)
+    return backends.make_model(
+        spec.backend,
+        spec.activation,
+        spec.hidden,
+        spec.init,
+        spec.seed,
+        spec.lr,
+        spec.weight_decay,
+        spec.dtype,
+        spec.device,
+    )
 
 
 def execute(spec: RunSpec, data: Dataset, progress: bool = True, laps=None):
@@ -73,8 +82,9 @@ def _finite_or_none(value: float) -> float | None:
 FAILURE_ALPHA = 0.05  # the significance level of "better than always answering the commonest class"
 
 
-def learning_failure(history: History, y_test: np.ndarray, alpha: float = FAILURE_ALPHA,
-                     info: DatasetInfo = DATASET_INFO["mnist"]) -> str | None:
+def learning_failure(
+    history: History, y_test: np.ndarray, alpha: float = FAILURE_ALPHA, info: DatasetInfo = DATASET_INFO["mnist"]
+) -> str | None:
     """Why a run that finished (did not diverge) failed to learn, or None if it learned.
 
     A run failed to learn when it gives every test image the same class, when its last epoch's
@@ -99,17 +109,25 @@ def learning_failure(history: History, y_test: np.ndarray, alpha: float = FAILUR
     n_correct = int(round(accuracy * len(y_test)))
     p = float(bdtrc(n_correct - 1, len(y_test), share))  # P(X >= n_correct), binomtest's "greater"
     if p >= alpha:
-        return (f"its test accuracy {100 * accuracy:.2f}% is not significantly above always answering "
-                f"{info.class_name(commonest)} "
-                f"({100 * share:.2f}%; one-sided binomial p = {p:.2g})")
+        return (
+            f"its test accuracy {100 * accuracy:.2f}% is not significantly above always answering "
+            f"{info.class_name(commonest)} "
+            f"({100 * share:.2f}%; one-sided binomial p = {p:.2g})"
+        )
     return None
 
 
 def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
     last_epoch = history.epochs[-1] if history.epochs else {}
     metrics = {
-        "run": {**asdict(spec), "hidden": list(spec.hidden), "init": resolve_scheme(spec.init, spec.activation),
-                "device": str(getattr(model, "device", "cpu")), "n_train": len(data.y_train), "n_test": len(data.y_test)},
+        "run": {
+            **asdict(spec),
+            "hidden": list(spec.hidden),
+            "init": resolve_scheme(spec.init, spec.activation),
+            "device": str(getattr(model, "device", "cpu")),
+            "n_train": len(data.y_train),
+            "n_test": len(data.y_test),
+        },
         "diverged": history.diverged,
         "diverged_at": history.diverged_at,
         "failed_to_learn": False,
@@ -141,8 +159,7 @@ def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
 def write_run(directory, model, history: History, metrics: dict, data: Dataset) -> None:
     """Write a trained run's files (see ``run_format``) into ``directory``."""
     predictions = history.final.predictions if history.final is not None else None
-    run_format.write_run(directory, model.params, history.batch_loss, history.epochs, metrics, data.y_test,
-                         predictions)
+    run_format.write_run(directory, model.params, history.batch_loss, history.epochs, metrics, data.y_test, predictions)
 
 
 def training_job(key: RunKey, training: dict, data_path, directory, log_path, threads: int) -> None:
@@ -162,8 +179,10 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
             laps.lap("torch import")  # limit_threads imports torch for torch jobs
             data = load_dataset(data_path, key.dataset)
             if len(data.y_train) != spec.n_train:
-                raise DataError(f"{data_path} holds {len(data.y_train)} training images; the run "
-                                f"{key.label()} trains on {spec.n_train}")
+                raise DataError(
+                    f"{data_path} holds {len(data.y_train)} training images; the run "
+                    f"{key.label()} trains on {spec.n_train}"
+                )
             laps.lap("data")
             model, history, metrics = execute(spec, data, laps=laps)
             metrics["compute"] = compute(threads, with_torch=spec.backend == "torch")

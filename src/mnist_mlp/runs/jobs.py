@@ -13,14 +13,14 @@ from mnist_mlp.errors import UserError
 # Operating-system errors a user can fix, each with what to do: a full disk is not a bug.
 OS_FIXES = {
     errno.ENOSPC: "no space left on the device: free some space (or move the project to a larger disk), then run "
-                  "again with --rerun-incomplete",
+    "again with --rerun-incomplete",
     errno.EDQUOT: "disk quota exceeded: free some space within your quota, then run again with --rerun-incomplete",
     errno.EACCES: "permission denied: make it writable for your user (or work in a folder you own), then run again",
     errno.EPERM: "operation not permitted: make it writable for your user (or work in a folder you own), then run "
-                 "again",
+    "again",
     errno.EROFS: "read-only file system: run from a writable folder (or remount it writable), then run again",
     errno.EMFILE: "too many open files: raise the limit (ulimit -n) or run fewer jobs at once (--cores), then run "
-                  "again",
+    "again",
     errno.ENFILE: "too many open files on the system: run fewer jobs at once (--cores), then run again",
 }
 
@@ -59,8 +59,9 @@ def job(log_path: str, outputs=()):
     and exit status 1, without a traceback; anything else is a bug and keeps its traceback.
     """
     with open(log_path, "w") as log_file, contextlib.redirect_stderr(log_file):
-        logging.basicConfig(stream=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
-                            force=True)
+        logging.basicConfig(
+            stream=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
+        )
         log = logging.getLogger("job")
         if "SLURM_JOB_ID" in os.environ:
             log.info("Slurm job %s on %s", os.environ["SLURM_JOB_ID"], socket.gethostname())

@@ -56,8 +56,7 @@ def setting(tag: str, pattern: str, spell=str, parse=str, same_folder: bool = Fa
         spell: value -> its text in the path; parse: that text (or a table's value) -> value.
         same_folder: shares the previous field's folder, joined by "_" (lr0.1_wd0.0).
     """
-    return field(metadata={"tag": tag, "pattern": pattern, "spell": spell, "parse": parse,
-                           "same_folder": same_folder})
+    return field(metadata={"tag": tag, "pattern": pattern, "spell": spell, "parse": parse, "same_folder": same_folder})
 
 
 @dataclass(frozen=True)
@@ -139,8 +138,10 @@ class RunKey:
 
     def row(self) -> dict:
         """The settings as a run table holds them: numbers and names as they are, widths spelled."""
-        return {name: value if isinstance(value, (str, int, float)) else spell_widths(value)
-                for name, value in asdict(self).items()}
+        return {
+            name: value if isinstance(value, (str, int, float)) else spell_widths(value)
+            for name, value in asdict(self).items()
+        }
 
     def label(self) -> str:
         """How the report and compare name the run: its folder, which is also where to look."""

@@ -20,8 +20,13 @@ SCOPE_KEYS = ("n_train", "dataset")
 
 def defaults(config: dict) -> dict:
     """What a run uses for each setting an experiment does not give (the config's data and model)."""
-    return {"dataset": config["data"].get("dataset", "mnist"), "n_train": config["data"]["n_train"],
-            "hidden": config["model"]["hidden"], "init": config["model"]["init"], "weight_decay": 0}
+    return {
+        "dataset": config["data"].get("dataset", "mnist"),
+        "n_train": config["data"]["n_train"],
+        "hidden": config["model"]["hidden"],
+        "init": config["model"]["init"],
+        "weight_decay": 0,
+    }
 
 
 def run_key(experiment: dict, activation: str, seed: int, default: dict) -> RunKey:
@@ -29,15 +34,24 @@ def run_key(experiment: dict, activation: str, seed: int, default: dict) -> RunK
     filling what it does not set; ``auto`` init is resolved, so that a run asked for as ``auto``
     and as the scheme ``auto`` picks is the same run."""
     get = {**default, **experiment}.__getitem__
-    return RunKey(dataset=get("dataset"), n_train=get("n_train"), backend=get("backend"), activation=activation,
-                  init=resolve_scheme(get("init"), activation), hidden=get("hidden"), lr=get("lr"),
-                  weight_decay=get("weight_decay"), seed=seed)
+    return RunKey(
+        dataset=get("dataset"),
+        n_train=get("n_train"),
+        backend=get("backend"),
+        activation=activation,
+        init=resolve_scheme(get("init"), activation),
+        hidden=get("hidden"),
+        lr=get("lr"),
+        weight_decay=get("weight_decay"),
+        seed=seed,
+    )
 
 
 def experiment_runs(experiment: dict, seeds: list[int], default: dict) -> list[RunKey]:
     """Every run of one experiment, one per (activation, seed)."""
-    return [run_key(experiment, activation, seed, default)
-            for activation in experiment["activations"] for seed in seeds]
+    return [
+        run_key(experiment, activation, seed, default) for activation in experiment["activations"] for seed in seeds
+    ]
 
 
 SETTING_NAMES = {"weight_decay": "weight decay"}
@@ -52,6 +66,7 @@ def option_text(option):
 def setting_label(setting: dict) -> str:
     """How a setting is named: 'init standard_normal', 'weight decay 1e-5', 'init torch_default, lr 0.01',
     'hidden 100', '60,000 training images'."""
+
     def named(key):
         option = setting[key]
         if key == "n_train":
@@ -77,8 +92,15 @@ def sweep_variants(experiments: dict, sweeps: dict) -> list[dict]:
     for sweep_id, sweep in sweeps.items():
         for exp_id in sweep["variants_of"]:
             for position, setting in enumerate(sweep["settings"]):
-                variants.append(dict(sweep=sweep_id, variant_of=exp_id, setting=setting_label(setting),
-                                     position=position, experiment={**experiments[exp_id], **setting}))
+                variants.append(
+                    dict(
+                        sweep=sweep_id,
+                        variant_of=exp_id,
+                        setting=setting_label(setting),
+                        position=position,
+                        experiment={**experiments[exp_id], **setting},
+                    )
+                )
     return variants
 
 
@@ -106,8 +128,11 @@ def multiverse_error(multiverse: dict, experiments: dict, stated: dict) -> tuple
             if exp_id not in experiments:
                 return f"{key}.experiments", f"no experiment {exp_id!r}; the experiments are {', '.join(experiments)}"
             if axis in stated.get(exp_id, []):
-                return (f"{key}.experiments", f"the study states the {axis} of {exp_id!r}, which is what defines it; "
-                        f"an axis varies only what the study leaves unstated")
+                return (
+                    f"{key}.experiments",
+                    f"the study states the {axis} of {exp_id!r}, which is what defines it; "
+                    f"an axis varies only what the study leaves unstated",
+                )
     return None
 
 
@@ -119,7 +144,11 @@ def _option_problem(axis: str, option) -> str | None:
         whole = isinstance(option, list) and option and all(type(w) is int and w >= 1 for w in option)
         return None if whole else f"{option!r} is not a list of hidden layer widths (whole numbers from 1)"
     if axis == "dataset":
-        return None if option in DATASET_INFO else f"{option!r} is not a dataset; the datasets are {', '.join(DATASET_INFO)}"
+        return (
+            None
+            if option in DATASET_INFO
+            else f"{option!r} is not a dataset; the datasets are {', '.join(DATASET_INFO)}"
+        )
     if axis == "n_train":
         fits = type(option) is int and 1 <= option <= MAX_TRAIN
         return None if fits else f"{option!r} is not a number of training images (a whole number, 1 to {MAX_TRAIN})"
@@ -146,13 +175,23 @@ def universe_variants(experiments: dict, multiverse: dict, default: dict) -> lis
         ``experiment`` (the experiment's config with the options applied).
     """
     axes = multiverse.get("axes", {})
-    own = {axis: {exp_id: {**default, **experiments[exp_id]}[axis] for exp_id in spec["experiments"]}
-           for axis, spec in axes.items()}
+    own = {
+        axis: {exp_id: {**default, **experiments[exp_id]}[axis] for exp_id in spec["experiments"]}
+        for axis, spec in axes.items()
+    }
     variants = []
     for position, options in enumerate(universes({a: spec["options"] for a, spec in axes.items()}) if axes else []):
         default = all(value == option for axis, option in options.items() for value in own[axis].values())
         for exp_id, experiment in experiments.items():
             applied = {axis: option for axis, option in options.items() if exp_id in axes[axis]["experiments"]}
-            variants.append(dict(universe=setting_label(options), position=position, options=options,
-                                 default=default, experiment_id=exp_id, experiment={**experiment, **applied}))
+            variants.append(
+                dict(
+                    universe=setting_label(options),
+                    position=position,
+                    options=options,
+                    default=default,
+                    experiment_id=exp_id,
+                    experiment={**experiment, **applied},
+                )
+            )
     return variants

@@ -13,8 +13,12 @@ PACKAGES = ["snakemake", "numpy", "scipy", "torch", "torchvision", "pandas", "ma
 def git_commit(repo: Path) -> str:
     """The commit of the checkout at ``repo`` (with -dirty for uncommitted changes), or why not."""
     try:
-        out = subprocess.run(["git", "-C", str(repo), "describe", "--always", "--dirty", "--abbrev=12"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "-C", str(repo), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "unknown (git not available)"
     return out.stdout.strip() if out.returncode == 0 else "unknown (not a git checkout)"
@@ -52,8 +56,11 @@ def compute(threads: int, with_torch: bool) -> dict:
 
     libraries = [i for i in threadpool_info() if i["user_api"] == "blas"]
     numpys = [i for i in libraries if "numpy" in i.get("filepath", "")] or libraries[:1]  # not scipy's own copy
-    blas = [f"{i['internal_api']} {i.get('version') or '?'} ({i.get('architecture') or '?'}, "
-            f"{i.get('threading_layer') or '?'})" for i in numpys]
+    blas = [
+        f"{i['internal_api']} {i.get('version') or '?'} ({i.get('architecture') or '?'}, "
+        f"{i.get('threading_layer') or '?'})"
+        for i in numpys
+    ]
     info = {"threads": threads, "blas": "; ".join(blas) or "unknown", "cpu": cpu_model(), "host": platform.node()}
     if with_torch:
         import torch
@@ -65,6 +72,10 @@ def compute(threads: int, with_torch: bool) -> dict:
 
 def machine() -> dict:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else None
-    return {"platform": platform.platform(), "processor": cpu_model(),
-            "cpus": os.cpu_count(), "memory_gib": round(memory, 1) if memory else None,
-            "python": platform.python_version()}
+    return {
+        "platform": platform.platform(),
+        "processor": cpu_model(),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory, 1) if memory else None,
+        "python": platform.python_version(),
+    }

@@ -35,8 +35,9 @@ def path(directory, kind: str) -> Path:
     return Path(directory) / FILES[kind]
 
 
-def write_run(directory, params, batch_loss, epochs, metrics: dict, labels: np.ndarray,
-              predictions: np.ndarray | None) -> None:
+def write_run(
+    directory, params, batch_loss, epochs, metrics: dict, labels: np.ndarray, predictions: np.ndarray | None
+) -> None:
     """Write a run's files into ``directory``; every backend writes exactly these.
 
     Args:
@@ -50,8 +51,11 @@ def write_run(directory, params, batch_loss, epochs, metrics: dict, labels: np.n
     write_csv(path(directory, "batches"), BATCH_COLUMNS, batch_loss)
     write_csv(path(directory, "epochs"), EPOCH_COLUMNS, ([e[c] for c in EPOCH_COLUMNS] for e in epochs))
     path(directory, "metrics").write_text(json.dumps(metrics, indent=1) + "\n")
-    write_csv(path(directory, "predictions"), PREDICTION_COLUMNS,
-              zip(labels.tolist(), predictions.tolist()) if predictions is not None else [])
+    write_csv(
+        path(directory, "predictions"),
+        PREDICTION_COLUMNS,
+        zip(labels.tolist(), predictions.tolist()) if predictions is not None else [],
+    )
     arrays = {}
     for i, (w, b) in enumerate(params):
         arrays[f"W{i}"], arrays[f"b{i}"] = w, b
@@ -98,7 +102,9 @@ def check_run(directory) -> dict:
     with np.load(path(directory, "weights")) as weights:
         expected = {f"{p}{i}" for i in range(n_layers) for p in "Wb"}
         if set(weights.files) != expected:
-            raise RunFormatError(f"{path(directory, 'weights')}: arrays {sorted(weights.files)}, expected {sorted(expected)}")
+            raise RunFormatError(
+                f"{path(directory, 'weights')}: arrays {sorted(weights.files)}, expected {sorted(expected)}"
+            )
     return metrics
 
 

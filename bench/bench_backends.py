@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from mnist_mlp.mnist.data import Dataset, epoch_batches, load_dataset
+from mnist_mlp.data.arrays import Dataset, epoch_batches, load_dataset
 from mnist_mlp.nn.training import train
 from mnist_mlp.runs.execute import RunSpec, make_model
 from mnist_mlp.runs.threads import limit_threads

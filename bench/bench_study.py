@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES
+from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES
 from mnist_mlp.runs.aggregate import read_benchmark
 from mnist_mlp.runs.key import RunKey, parse_widths
 from mnist_mlp.runs.run_format import read_metrics

@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from mnist_mlp.mnist.data import load_dataset
+from mnist_mlp.data.arrays import load_dataset
 from mnist_mlp.runs.execute import RunSpec, execute
 from mnist_mlp.runs.provenance import compute
 from mnist_mlp.runs.threads import limit_threads

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import yaml
 
-from mnist_mlp.mnist.data import Dataset, preprocess
-from mnist_mlp.mnist.download import MNIST_MD5, DownloadError, download_dataset, download_mnist
+from mnist_mlp.data.arrays import Dataset, preprocess
+from mnist_mlp.data.download import MNIST_MD5, DownloadError, download_dataset, download_mnist
 from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.runs.key import RunKey
 

@@ -11,8 +11,8 @@ import yaml
 from conftest import REPO
 from mnist_mlp.judge.claims import CLAIM_KINDS
 from mnist_mlp.judge.multiverse import LABELS
-from mnist_mlp.mnist.data import DATASETS
-from mnist_mlp.mnist.download import SOURCES
+from mnist_mlp.data.arrays import DATASETS
+from mnist_mlp.data.download import SOURCES
 from mnist_mlp.nn.activations import ACTIVATIONS
 from mnist_mlp.nn.backends import BACKENDS
 from mnist_mlp.nn.init import SCHEMES
@@ -45,11 +45,11 @@ def test_the_layers_hold_and_an_import_from_a_lower_layer_up_breaks_them(tmp_pat
     scratch = tmp_path / "project"
     shutil.copytree(REPO / "src", scratch / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     shutil.copy(REPO / "pyproject.toml", scratch)
-    idx = scratch / "src" / "mnist_mlp" / "mnist" / "idx.py"  # the data layer, reaching up to the report
+    idx = scratch / "src" / "mnist_mlp" / "data" / "idx.py"  # the data layer, reaching up to the report
     idx.write_text(idx.read_text() + "\nfrom mnist_mlp.present import report  # noqa: E402,F401\n")
     broken = lint_imports(scratch)
     assert broken.returncode == 1
-    assert "mnist_mlp.mnist.idx -> mnist_mlp.present.report" in broken.stdout
+    assert "mnist_mlp.data.idx -> mnist_mlp.present.report" in broken.stdout
     assert "No Snakemake, Jinja2 or matplotlib below the presentation layer BROKEN" in broken.stdout
 
 

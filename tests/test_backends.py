@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import run_dir
-from mnist_mlp.mnist.data import Dataset, epoch_batches
+from mnist_mlp.data.arrays import Dataset, epoch_batches
 from mnist_mlp.nn.init import SCHEMES
 from mnist_mlp.nn.training import train
 from mnist_mlp.runs import run_format

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from conftest import CANONICAL_TEST_COUNTS, local_data, run_key, snakemake
-from mnist_mlp.mnist.data import DataError, epoch_batches, load_dataset, training_subset
-from mnist_mlp.mnist.download import MNIST_MD5
-from mnist_mlp.mnist.idx import read_idx, write_idx
+from mnist_mlp.data.arrays import DataError, epoch_batches, load_dataset, training_subset
+from mnist_mlp.data.download import MNIST_MD5
+from mnist_mlp.data.idx import read_idx, write_idx
 from mnist_mlp.runs.execute import training_job
 
 

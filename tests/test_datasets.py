@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_mlp.mnist.data import DataError, preprocess, verified_sources
-from mnist_mlp.mnist.datasets import DATASET_INFO, FILES, content_sha256, gz_md5, identify
-from mnist_mlp.mnist.download import DownloadError, download_dataset, fetch_from_mirrors
+from mnist_mlp.data.arrays import DataError, preprocess, verified_sources
+from mnist_mlp.data.datasets import DATASET_INFO, FILES, content_sha256, gz_md5, identify
+from mnist_mlp.data.download import DownloadError, download_dataset, fetch_from_mirrors
 
 FASHION, MNIST = DATASET_INFO["fashion_mnist"], DATASET_INFO["mnist"]
 DEBIAN = Path(FASHION.debian_dir)

@@ -2,8 +2,8 @@ import gzip
 
 import pytest
 
-from mnist_mlp.mnist.datasets import gz_md5
-from mnist_mlp.mnist.download import MNIST_MD5, DownloadError, download_mnist
+from mnist_mlp.data.datasets import gz_md5
+from mnist_mlp.data.download import MNIST_MD5, DownloadError, download_mnist
 
 
 def test_every_fetched_file_has_its_canonical_md5(mnist_raw):
@@ -62,7 +62,7 @@ def test_when_every_source_fails_the_message_points_to_the_offline_route(tmp_pat
 
 
 def test_the_configs_source_is_for_its_own_dataset_another_comes_from_its_own_sources(tmp_path):
-    from mnist_mlp.mnist.download import where_from
+    from mnist_mlp.data.download import where_from
 
     data = {"dataset": "fashion_mnist", "source": "path", "path": str(tmp_path)}
     assert where_from(data, "fashion_mnist") == ("path", tmp_path)

@@ -17,7 +17,7 @@ from matplotlib.container import BarContainer
 from conftest import CANONICAL_TEST_COUNTS, REPO, run_key
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
 from mnist_mlp.judge.study import comparison_rows
-from mnist_mlp.mnist.data import chance_level
+from mnist_mlp.data.arrays import chance_level
 from mnist_mlp.nn.training import confusion_matrix
 from mnist_mlp.present import figures
 from mnist_mlp.present.figures import ACTIVATION_STYLES, COLUMNS, REPORTED_LABEL, chance_label, plot_confusion_figure

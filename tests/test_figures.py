@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from conftest import CANONICAL_TEST_COUNTS, REPO
-from mnist_mlp.mnist.data import chance_level
+from mnist_mlp.data.arrays import chance_level
 from mnist_mlp.present import figures
 from mnist_mlp.present.figures import (
     BAR_NAME_WIDTH,

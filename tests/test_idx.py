@@ -3,8 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from mnist_mlp.mnist.data import load_idx_pair
-from mnist_mlp.mnist.idx import IdxFormatError, read_idx, write_idx
+from mnist_mlp.data.arrays import load_idx_pair
+from mnist_mlp.data.idx import IdxFormatError, read_idx, write_idx
 
 
 @pytest.mark.parametrize("suffix", [".gz", ""])

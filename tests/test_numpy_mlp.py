@@ -135,7 +135,7 @@ def test_failing_to_learn_has_three_named_causes():
 
 
 def test_a_failure_names_the_class_as_its_dataset_does():
-    from mnist_mlp.mnist.datasets import DATASET_INFO
+    from mnist_mlp.data.datasets import DATASET_INFO
     from mnist_mlp.runs.execute import learning_failure
 
     labels = np.repeat(np.arange(10), 1000)

@@ -8,7 +8,7 @@ from conftest import REPO
 from mnist_mlp.judge.claims import Evidence, Rules, judge, judge_reported
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 from mnist_mlp.judge.study import accuracy_rows, accuracy_summary, load_study
-from mnist_mlp.mnist.data import chance_level
+from mnist_mlp.data.arrays import chance_level
 
 N = 10_000
 RULES = Rules(alpha=0.05, margin_pp=0.5, loss_margin_pct=5)

@@ -6,10 +6,10 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
-from mnist_mlp.mnist.datasets import DATASET_INFO
-from mnist_mlp.mnist.datasets import FILES as RAW_FILE_NAMES
-from mnist_mlp.mnist.download import source_problem
-from mnist_mlp.mnist.data import data_stem
+from mnist_mlp.data.datasets import DATASET_INFO
+from mnist_mlp.data.datasets import FILES as RAW_FILE_NAMES
+from mnist_mlp.data.download import source_problem
+from mnist_mlp.data.arrays import data_stem
 from mnist_mlp.runs.plan import (
     SCOPE_KEYS,
     defaults,

@@ -38,4 +38,4 @@ rule preprocess:
         n_train=lambda w: int(w.n_train),
         subset_seed=config["data"]["subset_seed"],
     script:
-        "../scripts/preprocess_mnist.py"
+        "../scripts/preprocess.py"

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from mnist_mlp.mnist.download import download_dataset, where_from
+from mnist_mlp.data.download import download_dataset, where_from
 from mnist_mlp.runs.jobs import job
 
 

@@ -2,7 +2,7 @@ import pandas as pd
 
 from mnist_mlp.judge.claims import Rules, judge_reported
 from mnist_mlp.judge.study import load_study
-from mnist_mlp.mnist.data import chance_of_test_set
+from mnist_mlp.data.arrays import chance_of_test_set
 from mnist_mlp.present.figures import plot_specification_curve, save
 from mnist_mlp.runs.jobs import job
 

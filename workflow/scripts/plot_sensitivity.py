@@ -2,7 +2,7 @@ import pandas as pd
 
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
 from mnist_mlp.judge.study import load_study, reported_accuracy
-from mnist_mlp.mnist.data import chance_of_test_set
+from mnist_mlp.data.arrays import chance_of_test_set
 from mnist_mlp.present.figures import plot_sweep, save
 from mnist_mlp.runs.jobs import job
 

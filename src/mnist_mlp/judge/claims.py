@@ -32,8 +32,8 @@ from mnist_mlp.judge.stats import (
     p_greater,
     t_interval,
 )
-from mnist_mlp.mnist.data import UNIFORM_GUESS_PCT
-from mnist_mlp.mnist.datasets import DATASET_INFO
+from mnist_mlp.data.arrays import UNIFORM_GUESS_PCT
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.runs import run_format
 
 CLAIM_KINDS = ("beats", "best_activation", "at_chance", "train_loss_rises")  # what ``judge`` can judge

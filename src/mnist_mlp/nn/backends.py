@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES
+from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES
 from mnist_mlp.nn.init import init_params
 
 BACKENDS = ("numpy", "torch")  # from scratch (the study's section 1), and torch.nn (section 2)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from mnist_mlp.mnist.data import N_CLASSES, Dataset, epoch_batches
+from mnist_mlp.data.arrays import N_CLASSES, Dataset, epoch_batches
 
 EVAL_CHUNK = 10_000
 

@@ -32,8 +32,8 @@ from mnist_mlp.judge.study import (
     reported_accuracy,
     sensitivity_figure,
 )
-from mnist_mlp.mnist.data import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
-from mnist_mlp.mnist.datasets import DATASET_INFO, DatasetInfo
+from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT, chance_level
+from mnist_mlp.data.datasets import DATASET_INFO, DatasetInfo
 from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
 from mnist_mlp.present import compare
 from mnist_mlp.runs import run_format

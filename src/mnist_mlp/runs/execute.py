@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mnist_mlp.mnist.data import N_CLASSES, DataError, Dataset, chance_level, load_dataset
-from mnist_mlp.mnist.datasets import DATASET_INFO, DatasetInfo
+from mnist_mlp.data.arrays import N_CLASSES, DataError, Dataset, chance_level, load_dataset
+from mnist_mlp.data.datasets import DATASET_INFO, DatasetInfo
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
-from mnist_mlp.mnist.data import DATASETS
+from mnist_mlp.data.arrays import DATASETS
 from mnist_mlp.nn.activations import ACTIVATIONS
 from mnist_mlp.nn.backends import BACKENDS
 from mnist_mlp.nn.init import CONCRETE_SCHEMES

@@ -7,8 +7,8 @@ import itertools
 import math
 
 from mnist_mlp.fmt import count, number
-from mnist_mlp.mnist.data import TRAIN_SET_SIZE as MAX_TRAIN
-from mnist_mlp.mnist.datasets import DATASET_INFO
+from mnist_mlp.data.arrays import TRAIN_SET_SIZE as MAX_TRAIN
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.nn.init import SCHEMES, resolve_scheme
 from mnist_mlp.runs.key import RunKey, spell_widths
 

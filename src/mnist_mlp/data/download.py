@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 from mnist_mlp.errors import UserError
-from mnist_mlp.mnist.datasets import DATASET_INFO, FILES, identify
+from mnist_mlp.data.datasets import DATASET_INFO, FILES, identify
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from mnist_mlp.errors import UserError
-from mnist_mlp.mnist.datasets import DATASET_INFO, content_sha256, identify
-from mnist_mlp.mnist.idx import IdxFormatError, read_idx
+from mnist_mlp.data.datasets import DATASET_INFO, content_sha256, identify
+from mnist_mlp.data.idx import IdxFormatError, read_idx
 
 DATASETS = tuple(DATASET_INFO)  # the datasets a run can train on; the first is the default
 N_CLASSES = 10

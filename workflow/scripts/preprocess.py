@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 
-from mnist_mlp.mnist.data import preprocess
+from mnist_mlp.data.arrays import preprocess
 from mnist_mlp.runs.jobs import job
 
 

@@ -1,2 +1,0 @@
-"""The data: MNIST's IDX files, where to fetch them and how they are verified, and the arrays
-training reads. Depends on nothing else in the package but ``errors``."""

@@ -32,12 +32,10 @@ import yaml
 
 from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES
 from mnist_mlp.runs.aggregate import read_benchmark
+from mnist_mlp.runs.plan import JOBS_AFTER_TRAINING, JOBS_BEFORE_TRAINING, PLOT_JOBS
 from mnist_mlp.runs.key import RunKey, parse_widths
 from mnist_mlp.runs.run_format import read_metrics
 from scratch import REPO, scratch, snakemake
-
-AROUND_BEFORE = ["download", "preprocess"]  # one job per dataset, one per (dataset, subset size)
-AROUND_AFTER = ["aggregate", "plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "report_html"]
 
 
 def planned_training_jobs(configs: list[Path], mnist: Path) -> tuple[list[dict], float]:
@@ -154,12 +152,11 @@ def predict(model: dict, jobs: list[dict], epochs: int, cores: int, startup: flo
     for cost in costs:
         heapq.heappush(free, heapq.heappop(free) + cost)
     around = model["around"]
-    before = sum(around.get(j, 0.0) for j in AROUND_BEFORE)
-    plots = [around.get(j, 0.0) for j in AROUND_AFTER[1:-1]]
-    # the plot jobs run side by side after aggregation; the report comes last
-    after = (
-        around.get("aggregate", 0.0) + max(sum(plots) / cores, max(plots, default=0.0)) + around.get("report_html", 0.0)
-    )
+    before = sum(around.get(j, 0.0) for j in JOBS_BEFORE_TRAINING)
+    plots = [around.get(j, 0.0) for j in PLOT_JOBS]
+    # aggregation (and the multiverse's judging) first, then the plots side by side; the report last
+    serial = sum(around.get(j, 0.0) for j in JOBS_AFTER_TRAINING)
+    after = serial + max(sum(plots) / cores, max(plots, default=0.0)) + around.get("report_html", 0.0)
     return {
         "wall_s": startup + before + max(free) + after,
         "startup_s": startup,

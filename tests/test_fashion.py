@@ -88,7 +88,7 @@ def test_with_both_datasets_built_the_report_sets_each_claim_on_mnist_beside_fas
 
 
 def test_a_switch_of_dataset_is_named_in_the_diff_and_nothing_else_is():
-    from mnist_mlp.present.report import dataset_switch
+    from mnist_mlp.present.since import dataset_switch
 
     assert dataset_switch([{"key": "data.dataset", "old": "mnist", "new": "fashion_mnist"}]) == {
         "old": "MNIST",

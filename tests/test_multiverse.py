@@ -20,6 +20,7 @@ from mnist_mlp.judge.multiverse import (
     summarise,
 )
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.judge.study import multiverse_figure
 from mnist_mlp.runs.plan import universe_variants, universes
 
@@ -121,15 +122,16 @@ def test_a_scope_axis_splits_the_universes_the_studys_own_scope_first():
 
 def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_says_where_it_fails(tmp_path):
     from mnist_mlp.present.figures import plot_specification_curve, save
-    from mnist_mlp.present.report import robustness_context
+    from mnist_mlp.present.html import Figures
+    from mnist_mlp.present.robustness import robust_section
 
     table = scoped(lambda u: HOLDS if u["n_train"] == 30000 else FAILS)
     files = {ext: tmp_path / f"curve.{ext}" for ext in ("png", "svg", "csv")}
     save(plot_specification_curve(table, ["init", "n_train"], 0.5, scope=["n_train"]), *files.values(), 50)
-    figures = {multiverse_figure("c"): files}
+    figures = Figures({multiverse_figure("c"): files}, DATASET_INFO["mnist"])
     claim = {"id": "c", "section": "1", "text": "t", "verdict": HOLDS}
-    study = {"robustness": {"familywise_alpha": 0.05, "labels": {}}}
-    context = robustness_context(table, [claim], study, ["init", "n_train"], figures, ["n_train"], {"n_train": 30000})
+    settings = {"familywise_alpha": 0.05, "labels": {}}
+    context = robust_section(table, [claim], settings, ["init", "n_train"], ["n_train"], {"n_train": 30000}, figures)
     (row,) = context["rows"]
     assert row["label"] == ROBUST and row["n"] == 2 and row["flips"] == [] and row["scope"] is None
     assert [(o["scope"], o["label"], o["n"]) for o in row["other_scopes"]] == [
@@ -137,7 +139,7 @@ def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_sa
     ]
     assert context["axes"] == ["init"] and context["n_at_scope"] == 2
     # without the scope axis the same universes make it conditional, flipped by the data's size
-    mixed = robustness_context(table, [claim], study, ["init", "n_train"], figures)["rows"][0]
+    mixed = robust_section(table, [claim], settings, ["init", "n_train"], [], {}, figures)["rows"][0]
     assert mixed["label"] == CONDITIONAL and mixed["flips"][0].startswith("n_train")
 
 
@@ -287,7 +289,8 @@ def test_a_scope_axis_draws_each_scope_as_its_own_sorted_block_named_above_it():
 
 def test_with_a_dataset_axis_each_claim_has_its_verdict_and_label_on_each_dataset(tmp_path):
     from mnist_mlp.present.figures import plot_specification_curve, save
-    from mnist_mlp.present.report import robustness_context
+    from mnist_mlp.present.html import Figures
+    from mnist_mlp.present.robustness import robust_section
 
     on_mnist = lambda u: u["dataset"] == "mnist"  # noqa: E731
     rows = [
@@ -309,10 +312,9 @@ def test_with_a_dataset_axis_each_claim_has_its_verdict_and_label_on_each_datase
     files = {ext: tmp_path / f"curve.{ext}" for ext in ("png", "svg", "csv")}
     save(plot_specification_curve(table, ["init", "dataset"], 0.5, scope=["dataset"]), *files.values(), 50)
     claim = {"id": "c", "section": "1", "text": "t", "verdict": HOLDS}
-    study = {"robustness": {"familywise_alpha": 0.05, "labels": {}}}
-    context = robustness_context(
-        table, [claim], study, ["init", "dataset"], {multiverse_figure("c"): files}, ["dataset"], {"dataset": "mnist"}
-    )
+    settings = {"familywise_alpha": 0.05, "labels": {}}
+    figures = Figures({multiverse_figure("c"): files}, DATASET_INFO["mnist"])
+    context = robust_section(table, [claim], settings, ["init", "dataset"], ["dataset"], {"dataset": "mnist"}, figures)
     assert context["datasets"] == ["MNIST", "Fashion-MNIST"]
     assert context["rows"][0]["by_dataset"] == [
         {"title": "MNIST", "verdict": HOLDS, "label": ROBUST},

@@ -246,3 +246,22 @@ def test_the_template_states_no_number_of_its_own():
         r"<style>.*?</style>|<script>.*?</script>|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^>]*>", " ", template, flags=re.S
     )
     assert re.findall(r"[^\s]*\d[^\s]*", text) == []
+
+
+def test_the_contents_name_each_section_as_its_heading_does(smoke_run):
+    """A section's title and anchor are said once (present/html.Section): the contents, the heading
+    and the links to it read the same value."""
+    html = (smoke_run / "report.html").read_text()
+    contents = re.search(r'<nav class="toc".*?</nav>', html, re.S).group(0)
+    entries = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', contents)
+    assert len(entries) == 5 + 9  # the study's five experiments, and every other section but none skipped
+    for anchor, title in entries:
+        heading = re.search(rf'<h2 id="{re.escape(anchor)}">([^<]+)<a class="anchor"', html)
+        assert heading and heading.group(1) == title, anchor
+
+
+def test_the_template_spells_no_section_title_or_anchor():
+    """Every section heading and every link to a section takes its Section from the context."""
+    template = (REPO / "report" / "report.html.j2").read_text()
+    assert re.findall(r'heading\(\d, "', template) == []
+    assert re.findall(r'href="#[\w-]+"', template) == []  # a literal link to a section

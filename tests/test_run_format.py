@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from mnist_mlp.present.report import compute_rows
+from mnist_mlp.present.sections import compute_rows
 from mnist_mlp.runs.run_format import write_csv
 
 
@@ -26,24 +26,17 @@ def test_the_plain_writer_matches_pandas_byte_for_byte(tmp_path):
     assert (tmp_path / "empty.csv").read_bytes() == (tmp_path / "empty_pandas.csv").read_bytes()
 
 
-def test_runs_are_grouped_by_where_they_ran_and_what_their_last_digits_depend_on_old_runs_say_not_recorded():
+def test_runs_are_grouped_by_where_they_ran_and_what_their_last_digits_depend_on():
     runs = [
         {"backend": "numpy", "host": "a", "threads": 1.0, "blas": "openblas 0.3", "cpu": "EPYC"},
         {"backend": "numpy", "host": "a", "threads": 1.0, "blas": "openblas 0.3", "cpu": "EPYC"},
         {"backend": "numpy", "host": "b", "threads": 1.0, "blas": "openblas 0.3", "cpu": "EPYC"},
         {"backend": "numpy", "host": "a", "threads": 2.0, "blas": "openblas 0.3", "cpu": "EPYC"},
-        {"backend": "torch", "host": float("nan"), "threads": float("nan"), "blas": float("nan"), "cpu": float("nan")},
+        {"backend": "torch", "host": "a", "threads": 1.0, "blas": "mkl 2025", "cpu": "EPYC"},
     ]
     assert compute_rows(runs) == [
         {"backend": "numpy", "host": "a", "threads": 1, "blas": "openblas 0.3", "cpu": "EPYC", "runs": 2},
         {"backend": "numpy", "host": "b", "threads": 1, "blas": "openblas 0.3", "cpu": "EPYC", "runs": 1},
         {"backend": "numpy", "host": "a", "threads": 2, "blas": "openblas 0.3", "cpu": "EPYC", "runs": 1},
-        {
-            "backend": "torch",
-            "host": "not recorded",
-            "threads": "not recorded",
-            "blas": "not recorded",
-            "cpu": "not recorded",
-            "runs": 1,
-        },
+        {"backend": "torch", "host": "a", "threads": 1, "blas": "mkl 2025", "cpu": "EPYC", "runs": 1},
     ]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO, local_data, planned_rules, planned_train_jobs, run_dir, run_key, smoke_overlay, snakemake
-from mnist_mlp.present.report import run_anchor
+from mnist_mlp.present.html import run_anchor
 from mnist_mlp.runs import run_format
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]

@@ -14,6 +14,7 @@ from mnist_mlp.runs.plan import (
     SCOPE_KEYS,
     defaults,
     experiment_runs,
+    jobs_around_training,
     multiverse_error,
     option_text,
     sweep_variants,
@@ -218,6 +219,9 @@ MULTIVERSE_VARIANTS = universe_variants(
 MULTIVERSE_AXES = list(config["multiverse"].get("axes", {}))
 # The axes that widen the study's scope (more data) rather than choose what it left open
 MULTIVERSE_SCOPE = [axis for axis in MULTIVERSE_AXES if axis in SCOPE_KEYS]
+OWN_SCOPE = {
+    key: DEFAULTS[key] for key in SCOPE_KEYS
+}  # the study's own data: its scope
 
 
 def multiverse_run_records():

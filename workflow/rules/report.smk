@@ -27,16 +27,9 @@ rule report_html:
         # what the jobs around training cost, for the report's cost table
         job_benchmarks=[
             f"benchmarks/{job}.tsv"
-            for job in [
-                *(f"download/{dataset}" for dataset in datasets_used()),
-                *(f"preprocess/{stem}" for stem in data_stems()),
-                "aggregate",
-                "plot_curves",
-                "plot_confusion",
-                "plot_overview",
-            ]
-            + (["plot_sensitivity"] if SWEEPS else [])
-            + (["judge_multiverse", "plot_multiverse"] if MULTIVERSE_AXES else [])
+            for job in jobs_around_training(
+                datasets_used(), data_stems(), bool(SWEEPS), bool(MULTIVERSE_AXES)
+            )
         ],
         # relative to the working directory, so that moving the project folder reruns nothing
         template=project_path("report/report.html.j2"),
@@ -54,6 +47,9 @@ rule report_html:
     params:
         config=config,
         titles=experiment_titles(),
+        dataset=config["data"]["dataset"],
+        # the axes, the scope axes among them, and the config's own option of each scope axis
+        multiverse=[MULTIVERSE_AXES, MULTIVERSE_SCOPE, OWN_SCOPE],
         commit=git_commit(workflow.basedir),
         # read and appended outside inputs and outputs: the history never makes a job rerun
         history="results/history",

@@ -11,11 +11,12 @@ def main(snakemake):
         titles = snakemake.params.titles
         study = load_study(snakemake.input.study)
         runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
-        rows = comparison_rows(runs, study, titles, snakemake.params.dataset)
+        reported = reported_accuracy(study, snakemake.params.dataset)
+        rows = comparison_rows(runs, reported, study["verdicts"]["close_pp"], titles)
         out, dpi = snakemake.output, snakemake.params.dpi
         chance = dict(chance_pct=chance_of_test_set(snakemake.input.data_summary), noun=snakemake.params.noun)
         save(
-            plot_test_accuracy_grid(runs, curves, titles, reported_accuracy(study, snakemake.params.dataset), **chance),
+            plot_test_accuracy_grid(runs, curves, titles, reported, **chance),
             out.grid,
             out.grid_svg,
             out.grid_csv,

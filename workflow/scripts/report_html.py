@@ -9,7 +9,8 @@ import pandas as pd
 from mnist_mlp.judge.study import load_study
 from mnist_mlp.present import history
 from mnist_mlp.present.compare import from_record
-from mnist_mlp.present.report import build_context, claim_verdicts, render, since_context, with_since
+from mnist_mlp.present.report import build_context, claim_verdicts, render, with_since
+from mnist_mlp.present.since import since_section
 from mnist_mlp.runs.aggregate import read_benchmark
 from mnist_mlp.runs.jobs import job, process_started
 
@@ -44,6 +45,7 @@ def main(snakemake):
         summary = json.loads(Path(snakemake.input.data_summary).read_text())
         config, commit = snakemake.params.config, snakemake.params.commit
         universe_verdicts = [pd.read_csv(p) for p in snakemake.input.universe_verdicts]  # one, or none
+        multiverse = (universe_verdicts[0] if universe_verdicts else None, *snakemake.params.multiverse)
         context = build_context(
             runs,
             sweeps,
@@ -53,15 +55,16 @@ def main(snakemake):
             summary,
             other_jobs(snakemake.input.job_benchmarks, started),
             config,
+            snakemake.params.dataset,
             commit,
-            universe_verdicts[0] if universe_verdicts else None,
+            multiverse,
         )
         record = history.make_record(
             runs, sweeps, config, claim_verdicts(context), commit, datetime.datetime.now(datetime.timezone.utc)
         )
         update = history.update(snakemake.params.history, record)
         history.warn(update)
-        since = since_context(update, from_record(record), context["claims"], snakemake.params.history)
+        since = since_section(update, from_record(record), context["claims"]["rows"], snakemake.params.history)
         html = render(Path(snakemake.input.template), with_since(context, since))
         Path(snakemake.output[0]).write_text(html, encoding="utf-8")
 

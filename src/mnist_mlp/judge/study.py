@@ -113,10 +113,8 @@ def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str, close_
     return rows
 
 
-def comparison_rows(runs: pd.DataFrame, study: dict, experiments, dataset: str = "mnist") -> dict:
+def comparison_rows(runs: pd.DataFrame, reported: dict, close_pp: float, experiments) -> dict:
     """Per experiment, its table rows (``accuracy_rows``): what the report and the overview figure
-    show; without the study's numbers when the runs are on another ``dataset``."""
+    show, beside ``reported`` (``reported_accuracy``: none when the runs are on another dataset)."""
     summary = accuracy_summary(runs)
-    close_pp = study["verdicts"]["close_pp"]
-    reported = reported_accuracy(study, dataset)
     return {exp: accuracy_rows(summary, reported, exp, close_pp) for exp in experiments}

@@ -18,6 +18,26 @@ SETTING_KEYS = ("init", "lr", "weight_decay", "hidden", "n_train", "dataset")  #
 SCOPE_KEYS = ("n_train", "dataset")
 
 
+# The jobs around training, by rule: the data jobs before it (one per dataset; one per dataset and
+# subset size), the jobs after it (the plots side by side), then report_html. The report's cost
+# table and the cost model (bench/bench_study.py) both read these.
+JOBS_BEFORE_TRAINING = ("download", "preprocess")
+JOBS_AFTER_TRAINING = ("aggregate", "judge_multiverse")
+PLOT_JOBS = ("plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "plot_multiverse")
+ONLY_WITH_SWEEPS, ONLY_WITH_MULTIVERSE = {"plot_sensitivity"}, {"judge_multiverse", "plot_multiverse"}
+
+
+def jobs_around_training(datasets: list[str], data_stems: list[str], sweeps: bool, multiverse: bool) -> list[str]:
+    """Every job around training but the report's own, named as its benchmark file below
+    benchmarks/ names it ("download/mnist", "preprocess/mnist_n30000", "aggregate", ...)."""
+    skipped = (set() if sweeps else ONLY_WITH_SWEEPS) | (set() if multiverse else ONLY_WITH_MULTIVERSE)
+    return [
+        *(f"download/{dataset}" for dataset in datasets),
+        *(f"preprocess/{stem}" for stem in data_stems),
+        *(job for job in JOBS_AFTER_TRAINING + PLOT_JOBS if job not in skipped),
+    ]
+
+
 def defaults(config: dict) -> dict:
     """What a run uses for each setting an experiment does not give (the config's data and model)."""
     return {

@@ -1,0 +1,169 @@
+"""The report's section "How robust is each conclusion": each claim over the universes of a
+multiverse (results/multiverse_verdicts.csv), its label, the choices that flip it, and its
+specification curve."""
+
+import numpy as np
+import pandas as pd
+
+from mnist_mlp.data.datasets import DATASET_INFO
+from mnist_mlp.judge import multiverse
+from mnist_mlp.judge.study import multiverse_figure
+from mnist_mlp.present import compare
+from mnist_mlp.present.html import Figures, Section
+from mnist_mlp.runs.plan import setting_label
+
+SECTION = Section("robust", "How robust is each conclusion")
+COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml config/multiverse.yaml"
+SPECIFICATION_CAPTION = (
+    "Top: the difference the claim rests on in each universe (its weakest comparison, in points) with its "
+    "test-set interval, sorted, coloured by the universe's verdict; the grey band is the margin within which a "
+    "difference is a tie, the ring the universe this report uses, the dashed line the study's own numbers. "
+    "Bottom: the option of each choice that each universe takes."
+)
+SCOPE_WORDS = {"n_train": "at {}", "dataset": "on {}"}  # how each scope axis's option reads in a sentence
+
+
+def robust_section(
+    verdicts: pd.DataFrame | None,
+    claims: list[dict],
+    settings: dict,
+    axes: list[str],
+    scope_axes: list[str],
+    own_scope: dict,
+    figures: Figures,
+) -> dict:
+    """Each claim over the universes, or only the command that would judge them (``rows`` None)
+    when no multiverse ran.
+
+    Args:
+        verdicts: results/multiverse_verdicts.csv, or None.
+        claims: the report's claim rows (id, section, text, verdict).
+        settings: the ``robustness`` thresholds and label rules of config/study_reported.yaml.
+        axes: the multiverse's axes; ``scope_axes`` of them (e.g. the training-subset size) are
+            summarised apart: each claim's label is over the universes at the study's own scope
+            (``own_scope``, axis -> the config's option), and each other scope gets its own.
+    """
+    if verdicts is None or verdicts.empty:
+        return {"section": SECTION, "command": COMMAND, "rows": None}
+    choices = [a for a in axes if a not in scope_axes]
+    rows = [
+        _claim_row(claim, verdicts[verdicts["claim"] == claim["id"]], choices, scope_axes, own_scope, settings, figures)
+        for claim in claims
+    ]
+    by_dataset = "dataset" in scope_axes
+    for row in rows if by_dataset else []:
+        row["by_dataset"] = _by_dataset(row, own_scope)
+    return {
+        "section": SECTION,
+        "command": COMMAND,
+        "rows": rows,
+        "axes": choices,
+        "scope_axes": list(scope_axes),
+        "datasets": [d["title"] for d in rows[0]["by_dataset"]] if rows and by_dataset else [],
+        "n_universes": int(verdicts["position"].nunique()),
+        "n_at_scope": rows[0]["n"] if rows else 0,
+        "labels": settings["labels"],
+        "alpha": settings["familywise_alpha"],
+    }
+
+
+def _claim_row(
+    claim: dict,
+    verdicts: pd.DataFrame,
+    choices: list[str],
+    scope_axes: list[str],
+    own_scope: dict,
+    settings: dict,
+    figures: Figures,
+) -> dict:
+    """One claim's row: its label over the universes at the study's scope, and each other scope's."""
+    (scope, mine), *others = multiverse.scopes(verdicts, list(scope_axes), own_scope)
+    summary = _summary(mine, choices, settings["familywise_alpha"])
+    return {
+        "id": claim["id"],
+        "section": claim["section"],
+        "text": claim["text"],
+        "verdict": claim["verdict"],
+        "label": summary.label,
+        "counts": summary.counts,
+        "n": len(mine),
+        "n_holm": summary.n_holm,
+        "quartiles": summary.quartiles,
+        "flips": [
+            f"{axis} ({'; '.join(' vs '.join(compare.setting_text(o) for o in pair) for pair in pairs)})"
+            for axis, pairs in summary.flips.items()
+        ],
+        "scope": _scope_text(scope, own_scope),
+        "at_default": _at_default_choices(mine, choices),
+        "other_scopes": [
+            {
+                "scope": _scope_text(options, own_scope),
+                "options": options,
+                "label": other.label,
+                "counts": other.counts,
+                "n": len(rows),
+                "at_default": _at_default_choices(rows, choices, mine),
+            }
+            for options, rows in others
+            for other in [_summary(rows, choices, settings["familywise_alpha"])]
+        ],
+        "figure": figures.entry(
+            multiverse_figure(claim["id"]),
+            f"Section {claim['section']}: {claim['text'].rstrip('.')}",
+            SPECIFICATION_CAPTION,
+        ),
+    }
+
+
+def _by_dataset(row: dict, own: dict) -> list[dict]:
+    """A claim's verdict (at the report's own choices) and label on each dataset: the study's own
+    scope first, then each other dataset at the study's other scope options."""
+    cells = [{"title": DATASET_INFO[own["dataset"]].title, "verdict": row["at_default"], "label": row["label"]}]
+    for other in row["other_scopes"]:
+        rest = {a: v for a, v in other["options"].items() if a != "dataset"}
+        if multiverse.is_own_scope(rest, own):
+            title = DATASET_INFO[str(other["options"]["dataset"])].title
+            cells.append({"title": title, "verdict": other["at_default"], "label": other["label"]})
+    return cells
+
+
+def _at_default_choices(verdicts: pd.DataFrame, choices: list[str], own: pd.DataFrame | None = None) -> str | None:
+    """The verdict of the universe of ``verdicts`` that makes the report's own choices (those of
+    the default universe, found in ``own``, the study's scope, or in ``verdicts`` itself), or None."""
+    default = (verdicts if own is None else own).query("default == True")
+    if default.empty:
+        return None
+    same = (
+        np.logical_and.reduce([verdicts[f"axis_{a}"].astype(str) == str(default[f"axis_{a}"].iloc[0]) for a in choices])
+        if choices
+        else np.ones(len(verdicts), bool)
+    )
+    return verdicts["verdict"][same].iloc[0] if same.any() else None
+
+
+def _summary(verdicts: pd.DataFrame, axes: list[str], alpha: float) -> multiverse.Summary:
+    """``multiverse.summarise`` of one claim's rows of results/multiverse_verdicts.csv, over ``axes``."""
+    keys = [tuple(row[f"axis_{a}"] for a in axes) for _, row in verdicts.iterrows()]
+    return multiverse.summarise(
+        dict(zip(keys, verdicts["verdict"])),
+        dict(zip(keys, _or_none(verdicts["estimate"]))),
+        dict(zip(keys, _or_none(verdicts["p"]))),
+        axes,
+        alpha,
+    )
+
+
+def _scope_text(options: dict, own: dict) -> str | None:
+    """A scope in words ("on Fashion-MNIST at 60,000 training images"); None for the study's own."""
+    if not options or multiverse.is_own_scope(options, own):
+        return None
+    words = {
+        axis: SCOPE_WORDS[axis].format(setting_label({axis: value}))
+        for axis, value in options.items()
+        if str(value) != str(own.get(axis))
+    }
+    return " ".join(words[axis] for axis in sorted(words, key=list(SCOPE_WORDS).index, reverse=True))
+
+
+def _or_none(column: pd.Series) -> list:
+    return [None if pd.isna(v) else float(v) for v in column]

@@ -1,0 +1,326 @@
+"""The report's sections, one builder each: a builder takes only what its section shows and returns
+its part of the template's context, with its ``Section`` (title and anchor, said once). The
+multiverse's section is ``robustness``; "Since the last report" is ``since``."""
+
+import datetime
+
+import pandas as pd
+import yaml
+
+from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT
+from mnist_mlp.data.datasets import DatasetInfo
+from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, judge, judge_reported
+from mnist_mlp.judge.sensitivity import (
+    closest_settings,
+    coinciding_experiments,
+    consistency_rule,
+    explained_gaps,
+    setting_summary,
+)
+from mnist_mlp.judge.study import BARS_FIGURE, EXTRA_FIGURES, sensitivity_figure
+from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
+from mnist_mlp.present import compare
+from mnist_mlp.present.html import Figures, Section, run_anchor, run_links
+from mnist_mlp.runs import run_format
+from mnist_mlp.runs.aggregate import COMPUTE_COLUMNS
+from mnist_mlp.runs.execute import FAILURE_ALPHA
+from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.provenance import machine, package_versions
+
+GLANCE = Section("glance", "At a glance")
+CLAIMS = Section("claims", "The study's claims")
+DIFFERENCES = Section("differences", "How this run differs from the study")
+UNSTATED = Section("unstated", "What the study left unstated")
+EXPLAINED = Section("explained", "The study's numbers furthest from ours")
+CLOSEST = Section("closest", "Which setting comes closest to the study")
+BEYOND = Section("beyond", "Beyond the study")
+RUNS = Section("runs", "Every run, and what it cost")
+PROVENANCE = Section("provenance", "Provenance")
+
+
+def page(study: dict, info: DatasetInfo, study_info: DatasetInfo, reproduction: bool, commit: str) -> dict:
+    """The page's title and header: the study, the dataset of these runs and of the study's numbers.
+
+    Args:
+        study: the ``study`` entry of config/study_reported.yaml (title, author, date, setup, unstated).
+        reproduction: whether the runs are on the dataset the study's numbers are of.
+    """
+    return {
+        "study": study,
+        "dataset": info,
+        "study_dataset": study_info,
+        "reproduction": reproduction,
+        "commit": commit,
+        "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def glance(claims: list[dict]) -> dict:
+    """At a glance: the claims' verdicts counted; the rest of it links to the other sections' own facts."""
+    return {"section": GLANCE, "verdict_counts": pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()}
+
+
+def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]:
+    """Each claim judged on this run's evidence and on the study's own numbers."""
+    rules = Rules.from_study(study)
+    rows = []
+    for claim in study["claims"]:
+        ours = judge(claim, evidence, rules)
+        theirs = judge_reported(claim, study["accuracy"], rules, chance_pct)
+        rows.append(
+            {
+                **claim,
+                "verdict": ours.verdict,
+                "details": ours.details,
+                "run_links": run_links(ours.runs),
+                "in_study": theirs.verdict,
+                "in_study_details": theirs.details,
+                "robustness": None,  # its label over a multiverse's universes, when one ran
+            }
+        )
+    return rows
+
+
+def claims(rows: list[dict], rule: str, chance_pct: float) -> dict:
+    """The study's claims: the rule that judges them, chance, and each claim's verdicts."""
+    return {"section": CLAIMS, "rows": rows, "rule": rule, "chance_pct": chance_pct, "uniform_pct": UNIFORM_GUESS_PCT}
+
+
+def with_robustness(claims_section: dict, robust: dict) -> dict:
+    """``claims_section`` with each claim's label over the multiverse, when one ran."""
+    if not robust["rows"]:
+        return claims_section
+    labels = {row["id"]: row["label"] for row in robust["rows"]}
+    return {**claims_section, "rows": [{**c, "robustness": labels[c["id"]]} for c in claims_section["rows"]]}
+
+
+def backend_agreement(runs: pd.DataFrame) -> list[dict]:
+    """Experiments that differ only in the backend: how far apart their per-batch losses (in the
+    first epoch, and over all) and final accuracies are.
+
+    Both backends start from the same initial arrays and see the same batches, so the from-scratch
+    backpropagation and torch.autograd trace the same losses up to float32 rounding, which training
+    then amplifies over the epochs.
+    """
+    keyed = runs.assign(settings=[RunKey.from_row(row).without("backend") for row in runs.to_dict("records")])
+    pairs = keyed[keyed["backend"] == "numpy"].merge(
+        keyed[keyed["backend"] == "torch"], on="settings", suffixes=("_numpy", "_torch")
+    )
+    rows = []
+    for (exp_numpy, exp_torch), group in pairs.groupby(["experiment_numpy", "experiment_torch"], sort=False):
+        first = overall = 0.0
+        n_batches = 0
+        for _, pair in group.drop_duplicates(["dir_numpy", "dir_torch"]).iterrows():
+            a, b = run_format.read_batches(pair["dir_numpy"]), run_format.read_batches(pair["dir_torch"])
+            both = a.merge(b, on=["epoch", "batch"], suffixes=("_numpy", "_torch"))
+            gap = (both["loss_numpy"] - both["loss_torch"]).abs()
+            first = max(first, float(gap[both["epoch"] == 1].max()))
+            overall, n_batches = max(overall, float(gap.max())), n_batches + len(both)
+        accuracy_gap = 100 * (group["test_accuracy_numpy"] - group["test_accuracy_torch"]).abs().max()
+        rows.append(
+            {
+                "numpy": exp_numpy,
+                "torch": exp_torch,
+                "first_epoch": first,
+                "largest": overall,
+                "n_batches": n_batches,
+                "n_runs": len(group),
+                "accuracy_gap": float(accuracy_gap),
+            }
+        )
+    return rows
+
+
+def differences(data_summary: dict, setup: dict, model: dict, train: dict, agreement: list[dict]) -> dict:
+    """How this run differs from the study: data, architecture, initialisation, training, seeds,
+    and the two backends' agreement.
+
+    Args:
+        data_summary: the preprocessed data's summary (n_train, subset_seed, n_test).
+        setup: the study's stated setup (n_train, n_test, epochs, batch_size).
+        model, train: the config's ``model`` and ``train``.
+    """
+    return {
+        "section": DIFFERENCES,
+        "data": data_summary,
+        "setup": setup,
+        "layers": [IMAGE_PIXELS, *model["hidden"], N_CLASSES],
+        "init": model["init"],
+        "init_text": INIT_DESCRIPTIONS[model["init"]],
+        "train": train,
+        "agreement": agreement,
+    }
+
+
+def experiments(
+    titles: dict, notes: dict, rows: dict, agreement: list[dict], specs: dict, runs: pd.DataFrame, figures: Figures
+) -> list[dict]:
+    """One section per experiment of the study: its accuracies beside the study's, and its figures.
+
+    Args:
+        titles: experiment id -> title, in report order.
+        notes: experiment id -> a note the study file keeps for it.
+        rows: experiment id -> its accuracy rows (``judge.study.comparison_rows``).
+        specs: the study's figures by id.
+    """
+
+    def dirs(experiment, activation=None):
+        chosen = runs[(runs["experiment"] == experiment) & ((runs["activation"] == activation) if activation else True)]
+        return list(dict.fromkeys(chosen["dir"]))
+
+    return [
+        {
+            "section": Section(exp, title),
+            "note": notes.get(exp),
+            "rows": rows[exp],
+            "agreement": [a for a in agreement if exp in (a["numpy"], a["torch"])],
+            "figures": [
+                figures.entry(f, spec["label"], spec["caption"], dirs(exp, spec.get("activation")), spec["kind"])
+                for f, spec in specs.items()
+                if spec["experiment"] == exp
+            ],
+        }
+        for exp, title in titles.items()
+    ]
+
+
+def study_numbers(experiment_sections: list[dict], n_reported: int, close_pp: float) -> dict:
+    """The study's reported accuracies against this run's: how many could be compared, how many
+    lie within ``close_pp`` points, which do not, and this run's best."""
+    measured = [
+        {**row, "experiment": s["section"].anchor, "section": s["section"].title}
+        for s in experiment_sections
+        for row in s["rows"]
+        if row["mean"] is not None
+    ]
+    compared = [row for row in measured if row["difference"] is not None]
+    off = [row for row in compared if abs(row["difference"]) > close_pp]
+    return {
+        "n_reported": n_reported,
+        "n_compared": len(compared),
+        "n_close": len(compared) - len(off),
+        "close_pp": close_pp,
+        "off": off,
+        "best": max(measured, key=lambda row: row["mean"], default=None),
+    }
+
+
+def unstated(
+    runs: pd.DataFrame,
+    sweeps: pd.DataFrame,
+    sweeps_config: dict,
+    reported: dict,
+    verdicts: dict,
+    off_numbers: list[dict],
+    figures: Figures,
+) -> dict:
+    """What the study left unstated: each sensitivity sweep, the study's numbers furthest from ours
+    against the tested choices, and the setting closest to the study; or only the command that
+    would run them (``sweeps`` None) when no sweep ran.
+
+    Args:
+        reported: the study's accuracies on the runs' dataset (none on another dataset).
+        verdicts: the ``verdicts`` thresholds of config/study_reported.yaml.
+    """
+    done = {"section": UNSTATED, "explained": EXPLAINED, "closest": CLOSEST, "command": SENSITIVITY_COMMAND}
+    if sweeps.empty:
+        return {**done, "sweeps": None}
+    summary = setting_summary(sweeps)
+    gaps = explained_gaps(off_numbers, summary, sweeps_config, verdicts["close_pp"], verdicts["alpha"])
+    return {
+        **done,
+        "sweeps": [
+            {**cfg, "sweep_id": s, **_sweep_figure(s, cfg, sweeps, figures)} for s, cfg in sweeps_config.items()
+        ],
+        "gaps": gaps,
+        "n_explained": sum(g["explained"] for g in gaps),
+        "rule": consistency_rule(verdicts["close_pp"], verdicts["alpha"]),
+        "closest_settings": closest_settings(summary, coinciding_experiments(sweeps, runs), reported, sweeps_config),
+        "n_runs": int(sweeps["dir"].nunique()),
+    }
+
+
+def _sweep_figure(sweep_id: str, cfg: dict, sweeps: pd.DataFrame, figures: Figures) -> dict:
+    marks = (
+        "Dashed lines: the study's numbers, whose setting it does not state."
+        if cfg.get("unstated", True)
+        else "Stars: the study's numbers, at its own settings."
+    )
+    caption = f"Final test accuracy (top) and final train loss (bottom), mean ± std over seeds. {marks}"
+    runs = list(dict.fromkeys(sweeps.loc[sweeps["sweep"] == sweep_id, "dir"]))
+    return figures.entry(sensitivity_figure(sweep_id), cfg["title"], caption, runs)
+
+
+def beyond(anchors: list[dict], best: dict | None, reproduction: bool, figures: Figures) -> dict:
+    """Beyond the study: outside numbers on the runs' dataset beside this run's best, and the
+    figures the study lacks (on another dataset, the bars set nothing beside this run's)."""
+    labels = dict(EXTRA_FIGURES)
+    if not reproduction:
+        labels[BARS_FIGURE] = f"Test accuracy on {figures.info.title}, per experiment and activation"
+    return {
+        "section": BEYOND,
+        "anchors": anchors,
+        "best": best,
+        "figures": [figures.entry(key, label, label) for key, label in labels.items()],
+    }
+
+
+def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict) -> list[dict]:
+    """Every distinct run once: the study's in report order, then those only the sweeps have."""
+    order = {e: i for i, e in enumerate(titles)}
+    study = runs.sort_values(
+        ["experiment", "activation", "seed"], key=lambda c: c.map(order) if c.name == "experiment" else c
+    ).assign(group=lambda t: t["experiment"])
+    extra = sweeps[~sweeps["dir"].isin(runs["dir"])].drop_duplicates("dir")
+    extra = extra.assign(group=extra["sweep"] + ": " + extra["setting"])
+    table = pd.concat([study.drop_duplicates("dir"), extra], ignore_index=True)
+    return [{**run, "anchor": run_anchor(run["dir"]), "health": compare.state(run)} for run in table.to_dict("records")]
+
+
+def every_run(rows: list[dict], n_study_runs: int, other_jobs: list[dict]) -> dict:
+    """Every run, and what it cost: each run's row, the jobs around training, and the totals.
+
+    Args:
+        rows: ``run_rows``.
+        n_study_runs: the rows of the study's own experiments (runs.csv).
+        other_jobs: the jobs around training, each {job, job_s, max_rss_mb}.
+    """
+    return {
+        "section": RUNS,
+        "rows": rows,
+        "n_study_runs": n_study_runs,
+        "diverged": [r for r in rows if r["health"] == "diverged"],
+        "failed": [r for r in rows if r["health"] == "failed to learn"],
+        "failure_alpha": FAILURE_ALPHA,
+        "other_jobs": other_jobs,
+        "other_jobs_s": float(sum(j["job_s"] for j in other_jobs)),
+        "total_train_s": float(sum(r["job_s"] for r in rows)),
+        "peak_rss_mb": float(max(r["max_rss_mb"] for r in rows)),
+    }
+
+
+def compute_rows(runs: list[dict]) -> list[dict]:
+    """How many runs trained on each (backend, host, threads, BLAS, CPU), as each run's metrics
+    recorded it: where the numbers came from, and what their last digits depend on."""
+    counts = {}
+    for run in runs:
+        key = (run["backend"], *(run[c] for c in COMPUTE_COLUMNS))
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        {"backend": b, "host": host, "threads": int(t), "blas": blas, "cpu": cpu, "runs": n}
+        for (b, host, t, blas, cpu), n in counts.items()
+    ]
+
+
+def provenance(commit: str, runs: list[dict], train_class_counts: list[int], config: dict) -> dict:
+    """Where the numbers came from: the commit, what each run trained on, this report's machine
+    and packages, the training subset's class counts and the whole config."""
+    return {
+        "section": PROVENANCE,
+        "commit": commit,
+        "compute": compute_rows(runs),
+        "report_host": machine(),
+        "versions": package_versions(),
+        "train_class_counts": train_class_counts,
+        "config_yaml": yaml.safe_dump(config, sort_keys=False),
+    }

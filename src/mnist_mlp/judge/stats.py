@@ -21,7 +21,6 @@ import numpy as np
 from scipy import stats as sps
 
 HOLDS, FAILS, TIE, INCONCLUSIVE, UNTESTED = "holds", "fails", "tie", "inconclusive", "untested"
-VERDICTS = (HOLDS, FAILS, TIE, INCONCLUSIVE)
 
 
 @dataclass(frozen=True)

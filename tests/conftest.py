@@ -11,6 +11,7 @@ import yaml
 from mnist_mlp.data.arrays import Dataset, preprocess
 from mnist_mlp.data.download import MNIST_MD5, DownloadError, download_dataset, download_mnist
 from mnist_mlp.nn.init import resolve_scheme
+from mnist_mlp.runs.execute import RunSpec
 from mnist_mlp.runs.key import RunKey
 
 REPO = Path(__file__).resolve().parents[1]
@@ -179,6 +180,23 @@ def run_key(
         weight_decay=wd,
         seed=seed,
     )
+
+
+def run_spec(
+    backend: str,
+    activation: str,
+    lr: float,
+    wd: float = 0.0,
+    seed: int = 0,
+    init: str = "auto",
+    hidden=tuple(HIDDEN),
+    epochs: int = 1,
+    batch_size: int = 64,
+    dtype: str = "float32",
+    device: str = "cpu",
+) -> RunSpec:
+    """The training of the run ``run_key`` names (the smoke config's data, unless ``hidden`` says otherwise)."""
+    return RunSpec(run_key(backend, activation, lr, wd, seed, init, hidden=hidden), epochs, batch_size, dtype, device)
 
 
 def planned_train_jobs(stdout: str) -> list[str]:

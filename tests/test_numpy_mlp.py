@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from conftest import run_spec
 from mnist_mlp.nn.init import init_params
 from mnist_mlp.nn.numpy_mlp import NumpyMLP
 from mnist_mlp.nn.training import log_softmax_loss, train
-from mnist_mlp.runs.execute import RunSpec, make_model
+from mnist_mlp.runs.execute import execute, make_model
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 
@@ -62,9 +63,9 @@ def test_train_step_is_the_sgd_update_of_those_gradients(small_data):
 
 
 def short_run(data, seed, backend="numpy", activation="sigmoid"):
-    spec = RunSpec(backend, activation, 0.1, 1e-5, seed, (50, 20), epochs=2, batch_size=64, device="cpu")
+    spec = run_spec(backend, activation, 0.1, 1e-5, seed, hidden=(50, 20), epochs=2)
     model = make_model(spec)
-    return model, train(model, data, spec.epochs, spec.batch_size, spec.seed, progress=False)
+    return model, train(model, data, spec.epochs, spec.batch_size, spec.key.seed, progress=False)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
@@ -76,7 +77,7 @@ def test_same_seed_gives_bit_identical_runs_and_another_seed_differs(small_data,
 
 
 def test_one_epoch_of_relu_at_lr_0_1_learns_mnist(study_data):
-    spec = RunSpec("numpy", "relu", 0.1, 0.0, seed=0, hidden=(500, 250, 100), epochs=1, batch_size=64)
+    spec = run_spec("numpy", "relu", 0.1, hidden=(500, 250, 100))
     model = make_model(spec)
     history = train(model, study_data, 1, 64, 0, progress=False)
     assert len(history.batch_loss) == 469  # ceil(30000 / 64)
@@ -84,11 +85,32 @@ def test_one_epoch_of_relu_at_lr_0_1_learns_mnist(study_data):
 
 
 def test_non_finite_loss_ends_the_run_as_diverged(small_data):
-    spec = RunSpec("numpy", "relu", 1000.0, 0.0, seed=0, hidden=(500, 250, 100), epochs=3, batch_size=64)
+    spec = run_spec("numpy", "relu", 1000.0, hidden=(500, 250, 100), epochs=3)
     history = train(make_model(spec), small_data, 3, 64, 0, progress=False)
     assert history.diverged and history.final is None
     assert not np.isfinite(history.batch_loss[-1][2])
     assert np.all(np.isfinite([loss for *_, loss in history.batch_loss[:-1]]))
+
+
+def test_a_run_records_its_key_its_training_and_the_sizes_of_its_data(small_data):
+    spec = run_spec("numpy", "tanh", 0.1, 1e-5, seed=2, hidden=(20,), batch_size=100)
+    _, _, metrics = execute(spec, small_data, progress=False)
+    assert metrics["run"] == {
+        "backend": "numpy",
+        "activation": "tanh",
+        "lr": 0.1,
+        "weight_decay": 1e-5,
+        "seed": 2,
+        "hidden": [20],
+        "epochs": 1,
+        "batch_size": 100,
+        "init": "glorot_normal",  # the concrete scheme auto stands for
+        "dtype": "float32",
+        "device": "cpu",
+        "dataset": "mnist",
+        "n_train": 2000,  # counted in the data it trained on (the key names the smoke config's 3000)
+        "n_test": 1000,
+    }
 
 
 def test_init_schemes_draw_what_they_promise():

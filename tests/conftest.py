@@ -10,8 +10,8 @@ import yaml
 
 from mnist_mlp.data.arrays import Dataset, preprocess
 from mnist_mlp.data.download import MNIST_MD5, DownloadError, download_dataset, download_mnist
-from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.runs.execute import RunSpec
+from mnist_mlp.runs import plan
 from mnist_mlp.runs.key import RunKey
 
 REPO = Path(__file__).resolve().parents[1]
@@ -168,18 +168,10 @@ def run_key(
     n_train: int = SMOKE_TRAIN,
     hidden=tuple(HIDDEN),
 ) -> RunKey:
-    """The key of a run of the smoke config (unless ``n_train`` or ``hidden`` say otherwise)."""
-    return RunKey(
-        dataset="mnist",
-        n_train=n_train,
-        backend=backend,
-        activation=activation,
-        init=resolve_scheme(init, activation),
-        hidden=hidden,
-        lr=lr,
-        weight_decay=wd,
-        seed=seed,
-    )
+    """The key of a run of the smoke config (unless ``n_train`` or ``hidden`` say otherwise), made
+    as the workflow makes it (``init`` may be ``auto``)."""
+    settings = dict(dataset="mnist", n_train=n_train, backend=backend, init=init, hidden=hidden, lr=lr, weight_decay=wd)
+    return plan.run_key(settings, activation, seed, {})
 
 
 def run_spec(

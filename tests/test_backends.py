@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_dir, run_spec
 from mnist_mlp.data.arrays import Dataset, epoch_batches
-from mnist_mlp.nn.init import SCHEMES
+from mnist_mlp.nn.init import CONCRETE_SCHEMES
 from mnist_mlp.nn.training import train
 from mnist_mlp.runs import run_format
 from mnist_mlp.runs.execute import make_model
@@ -37,7 +37,7 @@ def test_float64_trajectories_agree_over_200_steps(study_data, activation, weigh
     np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-9, atol=0)
 
 
-@pytest.mark.parametrize("init", [s for s in SCHEMES if s != "auto"])
+@pytest.mark.parametrize("init", CONCRETE_SCHEMES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_every_init_scheme_starts_both_backends_from_the_same_arrays(study_data, activation, init):
     numpy_params, torch_params = (

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from mnist_mlp.data.arrays import Dataset, preprocess
-from mnist_mlp.data.download import MNIST_MD5, DownloadError, download_dataset, download_mnist
+from mnist_mlp.data.datasets import FILES
+from mnist_mlp.data.download import DownloadError, download_dataset
 from mnist_mlp.runs.execute import RunSpec
 from mnist_mlp.runs import plan
 from mnist_mlp.runs.key import RunKey
@@ -83,8 +84,8 @@ def snakemake(
 def mnist_raw(tmp_path_factory) -> Path:
     """The four original MNIST files, fetched once per session by the real downloader (source auto)."""
     dest = tmp_path_factory.mktemp("mnist_raw")
-    download_mnist(dest, "auto", timeout_s=5)
-    assert sorted(p.name for p in dest.iterdir()) == sorted(MNIST_MD5)
+    download_dataset(dest, "mnist", "auto", timeout_s=5)
+    assert sorted(p.name for p in dest.iterdir()) == sorted(FILES)
     return dest
 
 
@@ -116,7 +117,7 @@ def local_data(mnist_raw: Path) -> dict:
 @pytest.fixture(scope="session")
 def mnist_arrays(mnist_raw) -> dict:
     """Preprocessed arrays of the study's 30,000-image subset and the full test set."""
-    return preprocess(*(mnist_raw / name for name in MNIST_MD5), n_train=30_000, seed=0)
+    return preprocess(*(mnist_raw / name for name in FILES), n_train=30_000, seed=0)
 
 
 @pytest.fixture(scope="session")

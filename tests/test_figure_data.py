@@ -94,7 +94,7 @@ def sweep_figure(tables: dict, unstated: bool):
 def every_figure(tables: dict) -> dict:
     figures = study_figures(tables)
     figures["grid"] = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, REPORTED)
-    figures["bars"] = plot_reported_vs_reproduced(comparison_rows(tables["runs"], STUDY, TITLES), TITLES)
+    figures["bars"] = plot_reported_vs_reproduced(comparison_rows(tables["runs"], STUDY, TITLES, "mnist"), TITLES)
     figures["sweep_known"] = sweep_figure(tables, unstated=False)
     figures["sweep_unstated"] = sweep_figure(tables, unstated=True)
     return figures
@@ -220,7 +220,7 @@ def test_the_overview_and_sweep_accuracy_panels_are_in_percent_with_the_chance_l
     runs = tables["runs"]
     baseline_relu = runs[(runs["experiment"] == "baseline") & (runs["activation"] == "relu")]["test_accuracy"]
     assert grid.table.set_index("series").loc["baseline / relu", "y"] == pytest.approx(baseline_relu.mean() * 100)
-    bars = plot_reported_vs_reproduced(comparison_rows(runs, STUDY, TITLES), TITLES)
+    bars = plot_reported_vs_reproduced(comparison_rows(runs, STUDY, TITLES, "mnist"), TITLES)
     (ax,) = bars.figure.axes
     assert ax.get_ylim() == (0, 100) and chance_lines(ax)
     for container in [c for c in ax.containers if isinstance(c, BarContainer)]:  # their heights are the y

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from conftest import run_spec
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.init import init_params
 from mnist_mlp.nn.numpy_mlp import NumpyMLP
 from mnist_mlp.nn.training import log_softmax_loss, train
-from mnist_mlp.runs.execute import execute, make_model
+from mnist_mlp.runs.execute import execute, learning_failure, make_model
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 
@@ -148,25 +149,26 @@ def history(predictions, labels, start_loss=2.3, end_loss=0.5):
 
 
 def test_failing_to_learn_has_three_named_causes():
-    from mnist_mlp.runs.execute import learning_failure
-
     labels = np.repeat(np.arange(10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
-    assert "answers 1 for every test image (11.35%" in learning_failure(history(np.ones_like(labels), labels), labels)
+    assert "answers 1 for every test image (11.35%" in learning_failure(
+        history(np.ones_like(labels), labels), labels, DATASET_INFO["mnist"]
+    )
     learned = labels.copy()
     learned[:3000] = (learned[:3000] + 1) % 10  # 70 % right
-    assert learning_failure(history(learned, labels), labels) is None
-    assert "above the 2.3 it started at" in learning_failure(history(learned, labels, end_loss=17841.0), labels)
+    assert learning_failure(history(learned, labels), labels, DATASET_INFO["mnist"]) is None
+    assert "above the 2.3 it started at" in learning_failure(
+        history(learned, labels, end_loss=17841.0), labels, DATASET_INFO["mnist"]
+    )
     near_chance = labels.copy()
     near_chance[:8870] = (near_chance[:8870] + 1) % 10  # 11.3 % right, no better than always answering 1
-    assert "not significantly above always answering 1" in learning_failure(history(near_chance, labels), labels)
+    assert "not significantly above always answering 1" in learning_failure(
+        history(near_chance, labels), labels, DATASET_INFO["mnist"]
+    )
 
 
 def test_a_failure_names_the_class_as_its_dataset_does():
-    from mnist_mlp.data.datasets import DATASET_INFO
-    from mnist_mlp.runs.execute import learning_failure
-
     labels = np.repeat(np.arange(10), 1000)
-    reason = learning_failure(history(np.ones_like(labels), labels), labels, info=DATASET_INFO["fashion_mnist"])
+    reason = learning_failure(history(np.ones_like(labels), labels), labels, DATASET_INFO["fashion_mnist"])
     assert reason.startswith(
         "answers Trouser (1) for every test image (10.00%, the share of images labelled Trouser (1)"
     )

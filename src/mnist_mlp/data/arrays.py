@@ -10,7 +10,7 @@ from mnist_mlp.errors import UserError
 from mnist_mlp.data.datasets import DATASET_INFO, content_sha256, identify
 from mnist_mlp.data.idx import IdxFormatError, read_idx
 
-DATASETS = tuple(DATASET_INFO)  # the datasets a run can train on; the first is the default
+DATASETS = tuple(DATASET_INFO)  # the datasets a run can train on
 N_CLASSES = 10
 TRAIN_SET_SIZE = 60_000  # images in the training file: the largest training subset
 IMAGE_PIXELS = 28 * 28
@@ -141,7 +141,7 @@ def dataset_of(path: Path) -> str:
     )
 
 
-def load_dataset(path: Path, dataset: str = "mnist") -> Dataset:
+def load_dataset(path: Path, dataset: str) -> Dataset:
     """Load the file ``preprocess`` wrote, refusing one not made from ``dataset``'s verified files."""
     made_from = dataset_of(path)
     if made_from != dataset:

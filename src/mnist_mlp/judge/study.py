@@ -113,7 +113,7 @@ def accuracy_rows(summary: pd.DataFrame, reported: dict, experiment: str, close_
     return rows
 
 
-def comparison_rows(runs: pd.DataFrame, study: dict, experiments, dataset: str = "mnist") -> dict:
+def comparison_rows(runs: pd.DataFrame, study: dict, experiments, dataset: str) -> dict:
     """Per experiment, its table rows (``accuracy_rows``): what the report and the overview figure
     show; without the study's numbers when the runs are on another ``dataset``."""
     summary = accuracy_summary(runs)

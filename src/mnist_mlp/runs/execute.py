@@ -66,7 +66,7 @@ FAILURE_ALPHA = 0.05  # the significance level of "better than always answering 
 
 
 def learning_failure(
-    history: History, y_test: np.ndarray, alpha: float = FAILURE_ALPHA, info: DatasetInfo = DATASET_INFO["mnist"]
+    history: History, y_test: np.ndarray, info: DatasetInfo, alpha: float = FAILURE_ALPHA
 ) -> str | None:
     """Why a run that finished (did not diverge) failed to learn, or None if it learned.
 
@@ -140,7 +140,7 @@ def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
             per_class_accuracy=per_class_accuracy(confusion).tolist(),
             confusion_matrix=confusion.tolist(),
         )
-        failure = learning_failure(history, data.y_test, info=DATASET_INFO[spec.key.dataset])
+        failure = learning_failure(history, data.y_test, DATASET_INFO[spec.key.dataset])
         metrics.update(failed_to_learn=failure is not None, failure=failure)
     return metrics
 

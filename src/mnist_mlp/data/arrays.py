@@ -127,14 +127,12 @@ def preprocess(train_images, train_labels, test_images, test_labels, n_train: in
 
 def dataset_of(path: Path) -> str:
     """Which dataset the file ``preprocess`` wrote was made from; DataError unless from one dataset's
-    four verified files. A file from before datasets were told apart holds MNIST's .gz MD5s."""
+    four verified files."""
     with np.load(path) as f:
         if "dataset" in f.files and "source_sha256" in f.files:
             dataset = str(f["dataset"])
             if dataset in DATASETS and json.loads(str(f["source_sha256"])) == DATASET_INFO[dataset].content_sha256:
                 return dataset
-        elif "source_md5" in f.files and json.loads(str(f["source_md5"])) == DATASET_INFO["mnist"].gz_md5:
-            return "mnist"
     raise DataError(
         f"{path} was not made from one dataset's four verified files (or by an older version of this "
         "workflow); delete it and run again"

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from mnist_mlp.data.arrays import Dataset, epoch_batches, load_dataset
+from mnist_mlp.data.arrays import Dataset, epoch_batches, load_dataset, prepared_paths
 from mnist_mlp.nn.training import train
 from mnist_mlp.runs.execute import RunSpec, make_model
 from mnist_mlp.runs.key import RunKey
@@ -104,7 +104,7 @@ def loop_fn(backend: str, data: Dataset):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="results/data/mnist_n30000.npz")
+    parser.add_argument("--data", default=prepared_paths(KEY.dataset, KEY.n_train)["data"])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from mnist_mlp.data.arrays import load_dataset
+from mnist_mlp.data.arrays import load_dataset, prepared_paths
 from mnist_mlp.runs.execute import RunSpec, execute
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.provenance import compute
@@ -36,7 +36,7 @@ def run(spec: RunSpec, data, threads: int):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default="results/data/mnist_n30000.npz")
+    parser.add_argument("--data", default=prepared_paths(KEY.dataset, KEY.n_train)["data"])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--backend", nargs="+", default=["numpy", "torch"])
     args = parser.parse_args()

@@ -5,15 +5,16 @@ import numpy as np
 import pytest
 
 from conftest import CANONICAL_TEST_COUNTS, local_data, run_key, snakemake
-from mnist_mlp.data.arrays import DataError, epoch_batches, load_dataset, training_subset
+from mnist_mlp.data.arrays import DataError, epoch_batches, load_dataset, prepared_paths, training_subset
 from mnist_mlp.data.idx import read_idx, write_idx
 from mnist_mlp.runs.execute import training_job
 
 
 @pytest.mark.slow
 def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
-    snakemake(tmp_path, "--cores", "2", "results/data/mnist_n30000.npz", overlay=local_data(mnist_raw), smoke=False)
-    with np.load(tmp_path / "results" / "data" / "mnist_n30000.npz") as f:
+    prepared = prepared_paths("mnist", 30000)
+    snakemake(tmp_path, "--cores", "2", prepared["data"], overlay=local_data(mnist_raw), smoke=False)
+    with np.load(tmp_path / prepared["data"]) as f:
         x_train, y_train, x_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
         counts = f["train_class_counts"]
     assert x_train.shape == (30_000, 784) and x_train.dtype == np.float32
@@ -21,8 +22,15 @@ def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
     assert 0.0 == min(x_train.min(), x_test.min()) and max(x_train.max(), x_test.max()) == 1.0
     assert np.bincount(y_test).tolist() == CANONICAL_TEST_COUNTS
     assert counts.tolist() == np.bincount(y_train, minlength=10).tolist() and counts.sum() == 30_000
-    summary = json.loads((tmp_path / "results" / "data" / "mnist_n30000_summary.json").read_text())
+    summary = json.loads((tmp_path / prepared["summary"]).read_text())
     assert summary["train_class_counts"] == counts.tolist()
+
+
+def test_the_rules_patterns_and_the_code_name_the_same_preprocessed_files():
+    patterns = prepared_paths("{dataset}", "{n_train}")  # as the rules call it
+    spelled = {kind: pattern.format(dataset="mnist", n_train=30000) for kind, pattern in patterns.items()}
+    assert spelled == prepared_paths("mnist", 30000)
+    assert spelled == {"data": "results/data/mnist_n30000.npz", "summary": "results/data/mnist_n30000_summary.json"}
 
 
 def test_subset_is_seeded_and_without_repeats():
@@ -47,11 +55,12 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
     images = read_idx(resources / "train-images-idx3-ubyte.gz").copy()
     images[0, 0, 0] ^= 0xFF  # another dataset's file would do the same: valid IDX, other bytes
     write_idx(resources / "train-images-idx3-ubyte.gz", images)
+    prepared = prepared_paths("mnist", 30000)
     result = snakemake(
         tmp_path,
         "--cores",
         "1",
-        "results/data/mnist_n30000.npz",
+        prepared["data"],
         overlay=local_data(mnist_raw),
         smoke=False,
         check=False,
@@ -60,8 +69,7 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
     log = (tmp_path / "logs" / "preprocess" / "mnist_n30000.log").read_text()
     assert "train-images-idx3-ubyte.gz: neither its .gz MD5 nor its decompressed content is MNIST's" in log
     assert "Traceback" not in log
-    assert not (tmp_path / "results" / "data" / "mnist_n30000.npz").exists()
-    assert not (tmp_path / "results" / "data" / "mnist_n30000_summary.json").exists()
+    assert not any((tmp_path / path).exists() for path in prepared.values())
 
 
 def test_training_refuses_data_not_made_from_the_datasets_verified_files(tmp_path, mnist_arrays):

@@ -15,12 +15,22 @@ N_CLASSES = 10
 TRAIN_SET_SIZE = 60_000  # images in the training file: the largest training subset
 IMAGE_PIXELS = 28 * 28
 UNIFORM_GUESS_PCT = 100 / N_CLASSES  # a guess that ignores the class counts too
+PREPARED_ROOT = "results/data"
 
 
-def data_stem(dataset: str, n_train: int) -> str:
-    """The name of a dataset's preprocessed files (results/data/<stem>.npz, <stem>_summary.json),
-    one pair per training-subset size, so that runs on different sizes live side by side."""
+def data_stem(dataset: str, n_train) -> str:
+    """The name of a dataset's preprocessed files (see ``prepared_paths``) and of the preprocess
+    job's log and benchmark: mnist_n30000."""
     return f"{dataset}_n{n_train}"
+
+
+def prepared_paths(dataset: str, n_train) -> dict[str, str]:
+    """Where preprocessing writes ``dataset``'s training subset of ``n_train`` images, one pair per
+    size so that runs on different sizes live side by side: ``data``, the arrays training reads
+    (results/data/mnist_n30000.npz), and ``summary``, its sizes and class counts (JSON). Called
+    with "{dataset}" and "{n_train}" it gives the rules' wildcard patterns."""
+    stem = data_stem(dataset, n_train)
+    return {"data": f"{PREPARED_ROOT}/{stem}.npz", "summary": f"{PREPARED_ROOT}/{stem}_summary.json"}
 
 
 def chance_level(class_counts) -> float:
@@ -30,7 +40,7 @@ def chance_level(class_counts) -> float:
 
 
 def chance_of_test_set(summary_path) -> float:
-    """``chance_level`` of the test set, from the summary preprocessing writes (results/data/<dataset>_n<images>_summary.json)."""
+    """``chance_level`` of the test set, from the summary preprocessing writes (``prepared_paths``)."""
     return chance_level(json.loads(Path(summary_path).read_text())["test_class_counts"])
 
 

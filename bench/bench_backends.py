@@ -13,18 +13,26 @@ less 2 per first-layer weight, whose delta is never computed.
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from mnist_mlp.data.arrays import Dataset, epoch_batches, load_dataset
+from mnist_mlp.data.arrays import Dataset, epoch_batches, load_dataset, prepared_paths
 from mnist_mlp.nn.training import train
 from mnist_mlp.runs.execute import RunSpec, make_model
+from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.threads import limit_threads
 
 HIDDEN = (500, 250, 100)
 SIZES = [784, *HIDDEN, 10]
+KEY = RunKey("mnist", 30000, "numpy", "relu", "he_normal", HIDDEN, 0.1, 0.0, 0)  # the torch run differs in backend
+
+
+def model_of(backend: str, device: str = "cpu"):
+    """The model of ``KEY`` on ``backend``, as one epoch of batches of 64 trains it."""
+    return make_model(RunSpec(replace(KEY, backend=backend), epochs=1, batch_size=64, dtype="float32", device=device))
 
 
 def flops_per_sample() -> int:
@@ -71,7 +79,7 @@ def plain_torch_step_fn(batches):
 
 
 def numpy_step_fn(batches):
-    model = make_model(RunSpec("numpy", "relu", 0.1, 0.0, 0, HIDDEN, 1, 64))
+    model = model_of("numpy")
 
     def epoch():
         for x, y in batches:
@@ -84,23 +92,23 @@ def eval_fn(backend: str, data: Dataset):
     """One per-epoch test evaluation, as train() runs it after every epoch."""
     from mnist_mlp.nn.training import evaluate
 
-    model = make_model(RunSpec(backend, "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cpu"))
+    model = model_of(backend)
     return lambda: evaluate(model, data.x_test, data.y_test)
 
 
 def loop_fn(backend: str, data: Dataset):
     """train() for one epoch, test evaluation included; the model is built once, as for the step."""
-    model = make_model(RunSpec(backend, "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cpu"))
+    model = model_of(backend)
     return lambda: train(model, data, 1, 64, 0, progress=False)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="results/data/mnist_n30000.npz")
+    parser.add_argument("--data", default=prepared_paths(KEY.dataset, KEY.n_train)["data"])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    data = load_dataset(args.data)
+    data = load_dataset(args.data, KEY.dataset)
     n = len(data.y_train)
     batches = [(np.ascontiguousarray(data.x_train[idx]), data.y_train[idx]) for idx in epoch_batches(n, 64, 0, 1)]
     roofline = sgemm_flops(args.repeats)
@@ -164,7 +172,7 @@ def main():
 
 def loop_fn_cuda(data: Dataset):
     def epoch():
-        model = make_model(RunSpec("torch", "relu", 0.1, 0.0, 0, HIDDEN, 1, 64, device="cuda"))
+        model = model_of("torch", "cuda")
         train(model, data, 1, 64, 0, progress=False)
 
     return epoch

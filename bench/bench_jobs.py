@@ -17,6 +17,7 @@ import re
 import shutil
 from pathlib import Path
 
+from mnist_mlp.data.arrays import prepared_paths
 from mnist_mlp.runs.aggregate import read_benchmark
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.run_format import path, read_metrics
@@ -70,7 +71,8 @@ def main():
     workdir, overlay = scratch(args.mnist, {"train": {"epochs": args.epochs}})
     try:
         configs = [REPO / "config" / "config.yaml", overlay]
-        snakemake(workdir, configs, "results/data/mnist_n30000.npz", "--cores", "1")
+        data = prepared_paths(RUNS["numpy"].dataset, RUNS["numpy"].n_train)["data"]
+        snakemake(workdir, configs, data, "--cores", "1")
         results = {backend: [breakdown(workdir, configs, backend) for _ in range(args.repeats)] for backend in RUNS}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

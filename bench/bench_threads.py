@@ -10,33 +10,40 @@ are bit-identical, the largest per-batch loss difference, and the final test acc
 """
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 
-from mnist_mlp.data.arrays import load_dataset
+from mnist_mlp.data.arrays import load_dataset, prepared_paths
 from mnist_mlp.runs.execute import RunSpec, execute
+from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.provenance import compute
 from mnist_mlp.runs.threads import limit_threads
 
+KEY = RunKey(
+    "mnist", 30000, "numpy", "relu", "he_normal", (500, 250, 100), 0.1, 0.0, 0
+)  # the torch run differs in backend
+
 
 def run(spec: RunSpec, data, threads: int):
-    with limit_threads(threads, include_torch=spec.backend == "torch"):
+    on_torch = spec.key.backend == "torch"
+    with limit_threads(threads, include_torch=on_torch):
         model, history, metrics = execute(spec, data, progress=False)
-        info = compute(threads, spec.backend == "torch")
+        info = compute(threads, on_torch)
     losses = np.array([loss for _, _, loss in history.batch_loss])
     return [a for layer in model.params for a in layer], losses, metrics["test_accuracy"], info
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default="results/data/mnist_n30000.npz")
+    parser.add_argument("--data", default=prepared_paths(KEY.dataset, KEY.n_train)["data"])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--backend", nargs="+", default=["numpy", "torch"])
     args = parser.parse_args()
-    data = load_dataset(args.data)
+    data = load_dataset(args.data, KEY.dataset)
     print(f"ReLU, lr 0.1, seed 0, {args.epochs} epochs, {len(data.y_train)} training images")
     for backend in args.backend:
-        spec = RunSpec(backend, "relu", 0.1, 0.0, 0, (500, 250, 100), args.epochs, 64, device="cpu")
+        spec = RunSpec(replace(KEY, backend=backend), args.epochs, batch_size=64, dtype="float32", device="cpu")
         first, again, two = run(spec, data, 1), run(spec, data, 1), run(spec, data, 2)
         print(f"{backend}: BLAS {first[3]['blas']}, CPU {first[3]['cpu']}")
         for label, other in (("1 thread, run again", again), ("1 thread vs 2 threads", two)):

@@ -9,8 +9,10 @@ import pytest
 import yaml
 
 from mnist_mlp.data.arrays import Dataset, preprocess
-from mnist_mlp.data.download import MNIST_MD5, DownloadError, download_dataset, download_mnist
-from mnist_mlp.nn.init import resolve_scheme
+from mnist_mlp.data.datasets import FILES
+from mnist_mlp.data.download import DownloadError, download_dataset
+from mnist_mlp.runs.execute import RunSpec
+from mnist_mlp.runs import plan
 from mnist_mlp.runs.key import RunKey
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,8 +84,8 @@ def snakemake(
 def mnist_raw(tmp_path_factory) -> Path:
     """The four original MNIST files, fetched once per session by the real downloader (source auto)."""
     dest = tmp_path_factory.mktemp("mnist_raw")
-    download_mnist(dest, "auto", timeout_s=5)
-    assert sorted(p.name for p in dest.iterdir()) == sorted(MNIST_MD5)
+    download_dataset(dest, "mnist", "auto", timeout_s=5)
+    assert sorted(p.name for p in dest.iterdir()) == sorted(FILES)
     return dest
 
 
@@ -115,7 +117,7 @@ def local_data(mnist_raw: Path) -> dict:
 @pytest.fixture(scope="session")
 def mnist_arrays(mnist_raw) -> dict:
     """Preprocessed arrays of the study's 30,000-image subset and the full test set."""
-    return preprocess(*(mnist_raw / name for name in MNIST_MD5), n_train=30_000, seed=0)
+    return preprocess(*(mnist_raw / name for name in FILES), n_train=30_000, seed=0)
 
 
 @pytest.fixture(scope="session")
@@ -167,18 +169,27 @@ def run_key(
     n_train: int = SMOKE_TRAIN,
     hidden=tuple(HIDDEN),
 ) -> RunKey:
-    """The key of a run of the smoke config (unless ``n_train`` or ``hidden`` say otherwise)."""
-    return RunKey(
-        dataset="mnist",
-        n_train=n_train,
-        backend=backend,
-        activation=activation,
-        init=resolve_scheme(init, activation),
-        hidden=hidden,
-        lr=lr,
-        weight_decay=wd,
-        seed=seed,
-    )
+    """The key of a run of the smoke config (unless ``n_train`` or ``hidden`` say otherwise), made
+    as the workflow makes it (``init`` may be ``auto``)."""
+    settings = dict(dataset="mnist", n_train=n_train, backend=backend, init=init, hidden=hidden, lr=lr, weight_decay=wd)
+    return plan.run_key(settings, activation, seed, {})
+
+
+def run_spec(
+    backend: str,
+    activation: str,
+    lr: float,
+    wd: float = 0.0,
+    seed: int = 0,
+    init: str = "auto",
+    hidden=tuple(HIDDEN),
+    epochs: int = 1,
+    batch_size: int = 64,
+    dtype: str = "float32",
+    device: str = "cpu",
+) -> RunSpec:
+    """The training of the run ``run_key`` names (the smoke config's data, unless ``hidden`` says otherwise)."""
+    return RunSpec(run_key(backend, activation, lr, wd, seed, init, hidden=hidden), epochs, batch_size, dtype, device)
 
 
 def planned_train_jobs(stdout: str) -> list[str]:

@@ -1,35 +1,22 @@
 """The numpy and torch backends are the same model: same start, same batches, same trajectory."""
 
 import shutil
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from conftest import run_dir
+from conftest import run_dir, run_spec
 from mnist_mlp.data.arrays import Dataset, epoch_batches
-from mnist_mlp.nn.init import SCHEMES
+from mnist_mlp.nn.init import CONCRETE_SCHEMES
 from mnist_mlp.nn.training import train
 from mnist_mlp.runs import run_format
-from mnist_mlp.runs.execute import RunSpec, make_model
+from mnist_mlp.runs.execute import make_model
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 
 
 def batch_losses(backend, activation, weight_decay, data, steps, dtype, init="auto", lr=0.1):
-    spec = RunSpec(
-        backend,
-        activation,
-        lr,
-        weight_decay,
-        seed=0,
-        hidden=(500, 250, 100),
-        epochs=1,
-        batch_size=64,
-        init=init,
-        dtype=dtype,
-        device="cpu",
-    )
+    spec = run_spec(backend, activation, lr, weight_decay, init=init, hidden=(500, 250, 100), dtype=dtype)
     model = make_model(spec)
     x = data.x_train.astype(dtype)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -50,12 +37,13 @@ def test_float64_trajectories_agree_over_200_steps(study_data, activation, weigh
     np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-9, atol=0)
 
 
-@pytest.mark.parametrize("init", [s for s in SCHEMES if s != "auto"])
+@pytest.mark.parametrize("init", CONCRETE_SCHEMES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_every_init_scheme_starts_both_backends_from_the_same_arrays(study_data, activation, init):
-    spec = RunSpec("numpy", activation, 0.1, 0.0, 3, (50, 20), 1, 64, init=init, dtype="float64", device="cpu")
-    numpy_params = make_model(spec).params
-    torch_params = make_model(replace(spec, backend="torch")).params
+    numpy_params, torch_params = (
+        make_model(run_spec(backend, activation, 0.1, seed=3, init=init, hidden=(50, 20), dtype="float64")).params
+        for backend in ("numpy", "torch")
+    )
     for (w, b), (wt, bt) in zip(numpy_params, torch_params, strict=True):
         np.testing.assert_array_equal(w, wt)
         np.testing.assert_array_equal(b, bt)
@@ -79,7 +67,7 @@ def test_float32_test_accuracy_agrees_after_a_short_epoch(study_data, activation
         # a deep sigmoid network sits on a plateau at chance for the first ~15,000 images at lr 0.1 from
         # Glorot's weights; with He's larger ones at lr 0.3 it is well off it
         lr, init = (0.3, "he_normal") if activation == "sigmoid" else (0.1, "auto")
-        spec = RunSpec(backend, activation, lr, 1e-5, 0, (500, 250, 100), 1, 64, init=init, device="cpu")
+        spec = run_spec(backend, activation, lr, 1e-5, init=init, hidden=(500, 250, 100))
         accuracy[backend] = train(make_model(spec), data, 1, 64, 0, progress=False).final.accuracy
     assert accuracy["numpy"] > 0.5, accuracy
     assert abs(accuracy["numpy"] - accuracy["torch"]) <= 0.005
@@ -103,7 +91,7 @@ def test_the_format_check_rejects_a_broken_run(smoke_run, tmp_path):
 def test_float64_runs_train_end_to_end_and_the_backends_agree(small_data):
     histories = {}
     for backend in ("numpy", "torch"):
-        spec = RunSpec(backend, "tanh", 0.1, 1e-5, 0, (64, 32), 2, 64, dtype="float64", device="cpu")
+        spec = run_spec(backend, "tanh", 0.1, 1e-5, hidden=(64, 32), epochs=2, dtype="float64")
         histories[backend] = train(make_model(spec), small_data, 2, 64, 0, progress=False)
     numpy_losses = [loss for *_, loss in histories["numpy"].batch_loss]
     torch_losses = [loss for *_, loss in histories["torch"].batch_loss]
@@ -118,7 +106,7 @@ def test_the_torch_backend_updates_exactly_as_torch_optim_sgd(small_data, weight
 
     from mnist_mlp.nn.torch_mlp import build_model
 
-    spec = RunSpec("torch", "tanh", 0.1, weight_decay, 0, (50, 20), 1, 32)
+    spec = run_spec("torch", "tanh", 0.1, weight_decay, hidden=(50, 20), batch_size=32)
     ours = make_model(spec)
     reference = build_model(ours.params, "tanh")
     optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, weight_decay=weight_decay)

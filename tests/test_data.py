@@ -5,16 +5,16 @@ import numpy as np
 import pytest
 
 from conftest import CANONICAL_TEST_COUNTS, local_data, run_key, snakemake
-from mnist_mlp.data.arrays import DataError, epoch_batches, load_dataset, training_subset
-from mnist_mlp.data.download import MNIST_MD5
+from mnist_mlp.data.arrays import DataError, epoch_batches, load_dataset, prepared_paths, training_subset
 from mnist_mlp.data.idx import read_idx, write_idx
 from mnist_mlp.runs.execute import training_job
 
 
 @pytest.mark.slow
 def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
-    snakemake(tmp_path, "--cores", "2", "results/data/mnist_n30000.npz", overlay=local_data(mnist_raw), smoke=False)
-    with np.load(tmp_path / "results" / "data" / "mnist_n30000.npz") as f:
+    prepared = prepared_paths("mnist", 30000)
+    snakemake(tmp_path, "--cores", "2", prepared["data"], overlay=local_data(mnist_raw), smoke=False)
+    with np.load(tmp_path / prepared["data"]) as f:
         x_train, y_train, x_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
         counts = f["train_class_counts"]
     assert x_train.shape == (30_000, 784) and x_train.dtype == np.float32
@@ -22,8 +22,15 @@ def test_preprocess_rule_writes_the_study_subset(tmp_path, mnist_raw):
     assert 0.0 == min(x_train.min(), x_test.min()) and max(x_train.max(), x_test.max()) == 1.0
     assert np.bincount(y_test).tolist() == CANONICAL_TEST_COUNTS
     assert counts.tolist() == np.bincount(y_train, minlength=10).tolist() and counts.sum() == 30_000
-    summary = json.loads((tmp_path / "results" / "data" / "mnist_n30000_summary.json").read_text())
+    summary = json.loads((tmp_path / prepared["summary"]).read_text())
     assert summary["train_class_counts"] == counts.tolist()
+
+
+def test_the_rules_patterns_and_the_code_name_the_same_preprocessed_files():
+    patterns = prepared_paths("{dataset}", "{n_train}")  # as the rules call it
+    spelled = {kind: pattern.format(dataset="mnist", n_train=30000) for kind, pattern in patterns.items()}
+    assert spelled == prepared_paths("mnist", 30000)
+    assert spelled == {"data": "results/data/mnist_n30000.npz", "summary": "results/data/mnist_n30000_summary.json"}
 
 
 def test_subset_is_seeded_and_without_repeats():
@@ -48,11 +55,12 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
     images = read_idx(resources / "train-images-idx3-ubyte.gz").copy()
     images[0, 0, 0] ^= 0xFF  # another dataset's file would do the same: valid IDX, other bytes
     write_idx(resources / "train-images-idx3-ubyte.gz", images)
+    prepared = prepared_paths("mnist", 30000)
     result = snakemake(
         tmp_path,
         "--cores",
         "1",
-        "results/data/mnist_n30000.npz",
+        prepared["data"],
         overlay=local_data(mnist_raw),
         smoke=False,
         check=False,
@@ -61,8 +69,7 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
     log = (tmp_path / "logs" / "preprocess" / "mnist_n30000.log").read_text()
     assert "train-images-idx3-ubyte.gz: neither its .gz MD5 nor its decompressed content is MNIST's" in log
     assert "Traceback" not in log
-    assert not (tmp_path / "results" / "data" / "mnist_n30000.npz").exists()
-    assert not (tmp_path / "results" / "data" / "mnist_n30000_summary.json").exists()
+    assert not any((tmp_path / path).exists() for path in prepared.values())
 
 
 def test_training_refuses_data_not_made_from_the_datasets_verified_files(tmp_path, mnist_arrays):
@@ -72,15 +79,11 @@ def test_training_refuses_data_not_made_from_the_datasets_verified_files(tmp_pat
         path, **{**mnist_arrays, "source_sha256": np.array(json.dumps({**sources, "t10k-labels-idx1-ubyte.gz": "0"}))}
     )
     with pytest.raises(DataError, match="not made from one dataset's four verified files"):
-        load_dataset(path)
+        load_dataset(path, "mnist")
     np.savez(path, **mnist_arrays)
-    assert str(mnist_arrays["dataset"]) == "mnist" and load_dataset(path).x_test.shape == (10_000, 784)
+    assert str(mnist_arrays["dataset"]) == "mnist" and load_dataset(path, "mnist").x_test.shape == (10_000, 784)
     with pytest.raises(DataError, match="holds MNIST, not Fashion-MNIST"):
         load_dataset(path, "fashion_mnist")
-    # a file written before datasets were told apart recorded MNIST's .gz MD5s: still MNIST
-    older = {k: v for k, v in mnist_arrays.items() if k not in ("dataset", "source_sha256")}
-    np.savez(path, **older, source_md5=np.array(json.dumps(MNIST_MD5, sort_keys=True)))
-    assert load_dataset(path).y_test.shape == (10_000,)
 
 
 def test_a_run_refuses_data_of_another_training_set_size(tmp_path, mnist_arrays):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import SMOKE_TRAIN, planned_rules, planned_train_jobs, smoke_overlay, snakemake
+from mnist_mlp.data.arrays import prepared_paths
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def test_the_fashion_runs_live_beside_mnists_in_their_own_folders(fashion_run, s
     )
     assert fashion == mnist and len(fashion) == 17  # the same runs, one folder per dataset
     assert (work / "results" / "runs" / f"mnist_n{SMOKE_TRAIN}").is_dir()  # MNIST's are still there
-    with np.load(work / "results" / "data" / f"fashion_mnist_n{SMOKE_TRAIN}.npz") as f:
+    with np.load(work / prepared_paths("fashion_mnist", SMOKE_TRAIN)["data"]) as f:
         assert str(f["dataset"]) == "fashion_mnist"
         assert np.bincount(f["y_test"]).tolist() == [1000] * 10
 

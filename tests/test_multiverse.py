@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SMOKE_TRAIN, smoke_overlay, snakemake
+from mnist_mlp.data.arrays import prepared_paths
 from mnist_mlp.judge.multiverse import (
     CONDITIONAL,
     NOT_SUPPORTED,
@@ -189,7 +190,7 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     # the default universe is the config's own: init auto, the config's training images
     default = verdicts[verdicts["default"]]
     assert set(zip(default["axis_init"], default["axis_n_train"])) == {("auto", SMOKE_TRAIN)}
-    assert (work / "results" / "data" / f"mnist_n{SMOKE_TRAIN // 2}.npz").exists()
+    assert (work / prepared_paths("mnist", SMOKE_TRAIN // 2)["data"]).exists()
     html = (work / "report.html").read_text()
     section = html[html.index('<h2 id="robust">') : html.index('<h2 id="beyond">')]
     labels = re.findall(r'<tr id="robust-([^"]+)">.*?<span class="robustness [\w-]+">([^<]+)</span>', section, re.S)

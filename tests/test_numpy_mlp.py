@@ -3,10 +3,13 @@
 import numpy as np
 import pytest
 
+from conftest import run_spec
+from mnist_mlp.data.datasets import DATASET_INFO
+from mnist_mlp.nn import backends
 from mnist_mlp.nn.init import init_params
 from mnist_mlp.nn.numpy_mlp import NumpyMLP
 from mnist_mlp.nn.training import log_softmax_loss, train
-from mnist_mlp.runs.execute import RunSpec, make_model
+from mnist_mlp.runs.execute import execute, learning_failure, make_model
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 
@@ -38,7 +41,7 @@ def relative_error(a, b):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_gradients_match_central_differences(small_data, activation, weight_decay):
     x, y = small_data.x_train[:16].astype(np.float64), small_data.y_train[:16]
-    params = init_params([784, 8, 6, 10], activation, "auto", seed=1, dtype=np.float64)
+    params = init_params([784, 8, 6, 10], "glorot_normal", seed=1, dtype=np.float64)
     params = [(w, b + 0.1) for w, b in params]  # non-zero biases, so their decay term is exercised
     model = NumpyMLP(params, activation, lr=0.1, weight_decay=weight_decay)
     loss, grads = model.gradients(x, y)
@@ -51,7 +54,7 @@ def test_gradients_match_central_differences(small_data, activation, weight_deca
 
 def test_train_step_is_the_sgd_update_of_those_gradients(small_data):
     x, y = small_data.x_train[:32].astype(np.float64), small_data.y_train[:32]
-    params = init_params([784, 20, 10], "tanh", "auto", seed=0, dtype=np.float64)
+    params = init_params([784, 20, 10], "glorot_normal", seed=0, dtype=np.float64)
     model = NumpyMLP(params, "tanh", lr=0.05, weight_decay=1e-3)
     _, grads = model.gradients(x, y)
     expected = [(w - 0.05 * gw, b - 0.05 * gb) for (w, b), (gw, gb) in zip(params, grads)]
@@ -62,9 +65,9 @@ def test_train_step_is_the_sgd_update_of_those_gradients(small_data):
 
 
 def short_run(data, seed, backend="numpy", activation="sigmoid"):
-    spec = RunSpec(backend, activation, 0.1, 1e-5, seed, (50, 20), epochs=2, batch_size=64, device="cpu")
+    spec = run_spec(backend, activation, 0.1, 1e-5, seed, hidden=(50, 20), epochs=2)
     model = make_model(spec)
-    return model, train(model, data, spec.epochs, spec.batch_size, spec.seed, progress=False)
+    return model, train(model, data, spec.epochs, spec.batch_size, spec.key.seed, progress=False)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
@@ -76,7 +79,7 @@ def test_same_seed_gives_bit_identical_runs_and_another_seed_differs(small_data,
 
 
 def test_one_epoch_of_relu_at_lr_0_1_learns_mnist(study_data):
-    spec = RunSpec("numpy", "relu", 0.1, 0.0, seed=0, hidden=(500, 250, 100), epochs=1, batch_size=64)
+    spec = run_spec("numpy", "relu", 0.1, hidden=(500, 250, 100))
     model = make_model(spec)
     history = train(model, study_data, 1, 64, 0, progress=False)
     assert len(history.batch_loss) == 469  # ceil(30000 / 64)
@@ -84,11 +87,32 @@ def test_one_epoch_of_relu_at_lr_0_1_learns_mnist(study_data):
 
 
 def test_non_finite_loss_ends_the_run_as_diverged(small_data):
-    spec = RunSpec("numpy", "relu", 1000.0, 0.0, seed=0, hidden=(500, 250, 100), epochs=3, batch_size=64)
+    spec = run_spec("numpy", "relu", 1000.0, hidden=(500, 250, 100), epochs=3)
     history = train(make_model(spec), small_data, 3, 64, 0, progress=False)
     assert history.diverged and history.final is None
     assert not np.isfinite(history.batch_loss[-1][2])
     assert np.all(np.isfinite([loss for *_, loss in history.batch_loss[:-1]]))
+
+
+def test_a_run_records_its_key_its_training_and_the_sizes_of_its_data(small_data):
+    spec = run_spec("numpy", "tanh", 0.1, 1e-5, seed=2, hidden=(20,), batch_size=100)
+    _, _, metrics = execute(spec, small_data, progress=False)
+    assert metrics["run"] == {
+        "backend": "numpy",
+        "activation": "tanh",
+        "lr": 0.1,
+        "weight_decay": 1e-5,
+        "seed": 2,
+        "hidden": [20],
+        "epochs": 1,
+        "batch_size": 100,
+        "init": "glorot_normal",  # the concrete scheme auto stands for
+        "dtype": "float32",
+        "device": "cpu",
+        "dataset": "mnist",
+        "n_train": 2000,  # counted in the data it trained on (the key names the smoke config's 3000)
+        "n_test": 1000,
+    }
 
 
 def test_init_schemes_draw_what_they_promise():
@@ -103,12 +127,16 @@ def test_init_schemes_draw_what_they_promise():
         "torch_default": lambda w, b: np.abs(w).max() <= 1 / 28 and np.abs(b).max() <= 1 / 28 and b.std() > 0,
         "standard_normal": lambda w, b: abs(w.std() - 1) < 0.01 and abs(b.std() - 1) < 0.2,
     }.items():
-        (w, b), _ = init_params(sizes, "tanh", scheme, seed=0, dtype=np.float64)
+        (w, b), _ = init_params(sizes, scheme, seed=0, dtype=np.float64)
         assert w.shape == (784, 300) and check(w, b), scheme
-    assert np.array_equal(init_params(sizes, "relu", "auto", 0)[0][0], init_params(sizes, "relu", "he_normal", 0)[0][0])
-    assert np.array_equal(
-        init_params(sizes, "tanh", "auto", 0)[0][0], init_params(sizes, "tanh", "glorot_normal", 0)[0][0]
-    )
+
+
+def test_weights_are_drawn_only_from_a_concrete_scheme():
+    """auto stands for a scheme per activation, which the run's key names (plan.run_key)."""
+    with pytest.raises(ValueError, match="'auto' is not a concrete one"):
+        init_params([784, 10], "auto", seed=0)
+    with pytest.raises(ValueError, match="'auto' is not a concrete one"):
+        backends.make_model("numpy", "relu", (10,), "auto", 0, 0.1, 0.0)
 
 
 def history(predictions, labels, start_loss=2.3, end_loss=0.5):
@@ -121,25 +149,26 @@ def history(predictions, labels, start_loss=2.3, end_loss=0.5):
 
 
 def test_failing_to_learn_has_three_named_causes():
-    from mnist_mlp.runs.execute import learning_failure
-
     labels = np.repeat(np.arange(10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
-    assert "answers 1 for every test image (11.35%" in learning_failure(history(np.ones_like(labels), labels), labels)
+    assert "answers 1 for every test image (11.35%" in learning_failure(
+        history(np.ones_like(labels), labels), labels, DATASET_INFO["mnist"]
+    )
     learned = labels.copy()
     learned[:3000] = (learned[:3000] + 1) % 10  # 70 % right
-    assert learning_failure(history(learned, labels), labels) is None
-    assert "above the 2.3 it started at" in learning_failure(history(learned, labels, end_loss=17841.0), labels)
+    assert learning_failure(history(learned, labels), labels, DATASET_INFO["mnist"]) is None
+    assert "above the 2.3 it started at" in learning_failure(
+        history(learned, labels, end_loss=17841.0), labels, DATASET_INFO["mnist"]
+    )
     near_chance = labels.copy()
     near_chance[:8870] = (near_chance[:8870] + 1) % 10  # 11.3 % right, no better than always answering 1
-    assert "not significantly above always answering 1" in learning_failure(history(near_chance, labels), labels)
+    assert "not significantly above always answering 1" in learning_failure(
+        history(near_chance, labels), labels, DATASET_INFO["mnist"]
+    )
 
 
 def test_a_failure_names_the_class_as_its_dataset_does():
-    from mnist_mlp.data.datasets import DATASET_INFO
-    from mnist_mlp.runs.execute import learning_failure
-
     labels = np.repeat(np.arange(10), 1000)
-    reason = learning_failure(history(np.ones_like(labels), labels), labels, info=DATASET_INFO["fashion_mnist"])
+    reason = learning_failure(history(np.ones_like(labels), labels), labels, DATASET_INFO["fashion_mnist"])
     assert reason.startswith(
         "answers Trouser (1) for every test image (10.00%, the share of images labelled Trouser (1)"
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pytest
 
 from mnist_mlp.runs.key import RunKey, parse_widths, setting
+from mnist_mlp.runs.plan import run_key
 
 KEY = RunKey("mnist", 30000, "torch", "tanh", "glorot_normal", (500, 250, 100), 0.1, 1e-5, 2)
 FOLDER = "mnist_n30000/torch/tanh/glorot_normal/h500-250-100/lr0.1_wd1e-05/seed2"
@@ -57,6 +58,14 @@ def test_the_pattern_and_its_constraints_match_exactly_the_keys_folders():
     assert not re.fullmatch(constraints["init"], "auto")  # a folder names the scheme auto picks
     assert not re.fullmatch(constraints["hidden"], "500-") and not re.fullmatch(constraints["hidden"], "500_250")
     assert RunKey.from_wildcards(KEY.wildcards()) == KEY
+
+
+def test_auto_init_is_resolved_where_the_key_is_made_so_that_a_run_has_one_folder():
+    default = {"dataset": "mnist", "n_train": 30000, "hidden": [500, 250, 100], "init": "auto", "weight_decay": 0}
+    experiment = {"backend": "numpy", "lr": 0.1}
+    picked = {a: run_key(experiment, a, 0, default).init for a in ("relu", "sigmoid", "tanh")}
+    assert picked == {"relu": "he_normal", "sigmoid": "glorot_normal", "tanh": "glorot_normal"}
+    assert run_key(experiment, "relu", 0, default) == run_key({**experiment, "init": "he_normal"}, "relu", 0, default)
 
 
 def test_a_new_setting_joins_paths_wildcards_and_parsing_by_adding_a_field():

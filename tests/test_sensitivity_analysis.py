@@ -13,8 +13,7 @@ from mnist_mlp.judge.sensitivity import (
     prediction_half_width,
     setting_summary,
 )
-from mnist_mlp.nn.init import resolve_scheme
-from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.plan import run_key
 
 CONFIG = {
     "init": {"title": "Initialisation", "unstated": True, "variants_of": ["baseline"]},
@@ -26,17 +25,8 @@ def run_of(setting: str, activation: str, seed: int) -> dict:
     """The run a setting of the baseline (numpy, lr 0.01, init auto) stands for, as a table row."""
     name, value = setting.split(" ")
     baseline = {"init": "auto", "lr": 0.01} | {name: float(value) if name == "lr" else value}
-    key = RunKey(
-        "mnist",
-        30000,
-        "numpy",
-        activation,
-        resolve_scheme(baseline["init"], activation),
-        (500, 250, 100),
-        baseline["lr"],
-        0.0,
-        seed,
-    )
+    settings = dict(dataset="mnist", n_train=30000, backend="numpy", hidden=(500, 250, 100), weight_decay=0.0)
+    key = run_key({**settings, **baseline}, activation, seed, {})
     return {**key.row(), "dir": key.path("dir")}
 
 

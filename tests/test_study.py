@@ -42,6 +42,7 @@ def evidence(**accuracies) -> Evidence:
                 tables[folder] = predictions(acc, seed)
             rows.append(
                 {
+                    "dataset": "mnist",
                     "experiment": experiment,
                     "activation": activation,
                     "seed": seed,

@@ -9,7 +9,7 @@ from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
 from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.data.datasets import FILES as RAW_FILE_NAMES
 from mnist_mlp.data.download import source_problem
-from mnist_mlp.data.arrays import data_stem
+from mnist_mlp.data.arrays import data_stem, prepared_paths
 from mnist_mlp.runs.plan import (
     SCOPE_KEYS,
     defaults,
@@ -83,9 +83,7 @@ RAW_FILES = list(RAW_FILE_NAMES)  # train images, train labels, test images, tes
 DEFAULTS = defaults(config)  # each setting an experiment does not give
 # The preprocessed data of the config's own training subset: its summary holds the test set's
 # class counts (chance), the same for every subset.
-DATA_SUMMARY = (
-    f"results/data/{data_stem(DEFAULTS['dataset'], DEFAULTS['n_train'])}_summary.json"
-)
+DATA_SUMMARY = prepared_paths(DEFAULTS["dataset"], DEFAULTS["n_train"])["summary"]
 
 
 wildcard_constraints:

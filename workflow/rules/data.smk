@@ -23,12 +23,11 @@ rule preprocess:
         # cleared, say) must not rerun the study.
         ancient(expand("resources/{{dataset}}/{name}", name=RAW_FILES)),
     output:
-        data="results/data/{dataset}_n{n_train}.npz",
-        summary="results/data/{dataset}_n{n_train}_summary.json",
+        **prepared_paths("{dataset}", "{n_train}"),
     log:
-        "logs/preprocess/{dataset}_n{n_train}.log",
+        f"logs/preprocess/{data_stem('{dataset}', '{n_train}')}.log",
     benchmark:
-        "benchmarks/preprocess/{dataset}_n{n_train}.tsv"
+        f"benchmarks/preprocess/{data_stem('{dataset}', '{n_train}')}.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:

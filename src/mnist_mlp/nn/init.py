@@ -49,23 +49,24 @@ def _layer(rng: np.random.Generator, scheme: str, fan_in: int, fan_out: int) -> 
         return rng.uniform(-bound, bound, shape), rng.uniform(-bound, bound, fan_out)
     if scheme == "standard_normal":
         return rng.standard_normal(shape), rng.standard_normal(fan_out)
-    raise ValueError(f"unknown init scheme {scheme!r}; choose one of {SCHEMES}")
+    raise ValueError(f"no draw for init scheme {scheme!r}")
 
 
-def init_params(layer_sizes: list[int], activation: str, scheme: str, seed: int, dtype=np.float32):
+def init_params(layer_sizes: list[int], scheme: str, seed: int, dtype=np.float32):
     """Initial weights and biases.
 
     Args:
         layer_sizes: e.g. [784, 500, 250, 100, 10].
-        activation: the hidden activation, which ``auto`` picks the scheme from.
-        scheme: one of SCHEMES.
+        scheme: one of CONCRETE_SCHEMES; ``auto`` is resolved where a run's key is made
+            (``runs.plan.run_key``), so that a run names the weights it starts from.
         seed: seeds a fresh generator; the global random state is never touched.
         dtype: float32 for training, float64 for checks.
 
     Returns:
         A list of (W, b) per layer, W of shape (fan_in, fan_out) so that z = a @ W + b.
     """
-    scheme = resolve_scheme(scheme, activation)
+    if scheme not in CONCRETE_SCHEMES:
+        raise ValueError(f"init scheme {scheme!r} is not a concrete one; choose one of {CONCRETE_SCHEMES}")
     rng = np.random.default_rng(seed)
     return [
         tuple(a.astype(dtype) for a in _layer(rng, scheme, fan_in, fan_out))

@@ -2,14 +2,13 @@
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
 from mnist_mlp.data.arrays import N_CLASSES, DataError, Dataset, chance_level, load_dataset
 from mnist_mlp.data.datasets import DATASET_INFO, DatasetInfo
 from mnist_mlp.nn import backends
-from mnist_mlp.nn.init import resolve_scheme
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
 from mnist_mlp.runs import run_format
 from mnist_mlp.runs.jobs import Laps, job, process_started
@@ -20,40 +19,24 @@ from mnist_mlp.runs.threads import limit_threads
 
 @dataclass(frozen=True)
 class RunSpec:
-    """Everything a training run depends on."""
+    """Everything a training run depends on: the run its key names, trained as the train settings say."""
 
-    backend: str
-    activation: str
-    lr: float
-    weight_decay: float
-    seed: int
-    hidden: tuple[int, ...]
+    key: RunKey
     epochs: int
     batch_size: int
-    init: str = "auto"
-    dtype: str = "float32"
-    device: str = "cpu"  # torch only
-    dataset: str = "mnist"  # recorded; the data itself comes from the file training reads
-    n_train: int | None = None
+    dtype: str
+    device: str  # torch only: a numpy model runs on the CPU whatever this says
 
-    @classmethod
-    def of(cls, key: RunKey, **training) -> "RunSpec":
-        """The run ``key`` names, trained as ``training`` (epochs, batch_size, dtype, device) says."""
-        return cls(**asdict(key), **training)
+    def training(self) -> dict:
+        """The settings besides the key's: epochs, batch_size, dtype and device."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "key"}
 
 
 def make_model(spec: RunSpec):
     """The backend's model at its seeded initial weights."""
+    key = spec.key
     return backends.make_model(
-        spec.backend,
-        spec.activation,
-        spec.hidden,
-        spec.init,
-        spec.seed,
-        spec.lr,
-        spec.weight_decay,
-        spec.dtype,
-        spec.device,
+        key.backend, key.activation, key.hidden, key.init, key.seed, key.lr, key.weight_decay, spec.dtype, spec.device
     )
 
 
@@ -67,7 +50,7 @@ def execute(spec: RunSpec, data: Dataset, progress: bool = True, laps=None):
     started = time.perf_counter()
     model = make_model(spec)
     lap("model")
-    history = train(model, data, spec.epochs, spec.batch_size, spec.seed, progress=progress)
+    history = train(model, data, spec.epochs, spec.batch_size, spec.key.seed, progress=progress)
     lap("loop")
     metrics = summarise(spec, model, data, history)
     metrics["wall_time_s"] = time.perf_counter() - started
@@ -83,7 +66,7 @@ FAILURE_ALPHA = 0.05  # the significance level of "better than always answering 
 
 
 def learning_failure(
-    history: History, y_test: np.ndarray, alpha: float = FAILURE_ALPHA, info: DatasetInfo = DATASET_INFO["mnist"]
+    history: History, y_test: np.ndarray, info: DatasetInfo, alpha: float = FAILURE_ALPHA
 ) -> str | None:
     """Why a run that finished (did not diverge) failed to learn, or None if it learned.
 
@@ -117,17 +100,23 @@ def learning_failure(
     return None
 
 
+def run_record(spec: RunSpec, model, data: Dataset) -> dict:
+    """The run as metrics.json records it: its key's settings, its training's, the device the model
+    is really on, and how many images it trained and was tested on."""
+    return {
+        **asdict(spec.key),
+        "hidden": list(spec.key.hidden),
+        **spec.training(),
+        "device": str(getattr(model, "device", "cpu")),
+        "n_train": len(data.y_train),
+        "n_test": len(data.y_test),
+    }
+
+
 def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
     last_epoch = history.epochs[-1] if history.epochs else {}
     metrics = {
-        "run": {
-            **asdict(spec),
-            "hidden": list(spec.hidden),
-            "init": resolve_scheme(spec.init, spec.activation),
-            "device": str(getattr(model, "device", "cpu")),
-            "n_train": len(data.y_train),
-            "n_test": len(data.y_test),
-        },
+        "run": run_record(spec, model, data),
         "diverged": history.diverged,
         "diverged_at": history.diverged_at,
         "failed_to_learn": False,
@@ -151,7 +140,7 @@ def summarise(spec: RunSpec, model, data: Dataset, history: History) -> dict:
             per_class_accuracy=per_class_accuracy(confusion).tolist(),
             confusion_matrix=confusion.tolist(),
         )
-        failure = learning_failure(history, data.y_test, info=DATASET_INFO[spec.dataset])
+        failure = learning_failure(history, data.y_test, DATASET_INFO[spec.key.dataset])
         metrics.update(failed_to_learn=failure is not None, failure=failure)
     return metrics
 
@@ -173,19 +162,19 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
     laps = Laps(process_started())
     laps.lap("start-up")
     with job(log_path, outputs=[directory]) as log:
-        spec = RunSpec.of(key, **training)
+        spec = RunSpec(key, **training)
         log.info("run %s with %d thread(s)", spec, threads)
-        with limit_threads(threads, include_torch=spec.backend == "torch"):
+        with limit_threads(threads, include_torch=key.backend == "torch"):
             laps.lap("torch import")  # limit_threads imports torch for torch jobs
             data = load_dataset(data_path, key.dataset)
-            if len(data.y_train) != spec.n_train:
+            if len(data.y_train) != key.n_train:
                 raise DataError(
                     f"{data_path} holds {len(data.y_train)} training images; the run "
-                    f"{key.label()} trains on {spec.n_train}"
+                    f"{key.label()} trains on {key.n_train}"
                 )
             laps.lap("data")
             model, history, metrics = execute(spec, data, laps=laps)
-            metrics["compute"] = compute(threads, with_torch=spec.backend == "torch")
+            metrics["compute"] = compute(threads, with_torch=key.backend == "torch")
         metrics["phases_s"] = laps.seconds
         write_run(directory, model, history, metrics, data)
         laps.lap("writing")

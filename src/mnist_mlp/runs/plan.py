@@ -41,7 +41,7 @@ def jobs_around_training(datasets: list[str], data_stems: list[str], sweeps: boo
 def defaults(config: dict) -> dict:
     """What a run uses for each setting an experiment does not give (the config's data and model)."""
     return {
-        "dataset": config["data"].get("dataset", "mnist"),
+        "dataset": config["data"]["dataset"],
         "n_train": config["data"]["n_train"],
         "hidden": config["model"]["hidden"],
         "init": config["model"]["init"],

@@ -6,7 +6,6 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
-from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.data.datasets import FILES as RAW_FILE_NAMES
 from mnist_mlp.data.download import source_problem
 from mnist_mlp.data.arrays import data_stem
@@ -73,9 +72,6 @@ def check_sweeps():
 SWEEPS = config.get("sensitivity") or {}
 check_sweeps()
 
-DATASET = DATASET_INFO[
-    config["data"]["dataset"]
-]  # the config's own: title, class names
 RAW_FILES = list(RAW_FILE_NAMES)  # train images, train labels, test images, test labels
 
 

@@ -21,6 +21,7 @@ from mnist_mlp.runs.plan import (
 )
 from mnist_mlp.runs.provenance import git_commit
 from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.aggregate import axis_column
 from mnist_mlp.runs.run_format import FILES as RUN_FILES
 from mnist_mlp.runs.run_format import path as run_file
 from mnist_mlp.judge.study import (
@@ -226,7 +227,7 @@ def multiverse_run_records():
             default=v["default"],
             experiment=v["experiment_id"],
             **{
-                f"axis_{axis}": option_text(option)
+                axis_column(axis): option_text(option)
                 for axis, option in v["options"].items()
             },
         )

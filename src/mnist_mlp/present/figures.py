@@ -22,6 +22,7 @@ from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator  # noqa: 
 
 from mnist_mlp.data.datasets import DatasetInfo  # noqa: E402
 from mnist_mlp.nn import activations  # noqa: E402
+from mnist_mlp.runs.aggregate import axis_column  # noqa: E402
 from mnist_mlp.runs.plan import setting_label  # noqa: E402
 
 # Nothing under 9 pt: the report shows the figures at their CSS size, with no zoom to rely on.
@@ -691,7 +692,7 @@ def specification_order(verdicts: pd.DataFrame, scope: list[str] = ()) -> pd.Dat
     none last; ``rank`` is the x of each. With scope axes, each scope's universes are a block of
     their own (in the config's order of the scope's options), a gap of one universe between blocks;
     ``block`` numbers them."""
-    columns = [f"axis_{a}" for a in scope]
+    columns = [axis_column(a) for a in scope]
     first_seen = verdicts.sort_values("position").drop_duplicates(columns)[columns] if columns else None
     block = (
         verdicts[columns].apply(tuple, axis=1).map({tuple(r): i for i, r in enumerate(first_seen.values)})
@@ -727,7 +728,7 @@ def plot_specification_curve(
     """
     ordered = specification_order(verdicts, scope)
     by_position = verdicts.sort_values("position")  # the config's order of each axis's options
-    options = [(axis, option) for axis in axes for option in dict.fromkeys(by_position[f"axis_{axis}"])]
+    options = [(axis, option) for axis in axes for option in dict.fromkeys(by_position[axis_column(axis)])]
     width = min(12.0, max(6.0, 0.06 * len(ordered) + 3))
     fig, (curve, board) = plt.subplots(
         2,
@@ -778,7 +779,7 @@ def plot_specification_curve(
         first, last = block["rank"].min(), block["rank"].max()
         if first:
             curve.axvline(first - 1, color="0.4", lw=0.8)
-        name = setting_label({axis: block[f"axis_{axis}"].iloc[0] for axis in scope})
+        name = setting_label({axis: block[axis_column(axis)].iloc[0] for axis in scope})
         curve.text(
             (first + last) / 2,
             1.01,
@@ -791,7 +792,7 @@ def plot_specification_curve(
     fig.legend(*curve.get_legend_handles_labels(), loc="outside upper center", ncol=3, frameon=False)
     curve.grid(alpha=0.3)
     for row, (axis, option) in enumerate(options):
-        xs = ordered.loc[ordered[f"axis_{axis}"] == option, "rank"]
+        xs = ordered.loc[ordered[axis_column(axis)] == option, "rank"]
         board.plot(xs, [row] * len(xs), "s", color="0.25", ms=4)
         drawn.append(rows(f"{axis}: {option}", xs, [row] * len(xs)))
     board.set_yticks(range(len(options)), [fit_text(f"{axis}: {option}", SETTING_WIDTH, 1) for axis, option in options])

@@ -78,14 +78,19 @@ def sweep_table(records: list[dict], metrics_by_dir: dict) -> pd.DataFrame:
     return _table(records, metrics_by_dir, SWEEP_KEYS)
 
 
-UNIVERSE_KEYS = ["universe", "position", "default"]
+UNIVERSE_KEYS = ["universe", "position", "default"]  # a universe's label, its index, whether it is the config's own
+
+
+def axis_column(axis: str) -> str:
+    """The column of a multiverse table (multiverse.csv, multiverse_verdicts.csv) holding each
+    universe's option of ``axis``: ``axis_<name>``."""
+    return f"axis_{axis}"
 
 
 def multiverse_table(records: list[dict], metrics_by_dir: dict, axes: list[str]) -> pd.DataFrame:
-    """One row per (universe, experiment, run): the universe (its label, position and whether it is
-    the config's own), its option of each of ``axes`` (columns ``axis_<name>``), the experiment, the
-    run's settings, metrics and folder."""
-    return _table(records, metrics_by_dir, [*UNIVERSE_KEYS, *(f"axis_{a}" for a in axes), "experiment", *SETTINGS])
+    """One row per (universe, experiment, run): the UNIVERSE_KEYS, its option of each of ``axes``
+    (``axis_column``), the experiment, the run's settings, metrics and folder."""
+    return _table(records, metrics_by_dir, [*UNIVERSE_KEYS, *map(axis_column, axes), "experiment", *SETTINGS])
 
 
 def curves_table(records: list[dict]) -> pd.DataFrame:

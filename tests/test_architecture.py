@@ -14,10 +14,11 @@ from mnist_mlp.judge.multiverse import LABELS
 from mnist_mlp.data.arrays import DATASETS
 from mnist_mlp.data.download import SOURCES
 from mnist_mlp.nn.activations import ACTIVATIONS
-from mnist_mlp.nn.backends import BACKENDS
-from mnist_mlp.nn.init import SCHEMES
+from mnist_mlp.nn.backends import BACKENDS, DEVICES, DTYPES
+from mnist_mlp.nn.init import CONCRETE_SCHEMES, SCHEMES
 from mnist_mlp.present.figures import ACTIVATION_STYLES, FIGURE_KINDS
 from mnist_mlp.runs.plan import SETTING_KEYS
+from mnist_mlp.runs.run_format import METRICS_SCHEMA
 
 LINT_IMPORTS = [
     sys.executable,
@@ -74,12 +75,34 @@ def test_every_closed_list_in_the_schemas_is_the_codes_list():
     assert config["$defs"]["experiment"]["properties"]["backend"]["enum"] == list(BACKENDS)
     assert config["properties"]["data"]["properties"]["source"]["enum"] == ["auto", *SOURCES]
     assert config["properties"]["data"]["properties"]["dataset"]["enum"] == list(DATASETS)
+    assert config["properties"]["train"]["properties"]["dtype"]["enum"] == list(DTYPES)
+    assert config["properties"]["train"]["properties"]["device"]["enum"] == ["auto", *DEVICES]
     study = schema("study_reported.schema.yaml")
     assert study["$defs"]["activation"]["enum"] == list(ACTIVATIONS)
     assert study["$defs"]["claim"]["properties"]["kind"]["enum"] == list(CLAIM_KINDS)
     assert study["properties"]["figures"]["items"]["properties"]["kind"]["enum"] == list(FIGURE_KINDS)
     assert study["properties"]["stated"]["additionalProperties"]["items"]["enum"] == list(SETTING_KEYS)
     assert study["properties"]["robustness"]["properties"]["labels"]["required"] == list(LABELS)
+
+
+def enums(node, path=()) -> dict:
+    """Every ``enum`` in a JSON schema, by the keys that lead to it."""
+    found = {path: node["enum"]} if isinstance(node, dict) and "enum" in node else {}
+    for key, value in node.items() if isinstance(node, dict) else ():
+        found |= enums(value, (*path, key))
+    return found
+
+
+def test_every_closed_list_of_a_runs_metrics_is_the_codes_list():
+    run = ("properties", "run", "properties")
+    assert enums(METRICS_SCHEMA) == {
+        (*run, "backend"): list(BACKENDS),
+        (*run, "activation"): list(ACTIVATIONS),
+        (*run, "init"): list(CONCRETE_SCHEMES),  # as run: auto resolved
+        (*run, "dtype"): list(DTYPES),
+        (*run, "device"): list(DEVICES),  # as run: auto resolved
+        (*run, "dataset"): list(DATASETS),
+    }
 
 
 def test_each_backend_and_figure_covers_exactly_the_activations():

@@ -119,3 +119,8 @@ def test_the_torch_backend_updates_exactly_as_torch_optim_sgd(small_data, weight
     expected = [m for m in reference if isinstance(m, torch.nn.Linear)]
     for (w, b), layer in zip(ours.params, expected):
         assert np.array_equal(w, layer.weight.detach().numpy().T) and np.array_equal(b, layer.bias.detach().numpy())
+
+
+def test_a_dtype_neither_backend_trains_in_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown dtype 'float16'; choose one of"):
+        make_model(run_spec("numpy", "relu", 0.1, hidden=(8,), dtype="float16"))

@@ -22,6 +22,7 @@ from mnist_mlp.present.compare import (
     run_table,
 )
 from mnist_mlp.present.history import make_record
+from mnist_mlp.runs import aggregate
 
 
 def table(rows: list[dict]) -> pd.DataFrame:
@@ -329,11 +330,19 @@ def test_a_record_from_before_the_key_carried_the_data_and_widths_takes_them_fro
         "data": [[row[i] for i in kept] for row in record["runs"]["data"]],
     }
     assert diff(from_record(record), Results(run_table(OLD, SWEEPS)))["changed"] == []
+    assert set(from_record(record).runs["dataset"]) == {"mnist"}  # the only dataset then; its config names none
+    fashion = {**config, "data": {**config["data"], "dataset": "fashion_mnist"}}
+    assert set(from_record({**record, "config": fashion}).runs["dataset"]) == {"fashion_mnist"}
     wider = {**config, "model": {"hidden": [100]}}
     changed = diff(from_record({**record, "config": wider}), Results(run_table(OLD, SWEEPS)))["changed"]
     assert changed and all(c["settings"] == {"hidden": ("100", "500-250-100")} for c in changed)
     with pytest.raises(NotARunTable, match="no column dataset, n_train, hidden"):  # no config to read them from
         from_record({**record, "config": {}})
+
+
+def test_the_diff_reads_only_columns_that_the_aggregated_tables_have():
+    assert set(COLUMNS) <= set(aggregate.table_columns(aggregate.RUN_KEYS))
+    assert set(SWEEP_USED) <= set(aggregate.table_columns(aggregate.SWEEP_KEYS))
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):

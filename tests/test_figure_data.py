@@ -18,16 +18,18 @@ from conftest import CANONICAL_TEST_COUNTS, REPO, run_key
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
 from mnist_mlp.judge.study import comparison_rows
 from mnist_mlp.data.arrays import chance_level
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.nn.training import confusion_matrix
 from mnist_mlp.present import figures
 from mnist_mlp.present.figures import ACTIVATION_STYLES, COLUMNS, REPORTED_LABEL, chance_label, plot_confusion_figure
 from mnist_mlp.runs.aggregate import confusion_table
 
 CHANCE_PCT = chance_level(CANONICAL_TEST_COUNTS)  # the smoke run tests on all 10,000 images
-plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT)
-plot_reported_vs_reproduced = partial(figures.plot_reported_vs_reproduced, chance_pct=CHANCE_PCT)
-plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT)
-plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT)
+MNIST = DATASET_INFO["mnist"]
+plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT, dataset=MNIST)
+plot_reported_vs_reproduced = partial(figures.plot_reported_vs_reproduced, chance_pct=CHANCE_PCT, dataset=MNIST)
+plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT, dataset=MNIST)
+plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT, dataset=MNIST)
 STUDY = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
 SPECS = {fig["id"]: fig for fig in STUDY["figures"]}
 REPORTED = STUDY["accuracy"]
@@ -70,7 +72,7 @@ def study_figures(tables: dict, curves: pd.DataFrame | None = None, runs: pd.Dat
     runs = tables["runs"] if runs is None else runs
     curves = tables["curves"] if curves is None else curves
     return {
-        fig_id: plot_confusion_figure(spec, runs, tables["confusion"])
+        fig_id: plot_confusion_figure(spec, runs, tables["confusion"], MNIST)
         if spec["kind"] == "confusion"
         else plot_curve_figure(spec, runs, curves, 5, REPORTED)
         for fig_id, spec in SPECS.items()
@@ -117,7 +119,7 @@ def chance_lines(ax) -> list:
     return [
         line
         for line in ax.lines
-        if line.get_label() == chance_label(CHANCE_PCT) and set(line.get_ydata()) == {CHANCE_PCT}
+        if line.get_label() == chance_label(CHANCE_PCT, MNIST.noun) and set(line.get_ydata()) == {CHANCE_PCT}
     ]
 
 
@@ -133,7 +135,7 @@ def test_a_curve_figures_table_holds_exactly_the_numbers_on_its_lines(tables):
             labelled = {
                 line.get_label()
                 for line in plotted.figure.axes[0].lines
-                if not line.get_label().startswith("_") and line.get_label() != chance_label(CHANCE_PCT)
+                if not line.get_label().startswith("_") and line.get_label() != chance_label(CHANCE_PCT, MNIST.noun)
             }
             assert set(lines) == labelled == set(plotted.table["series"]), fig_id  # every line listed, and drawn
             for series, line in lines.items():
@@ -211,7 +213,9 @@ def test_accuracy_is_in_percent_on_a_shared_0_to_100_axis_with_the_chance_line(t
         if spec["kind"] in ACCURACY_KINDS:
             (ax,) = figures[fig_id].figure.axes
             assert ax.get_ylim() == (0, 100) and "(%)" in ax.get_ylabel()
-            assert chance_lines(ax) and chance_label(CHANCE_PCT) in [t.get_text() for t in ax.get_legend().get_texts()]
+            assert chance_lines(ax) and chance_label(CHANCE_PCT, MNIST.noun) in [
+                t.get_text() for t in ax.get_legend().get_texts()
+            ]
 
 
 def test_the_overview_and_sweep_accuracy_panels_are_in_percent_with_the_chance_line(tables):
@@ -318,7 +322,7 @@ def test_the_confusion_matrix_shows_true_digits_in_rows_and_predictions_in_colum
     assert counts[(3, 8)] == 5 and counts[(8, 3)] == 2 and counts[(7, 1)] == 2 and counts[(1, 7)] == 0
 
     runs = pd.DataFrame([{"experiment": "e", "activation": "relu", "diverged": False}])
-    fig, table = plot_confusion_figure({"experiment": "e", "activation": "relu"}, runs, confusion)
+    fig, table = plot_confusion_figure({"experiment": "e", "activation": "relu"}, runs, confusion, MNIST)
     ax = fig.axes[0]
     assert (ax.get_ylabel(), ax.get_xlabel()) == ("true digit", "predicted digit")
     image = ax.images[0]

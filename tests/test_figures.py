@@ -1,6 +1,7 @@
 """The figures from real aggregated runs: one seed is a line, several seeds a line with a band; and from
 small tables made here: text from the config, however long, never squeezes a figure's axes."""
 
+import inspect
 import textwrap
 import warnings
 from functools import partial
@@ -14,6 +15,7 @@ import yaml
 
 from conftest import CANONICAL_TEST_COUNTS, REPO
 from mnist_mlp.data.arrays import chance_level
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.present import figures
 from mnist_mlp.present.figures import (
     BAR_NAME_WIDTH,
@@ -28,10 +30,11 @@ from mnist_mlp.present.figures import (
 from mnist_mlp.runs.plan import setting_label
 
 CHANCE_PCT = chance_level(CANONICAL_TEST_COUNTS)
-plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT)
-plot_reported_vs_reproduced = partial(figures.plot_reported_vs_reproduced, chance_pct=CHANCE_PCT)
-plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT)
-plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT)
+MNIST = DATASET_INFO["mnist"]
+plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT, dataset=MNIST)
+plot_reported_vs_reproduced = partial(figures.plot_reported_vs_reproduced, chance_pct=CHANCE_PCT, dataset=MNIST)
+plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT, dataset=MNIST)
+plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT, dataset=MNIST)
 
 SPECS = {fig["id"]: fig for fig in yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["figures"]}
 
@@ -60,8 +63,37 @@ def test_missing_runs_are_written_on_the_figure(smoke_run):
     runs = pd.read_csv(smoke_run / "results" / "runs.csv")
     confusion = pd.read_csv(smoke_run / "results" / "confusion.csv")
     spec = {**SPECS["fig07"], "experiment": "not_run"}
-    texts = [t.get_text() for ax in plot_confusion_figure(spec, runs, confusion).figure.axes for t in ax.texts]
+    texts = [t.get_text() for ax in plot_confusion_figure(spec, runs, confusion, MNIST).figure.axes for t in ax.texts]
     assert "relu: no runs (missing)" in texts
+
+
+def test_each_figure_names_the_classes_as_its_dataset_does():
+    fashion = DATASET_INFO["fashion_mnist"]
+    runs = pd.DataFrame([{"experiment": "e", "activation": "relu", "diverged": False}])
+    confusion = pd.DataFrame(
+        [
+            {"experiment": "e", "activation": "relu", "true": t, "predicted": p, "count": 5 * (t == p)}
+            for t in range(10)
+            for p in range(10)
+        ]
+    )
+    for dataset, ticks in ((MNIST, [str(i) for i in range(10)]), (fashion, list(fashion.classes))):
+        ax = plot_confusion_figure({"experiment": "e", "activation": "relu"}, runs, confusion, dataset).figure.axes[0]
+        assert (ax.get_ylabel(), ax.get_xlabel()) == (f"true {dataset.noun}", f"predicted {dataset.noun}")
+        assert [t.get_text() for t in ax.get_yticklabels()] == ticks
+    bars = {"e0": [{"activation": a, "reported": None, "mean": 85.0, "std": 0.5} for a in figures.ACTIVATIONS]}
+    figure, _ = figures.plot_reported_vs_reproduced(bars, {"e0": "1.1"}, chance_pct=10.0, dataset=fashion)
+    assert "chance: commonest class (10.00 %)" in [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    plt.close("all")
+
+
+def test_no_figure_function_assumes_a_dataset():
+    for name, function in inspect.getmembers(figures, inspect.isfunction):
+        if function.__module__ != figures.__name__:
+            continue
+        for parameter in inspect.signature(function).parameters.values():
+            if parameter.name in ("dataset", "noun", "classes"):
+                assert parameter.default is inspect.Parameter.empty, f"{name}({parameter.name}=...) has a default"
 
 
 def sweep_summary(settings: list[str]) -> pd.DataFrame:
@@ -106,7 +138,7 @@ def test_a_sweep_marks_the_studys_numbers_where_its_setting_is_known_else_draws_
         for line in unstated.axes[0].lines
         if len(set(line.get_ydata())) == 1
         and line.get_linestyle() == "--"
-        and line.get_label() != chance_label(CHANCE_PCT)
+        and line.get_label() != chance_label(CHANCE_PCT, MNIST.noun)
     }
     assert lines == {97.0, 96.0, 93.0}  # the study's 2.1 numbers, whose init it does not state
     study_rows = table[table["series"].str.endswith("(setting unknown)")]

@@ -6,7 +6,6 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
-from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.data.datasets import FILES as RAW_FILE_NAMES
 from mnist_mlp.data.download import source_problem
 from mnist_mlp.data.arrays import data_stem, prepared_paths
@@ -23,6 +22,7 @@ from mnist_mlp.runs.plan import (
 )
 from mnist_mlp.runs.provenance import git_commit
 from mnist_mlp.runs.key import RunKey
+from mnist_mlp.runs.aggregate import axis_column
 from mnist_mlp.runs.run_format import FILES as RUN_FILES
 from mnist_mlp.runs.run_format import path as run_file
 from mnist_mlp.judge.study import (
@@ -74,9 +74,6 @@ def check_sweeps():
 SWEEPS = config.get("sensitivity") or {}
 check_sweeps()
 
-DATASET = DATASET_INFO[
-    config["data"]["dataset"]
-]  # the config's own: title, class names
 RAW_FILES = list(RAW_FILE_NAMES)  # train images, train labels, test images, test labels
 
 
@@ -232,7 +229,7 @@ def multiverse_run_records():
             default=v["default"],
             experiment=v["experiment_id"],
             **{
-                f"axis_{axis}": option_text(option)
+                axis_column(axis): option_text(option)
                 for axis, option in v["options"].items()
             },
         )

@@ -33,7 +33,6 @@ rule plot_curves:
         ids=CURVE_FIGURES,
         dpi=config["plots"]["dpi"],
         smooth=config["plots"]["smooth_batches"],
-        noun=DATASET.noun,
         dataset=config["data"]["dataset"],
     script:
         "../scripts/plot_curves.py"
@@ -67,8 +66,7 @@ rule plot_confusion:
     params:
         ids=CONFUSION_FIGURES,
         dpi=config["plots"]["dpi"],
-        noun=DATASET.noun,
-        classes=list(DATASET.classes),
+        dataset=config["data"]["dataset"],
     script:
         "../scripts/plot_confusion.py"
 
@@ -106,7 +104,6 @@ rule plot_overview:
     params:
         titles=experiment_titles(),
         dpi=config["plots"]["dpi"],
-        noun=DATASET.noun,
         dataset=config["data"]["dataset"],
     script:
         "../scripts/plot_overview.py"
@@ -144,7 +141,6 @@ if SWEEPS:
             sweeps=SWEEPS,
             titles=experiment_titles(),
             dpi=config["plots"]["dpi"],
-            noun=DATASET.noun,
             dataset=config["data"]["dataset"],
         script:
             "../scripts/plot_sensitivity.py"

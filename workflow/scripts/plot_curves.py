@@ -2,6 +2,7 @@ import pandas as pd
 
 from mnist_mlp.judge.study import figure_specs, load_study, reported_accuracy
 from mnist_mlp.data.arrays import chance_of_test_set
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.present.figures import plot_curve_figure, save
 from mnist_mlp.runs.jobs import job
 
@@ -20,7 +21,7 @@ def main(snakemake):
                 snakemake.params.smooth,
                 reported_accuracy(study, snakemake.params.dataset),
                 chance_pct=chance_of_test_set(snakemake.input.data_summary),
-                noun=snakemake.params.noun,
+                dataset=DATASET_INFO[snakemake.params.dataset],
             )
             save(plotted, png, svg, csv, snakemake.params.dpi)
 

@@ -2,6 +2,7 @@ import pandas as pd
 
 from mnist_mlp.judge.study import comparison_rows, load_study, reported_accuracy
 from mnist_mlp.data.arrays import chance_of_test_set
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.present.figures import plot_reported_vs_reproduced, plot_test_accuracy_grid, save
 from mnist_mlp.runs.jobs import job
 
@@ -14,15 +15,18 @@ def main(snakemake):
         reported = reported_accuracy(study, snakemake.params.dataset)
         rows = comparison_rows(runs, reported, study["verdicts"]["close_pp"], titles)
         out, dpi = snakemake.output, snakemake.params.dpi
-        chance = dict(chance_pct=chance_of_test_set(snakemake.input.data_summary), noun=snakemake.params.noun)
+        accuracy_axes = dict(
+            chance_pct=chance_of_test_set(snakemake.input.data_summary),
+            dataset=DATASET_INFO[snakemake.params.dataset],
+        )
         save(
-            plot_test_accuracy_grid(runs, curves, titles, reported, **chance),
+            plot_test_accuracy_grid(runs, curves, titles, reported, **accuracy_axes),
             out.grid,
             out.grid_svg,
             out.grid_csv,
             dpi,
         )
-        save(plot_reported_vs_reproduced(rows, titles, **chance), out.bars, out.bars_svg, out.bars_csv, dpi)
+        save(plot_reported_vs_reproduced(rows, titles, **accuracy_axes), out.bars, out.bars_svg, out.bars_csv, dpi)
 
 
 if "snakemake" in globals():

@@ -3,6 +3,7 @@ import pandas as pd
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
 from mnist_mlp.judge.study import load_study, reported_accuracy
 from mnist_mlp.data.arrays import chance_of_test_set
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.present.figures import plot_sweep, save
 from mnist_mlp.runs.jobs import job
 
@@ -21,7 +22,7 @@ def main(snakemake):
                 reported,
                 snakemake.params.titles,
                 chance_pct=chance_of_test_set(snakemake.input.data_summary),
-                noun=snakemake.params.noun,
+                dataset=DATASET_INFO[snakemake.params.dataset],
             )
             save(plotted, png, svg, csv, snakemake.params.dpi)
 

@@ -17,9 +17,9 @@ import pandas as pd
 from mnist_mlp.judge.claims import Evidence, Rules, judge
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 from mnist_mlp.runs import run_format
+from mnist_mlp.runs.aggregate import UNIVERSE_KEYS, axis_column
 
 ROBUST, CONDITIONAL, NOT_SUPPORTED = "robust", "conditional", "not supported"
-UNIVERSE_COLUMNS = ["universe", "position", "default"]
 LABELS = (ROBUST, CONDITIONAL, NOT_SUPPORTED)  # their rules in words: study_reported.yaml, robustness.labels
 
 
@@ -119,7 +119,7 @@ def scopes(verdicts: pd.DataFrame, scope_axes: list[str], own: dict) -> list[tup
     """
     if not scope_axes:
         return [({}, verdicts)]
-    columns = [f"axis_{a}" for a in scope_axes]
+    columns = [axis_column(a) for a in scope_axes]
     groups = [
         (dict(zip(scope_axes, key if isinstance(key, tuple) else (key,))), rows)
         for key, rows in verdicts.sort_values("position").groupby(columns, sort=False)
@@ -137,7 +137,7 @@ def judge_universes(
         One row per (claim, universe): claim, universe, position, default, axis_<name> options,
         verdict, estimate, low, high (the binding comparison's test-set interval) and p (one-sided).
     """
-    columns = ["claim", *UNIVERSE_COLUMNS, *(f"axis_{a}" for a in axes), "verdict", "estimate", "low", "high", "p"]
+    columns = ["claim", *UNIVERSE_KEYS, *map(axis_column, axes), "verdict", "estimate", "low", "high", "p"]
     read_once = functools.cache(read_predictions)  # universes share most of their runs: read each file once
     rows = []
     for _, universe in table.groupby("position", sort=True):
@@ -149,8 +149,7 @@ def judge_universes(
             rows.append(
                 {
                     "claim": claim["id"],
-                    **{c: first[c] for c in UNIVERSE_COLUMNS},
-                    **{f"axis_{a}": first[f"axis_{a}"] for a in axes},
+                    **{c: first[c] for c in [*UNIVERSE_KEYS, *map(axis_column, axes)]},
                     "verdict": judged.verdict,
                     "estimate": judged.estimate,
                     "low": interval.low if interval else None,

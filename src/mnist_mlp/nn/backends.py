@@ -6,6 +6,8 @@ from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES
 from mnist_mlp.nn.init import init_params
 
 BACKENDS = ("numpy", "torch")  # from scratch (the study's section 1), and torch.nn (section 2)
+DTYPES = ("float32", "float64")  # what either backend trains in: float32 for runs, float64 for checks
+DEVICES = ("cpu", "cuda")  # where the torch backend trains; train.device "auto" picks one of them
 
 
 def make_model(
@@ -21,6 +23,8 @@ def make_model(
 ):
     """The backend's model at its seeded initial weights (``init`` a concrete scheme: see
     ``init.init_params``), the same arrays for either backend."""
+    if dtype not in DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; choose one of {DTYPES}")
     sizes = [IMAGE_PIXELS, *hidden, N_CLASSES]
     params = init_params(sizes, init, seed, np.dtype(dtype))
     if backend == "numpy":

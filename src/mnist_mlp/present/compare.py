@@ -23,25 +23,25 @@ import numpy as np
 import pandas as pd
 
 from mnist_mlp import fmt
+from mnist_mlp.runs import aggregate
 from mnist_mlp.runs.key import RunKey, parse_widths, spell_widths
 
+# runs.csv's columns as runs/aggregate.py names them (a test holds every one here to its tables).
 # A row of the results is one (experiment, activation, seed); its settings and numbers may change.
 ROW_KEYS = ["experiment", "activation", "seed"]
-SETTINGS = [name for name in RunKey.names() if name not in ROW_KEYS]
-NUMBERS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss"]
-STATES = ["diverged", "failed_to_learn"]
+SETTINGS = [name for name in aggregate.SETTINGS if name not in ROW_KEYS]
+NUMBERS = aggregate.FINAL_NUMBERS
+STATES = aggregate.STATES
 COLUMNS = ROW_KEYS + SETTINGS + NUMBERS + STATES + ["dir"]
-NUMBER_NAMES = {
-    "test_accuracy": "test accuracy",
-    "test_loss": "test loss",
-    "train_accuracy": "train accuracy",
-    "train_loss": "train loss",
-}
+NUMBER_NAMES = {c: c.replace("_", " ") for c in NUMBERS}  # "test accuracy"
 # The columns a table must have for the diff: all of COLUMNS but ``dir``, which only links a run in the report.
 # A sweep's rows are named by their sweep, the experiment it varies and its setting instead of an experiment.
 USED = ROW_KEYS + SETTINGS + NUMBERS + STATES
-SWEEP_NAME = ["sweep", "variant_of", "setting"]
+SWEEP_NAME = aggregate.SWEEP_NAME
 SWEEP_USED = SWEEP_NAME + [c for c in USED if c != "experiment"]
+# Runs recorded before a run's key carried its dataset all trained on MNIST, then the only dataset;
+# a history record of that time whose config names no dataset is MNIST's.
+UNNAMED_DATASET = "mnist"
 RECORD_SCHEMA = json.loads((Path(__file__).parent / "history_record.schema.json").read_text())
 
 
@@ -210,7 +210,7 @@ def with_settings_of_its_time(runs: pd.DataFrame, config: dict | None) -> pd.Dat
         return runs
     data, model = config.get("data", {}), config.get("model", {})
     of_its_time = {
-        "dataset": data.get("dataset", "mnist"),
+        "dataset": data.get("dataset", UNNAMED_DATASET),
         "n_train": data.get("n_train"),
         "hidden": spell_widths(model["hidden"]) if model.get("hidden") else None,
     }

@@ -20,7 +20,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator  # noqa: E402
 
+from mnist_mlp.data.datasets import DatasetInfo  # noqa: E402
 from mnist_mlp.nn import activations  # noqa: E402
+from mnist_mlp.runs.aggregate import axis_column  # noqa: E402
 from mnist_mlp.runs.plan import setting_label  # noqa: E402
 
 # Nothing under 9 pt: the report shows the figures at their CSS size, with no zoom to rely on.
@@ -176,18 +178,18 @@ def draw_band(ax, stats: pd.DataFrame, label: str, style: dict, smooth: int = 1,
     return rows(label, stats["x"], mean, std.where(several))
 
 
-def chance_label(chance_pct: float, noun: str = "digit") -> str:
-    """The chance line's name: what chance means here (``mnist.data.chance_level``; ``noun`` is what
-    a class is: digit, class), and its value."""
+def chance_label(chance_pct: float, noun: str) -> str:
+    """The chance line's name: what chance means here (``data.arrays.chance_level``; ``noun`` is what
+    one class is, ``DatasetInfo.noun``), and its value."""
     return f"chance: commonest {noun} ({chance_pct:.2f} %)"
 
 
-def draw_chance(ax, chance_pct: float, noun: str = "digit") -> None:
-    """The accuracy of always answering the commonest digit: a reference, not data, so it has no rows."""
+def draw_chance(ax, chance_pct: float, noun: str) -> None:
+    """The accuracy of always answering the commonest class: a reference, not data, so it has no rows."""
     ax.axhline(chance_pct, label=chance_label(chance_pct, noun), **CHANCE_STYLE)
 
 
-def accuracy_axis(ax, label: str, chance_pct: float, noun: str = "digit") -> None:
+def accuracy_axis(ax, label: str, chance_pct: float, noun: str) -> None:
     """A percent axis from 0 to 100 with the chance line, the same on every accuracy plot."""
     ax.set_ylim(0, 100)
     ax.set_ylabel(label)
@@ -206,13 +208,12 @@ def reported_handle(colour: str = "0.6") -> Line2D:
     return Line2D([], [], markerfacecolor=colour, label=REPORTED_LABEL, **REPORTED_STYLE)
 
 
-def legend_handles(
-    activations=ACTIVATIONS, chance_pct: float | None = None, reported: bool = False, noun: str = "digit"
-) -> list:
-    """Legend entries for figures whose lines carry their series name, not a legend label."""
+def legend_handles(activations=ACTIVATIONS, chance: str | None = None, reported: bool = False) -> list:
+    """Legend entries for figures whose lines carry their series name, not a legend label; ``chance``
+    is the chance line's label (``chance_label``), where the figure draws one."""
     handles = [Line2D([], [], lw=1.6, markersize=5, label=a, **ACTIVATION_STYLES[a]) for a in activations]
-    if chance_pct is not None:
-        handles.append(Line2D([], [], label=chance_label(chance_pct, noun), **CHANCE_STYLE))
+    if chance is not None:
+        handles.append(Line2D([], [], label=chance, **CHANCE_STYLE))
     if reported:
         handles.append(reported_handle())
     return handles
@@ -319,14 +320,15 @@ def plot_curve_figure(
     reported: dict | None = None,
     *,
     chance_pct: float,
-    noun: str = "digit",
+    dataset: DatasetInfo,
 ) -> Plotted:
     """One figure of the study from its spec (see config/study_reported.yaml).
 
     Args:
         reported: the study's test accuracies in percent, by experiment and activation; marked at
             the last epoch of accuracy curves.
-        chance_pct: the chance line on accuracy axes (``mnist.data.chance_level`` of the test set).
+        chance_pct: the chance line on accuracy axes (``data.arrays.chance_level`` of the test set).
+        dataset: the runs' dataset, whose noun names the chance line.
     """
     fig, ax = plt.subplots(figsize=(6, 3.8), layout="constrained")
     exp, act, kind = spec["experiment"], spec.get("activation"), spec["kind"]
@@ -335,7 +337,7 @@ def plot_curve_figure(
     elif kind == "loss_by_activation":
         drawn = _loss_by_activation(ax, curves, exp)
     else:
-        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {}, chance_pct, noun)
+        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {}, chance_pct, dataset.noun)
     epoch_axis(ax)
     ax.legend(loc="best")
     ax.grid(alpha=0.3)
@@ -349,13 +351,11 @@ def confusion_matrix_of(confusion: pd.DataFrame, experiment: str, activation: st
     return sel.groupby(["true", "predicted"])["count"].agg(["mean", "std"]).reset_index()
 
 
-def plot_confusion_figure(
-    spec: dict, runs: pd.DataFrame, confusion: pd.DataFrame, noun: str = "digit", classes: tuple[str, ...] | None = None
-) -> Plotted:
+def plot_confusion_figure(spec: dict, runs: pd.DataFrame, confusion: pd.DataFrame, dataset: DatasetInfo) -> Plotted:
     """Mean test confusion matrix over the finished seeds of one run group: row i, column j is the
-    number of test images of true class i predicted as j (``noun``: what a class is, "digit";
-    ``classes``: their names, for the ticks, when they are not their numbers). Rows: series = true
-    class, x = predicted, y = mean count, std over seeds."""
+    number of test images of true class i predicted as j. The axes are named by what one class of
+    ``dataset`` is (its noun), the ticks by its class names where they are not their numbers.
+    Rows: series = true class, x = predicted, y = mean count, std over seeds."""
     fig, ax = plt.subplots(figsize=(6.2, 5.4), layout="constrained")
     stats = confusion_matrix_of(confusion, spec["experiment"], spec["activation"])
     if not stats.empty:
@@ -372,11 +372,12 @@ def plot_confusion_figure(
                 color="white" if value > matrix.max() / 2 else "black",
             )
         fig.colorbar(im, ax=ax, shrink=0.8, label="test images")
-    names = classes if classes and list(classes) != [str(i) for i in range(len(classes))] else None
+    classes = list(dataset.classes)
+    names = classes if classes != [str(i) for i in range(len(classes))] else None
     ax.set_xticks(range(10), names or range(10), rotation=90 if names else 0)
     ax.set_yticks(range(10), names or range(10))
-    ax.set_xlabel(f"predicted {noun}")
-    ax.set_ylabel(f"true {noun}")
+    ax.set_xlabel(f"predicted {dataset.noun}")
+    ax.set_ylabel(f"true {dataset.noun}")
     mark_missing_or_diverged(ax, runs, spec["experiment"], [spec["activation"]])
     table = pd.DataFrame({"series": stats["true"], "x": stats["predicted"], "y": stats["mean"], "std": stats["std"]})
     return collect(fig, [table])
@@ -409,7 +410,7 @@ def plot_test_accuracy_grid(
     reported: dict | None = None,
     *,
     chance_pct: float,
-    noun: str = "digit",
+    dataset: DatasetInfo,
 ) -> Plotted:
     """Test accuracy per epoch of every run, one panel per experiment (a figure the study lacks).
 
@@ -439,9 +440,9 @@ def plot_test_accuracy_grid(
         epoch_axis(ax)
         ax.grid(alpha=0.3)
         mark_missing_or_diverged(ax, runs, exp, sorted(set(runs.loc[runs["experiment"] == exp, "activation"])))
-        accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "", chance_pct, noun)
+        accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "", chance_pct, dataset.noun)
     fig.legend(
-        handles=legend_handles(chance_pct=chance_pct, reported=bool(reported), noun=noun),
+        handles=legend_handles(chance=chance_label(chance_pct, dataset.noun), reported=bool(reported)),
         loc="outside upper center",
         ncol=5,
         frameon=False,
@@ -456,7 +457,7 @@ def bar_label(title: str, activation: str) -> str:
 
 
 def plot_reported_vs_reproduced(
-    rows_by_experiment: dict, titles: dict, *, chance_pct: float, noun: str = "digit"
+    rows_by_experiment: dict, titles: dict, *, chance_pct: float, dataset: DatasetInfo
 ) -> Plotted:
     """Grouped bars: the study's accuracy (hatched) next to ours (mean ± std), per experiment and
     activation, in the activation's colour. Series "reported by the study" and "reproduced here",
@@ -505,13 +506,13 @@ def plot_reported_vs_reproduced(
                 color="crimson",
             )
     ax.set_xticks(x, bars["label"], rotation=60, ha="right")
-    accuracy_axis(ax, "test accuracy (%)", chance_pct, noun)
+    accuracy_axis(ax, "test accuracy (%)", chance_pct, dataset.noun)
     ax.grid(axis="y", alpha=0.3)
     ax.set_xlim(-0.7, len(bars) - 0.3)
     reported_kind = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label=REPORTED_LABEL)]
     kinds = (reported_kind if reproduction else []) + [
         Patch(facecolor="0.4", label=f"{ours} (mean ± std)"),
-        Line2D([], [], label=chance_label(chance_pct, noun), **CHANCE_STYLE),
+        Line2D([], [], label=chance_label(chance_pct, dataset.noun), **CHANCE_STYLE),
     ]
     swatches = [Patch(facecolor=style["color"], label=a) for a, style in ACTIVATION_STYLES.items()]
     # a legend fills column by column: interleaved, the kinds of bar read as one row, the colours as
@@ -630,7 +631,7 @@ def plot_sweep(
     titles: dict,
     *,
     chance_pct: float,
-    noun: str = "digit",
+    dataset: DatasetInfo,
 ) -> Plotted:
     """A sensitivity sweep: final test accuracy (top) and final train loss (bottom) against the
     setting, one line per activation (mean ± std over seeds), one column per experiment varied.
@@ -656,14 +657,15 @@ def plot_sweep(
         acc_ax, loss_ax = axes[0][column], axes[1][column]
         drawn += _sweep_column(acc_ax, loss_ax, summary[summary["variant_of"] == variant], variant, study)
         acc_ax.set_title(fit_text(f"varying {titles.get(variant, variant)}", SWEEP_TITLE_WIDTH, CONFIG_TEXT_LINES))
-        accuracy_axis(acc_ax, "final test accuracy (%)" if column == 0 else "", chance_pct, noun)
+        accuracy_axis(acc_ax, "final test accuracy (%)" if column == 0 else "", chance_pct, dataset.noun)
         loss_ax.set_ylabel("final train loss" if column == 0 else "")
         for ax in (acc_ax, loss_ax):
             ax.grid(alpha=0.3)
     table = collect(fig, drawn).table
     log_if_collapsed(axes[1], table.loc[table["series"].str.contains("/ final train loss /"), "y"])
     handles = legend_handles(
-        sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index), chance_pct, noun=noun
+        sorted(set(summary["activation"]) & set(ACTIVATIONS), key=ACTIVATIONS.index),
+        chance_label(chance_pct, dataset.noun),
     )
     if unstated:
         handles.append(Line2D([], [], color="0.3", ls="--", lw=1.1, label="study (setting unknown)"))
@@ -690,7 +692,7 @@ def specification_order(verdicts: pd.DataFrame, scope: list[str] = ()) -> pd.Dat
     none last; ``rank`` is the x of each. With scope axes, each scope's universes are a block of
     their own (in the config's order of the scope's options), a gap of one universe between blocks;
     ``block`` numbers them."""
-    columns = [f"axis_{a}" for a in scope]
+    columns = [axis_column(a) for a in scope]
     first_seen = verdicts.sort_values("position").drop_duplicates(columns)[columns] if columns else None
     block = (
         verdicts[columns].apply(tuple, axis=1).map({tuple(r): i for i, r in enumerate(first_seen.values)})
@@ -726,7 +728,7 @@ def plot_specification_curve(
     """
     ordered = specification_order(verdicts, scope)
     by_position = verdicts.sort_values("position")  # the config's order of each axis's options
-    options = [(axis, option) for axis in axes for option in dict.fromkeys(by_position[f"axis_{axis}"])]
+    options = [(axis, option) for axis in axes for option in dict.fromkeys(by_position[axis_column(axis)])]
     width = min(12.0, max(6.0, 0.06 * len(ordered) + 3))
     fig, (curve, board) = plt.subplots(
         2,
@@ -777,7 +779,7 @@ def plot_specification_curve(
         first, last = block["rank"].min(), block["rank"].max()
         if first:
             curve.axvline(first - 1, color="0.4", lw=0.8)
-        name = setting_label({axis: block[f"axis_{axis}"].iloc[0] for axis in scope})
+        name = setting_label({axis: block[axis_column(axis)].iloc[0] for axis in scope})
         curve.text(
             (first + last) / 2,
             1.01,
@@ -790,7 +792,7 @@ def plot_specification_curve(
     fig.legend(*curve.get_legend_handles_labels(), loc="outside upper center", ncol=3, frameon=False)
     curve.grid(alpha=0.3)
     for row, (axis, option) in enumerate(options):
-        xs = ordered.loc[ordered[f"axis_{axis}"] == option, "rank"]
+        xs = ordered.loc[ordered[axis_column(axis)] == option, "rank"]
         board.plot(xs, [row] * len(xs), "s", color="0.25", ms=4)
         drawn.append(rows(f"{axis}: {option}", xs, [row] * len(xs)))
     board.set_yticks(range(len(options)), [fit_text(f"{axis}: {option}", SETTING_WIDTH, 1) for axis, option in options])

@@ -10,6 +10,7 @@ from mnist_mlp.judge import multiverse
 from mnist_mlp.judge.study import multiverse_figure
 from mnist_mlp.present import compare
 from mnist_mlp.present.html import Figures, Section
+from mnist_mlp.runs.aggregate import axis_column
 from mnist_mlp.runs.plan import setting_label
 
 SECTION = Section("robust", "How robust is each conclusion")
@@ -134,7 +135,9 @@ def _at_default_choices(verdicts: pd.DataFrame, choices: list[str], own: pd.Data
     if default.empty:
         return None
     same = (
-        np.logical_and.reduce([verdicts[f"axis_{a}"].astype(str) == str(default[f"axis_{a}"].iloc[0]) for a in choices])
+        np.logical_and.reduce(
+            [verdicts[axis_column(a)].astype(str) == str(default[axis_column(a)].iloc[0]) for a in choices]
+        )
         if choices
         else np.ones(len(verdicts), bool)
     )
@@ -143,7 +146,7 @@ def _at_default_choices(verdicts: pd.DataFrame, choices: list[str], own: pd.Data
 
 def _summary(verdicts: pd.DataFrame, axes: list[str], alpha: float) -> multiverse.Summary:
     """``multiverse.summarise`` of one claim's rows of results/multiverse_verdicts.csv, over ``axes``."""
-    keys = [tuple(row[f"axis_{a}"] for a in axes) for _, row in verdicts.iterrows()]
+    keys = [tuple(row[axis_column(a)] for a in axes) for _, row in verdicts.iterrows()]
     return multiverse.summarise(
         dict(zip(keys, verdicts["verdict"])),
         dict(zip(keys, _or_none(verdicts["estimate"]))),

@@ -10,14 +10,13 @@ from mnist_mlp.runs.key import RunKey
 
 SETTINGS = list(RunKey.names())
 RUN_KEYS = ["experiment", "title", *SETTINGS]
-SWEEP_KEYS = ["sweep", "variant_of", "setting", "position", *SETTINGS]
+SWEEP_NAME = ["sweep", "variant_of", "setting"]  # what names a sweep's row, as its experiment names a study run's
+SWEEP_KEYS = [*SWEEP_NAME, "position", *SETTINGS]
+FINAL_NUMBERS = ["test_accuracy", "test_loss", "train_accuracy", "train_loss"]  # empty where a run diverged
+STATES = ["diverged", "failed_to_learn"]  # True or False
 METRIC_COLUMNS = [
-    "test_accuracy",
-    "test_loss",
-    "train_accuracy",
-    "train_loss",
-    "diverged",
-    "failed_to_learn",
+    *FINAL_NUMBERS,
+    *STATES,
     "failure",
     "epochs_completed",
     "wall_time_s",
@@ -33,6 +32,12 @@ def read_benchmark(path: Path) -> dict:
 
 
 COMPUTE_COLUMNS = ["host", "threads", "blas", "cpu"]  # where it ran, and what its last digits depend on
+
+
+def table_columns(keys: list[str]) -> list[str]:
+    """The columns of a table of runs named by ``keys`` (runs.csv: RUN_KEYS), in order: the keys,
+    the metrics, device, compute, the job's benchmark and the run's folder."""
+    return [*keys, *METRIC_COLUMNS, "device", *COMPUTE_COLUMNS, "job_s", "max_rss_mb", "dir"]
 
 
 def _compute(metrics: dict) -> dict:
@@ -56,10 +61,8 @@ def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.Dat
         }
         for r in records
     ]
-    table = pd.DataFrame(
-        rows, columns=[*keys, *METRIC_COLUMNS, "device", *COMPUTE_COLUMNS, "job_s", "max_rss_mb", "dir"]
-    )
-    table[["diverged", "failed_to_learn"]] = table[["diverged", "failed_to_learn"]].astype(bool)
+    table = pd.DataFrame(rows, columns=table_columns(keys))
+    table[STATES] = table[STATES].astype(bool)
     return table
 
 
@@ -78,14 +81,19 @@ def sweep_table(records: list[dict], metrics_by_dir: dict) -> pd.DataFrame:
     return _table(records, metrics_by_dir, SWEEP_KEYS)
 
 
-UNIVERSE_KEYS = ["universe", "position", "default"]
+UNIVERSE_KEYS = ["universe", "position", "default"]  # a universe's label, its index, whether it is the config's own
+
+
+def axis_column(axis: str) -> str:
+    """The column of a multiverse table (multiverse.csv, multiverse_verdicts.csv) holding each
+    universe's option of ``axis``: ``axis_<name>``."""
+    return f"axis_{axis}"
 
 
 def multiverse_table(records: list[dict], metrics_by_dir: dict, axes: list[str]) -> pd.DataFrame:
-    """One row per (universe, experiment, run): the universe (its label, position and whether it is
-    the config's own), its option of each of ``axes`` (columns ``axis_<name>``), the experiment, the
-    run's settings, metrics and folder."""
-    return _table(records, metrics_by_dir, [*UNIVERSE_KEYS, *(f"axis_{a}" for a in axes), "experiment", *SETTINGS])
+    """One row per (universe, experiment, run): the UNIVERSE_KEYS, its option of each of ``axes``
+    (``axis_column``), the experiment, the run's settings, metrics and folder."""
+    return _table(records, metrics_by_dir, [*UNIVERSE_KEYS, *map(axis_column, axes), "experiment", *SETTINGS])
 
 
 def curves_table(records: list[dict]) -> pd.DataFrame:

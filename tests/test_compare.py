@@ -331,6 +331,10 @@ def test_a_record_from_before_the_key_carried_the_data_and_widths_takes_them_fro
     }
     assert diff(from_record(record), Results(run_table(OLD, SWEEPS)))["changed"] == []
     assert set(from_record(record).runs["dataset"]) == {"mnist"}  # the only dataset then; its config names none
+    assert from_record(record).config["data"]["dataset"] == "mnist"  # so a switch of dataset has an old one
+    now = {**config, "data": {**config["data"], "dataset": "fashion_mnist"}}
+    (switch,) = diff(from_record(record), Results(run_table(OLD, SWEEPS), now))["config"]
+    assert (switch["key"], switch["old"], switch["new"]) == ("data.dataset", "mnist", "fashion_mnist")
     fashion = {**config, "data": {**config["data"], "dataset": "fashion_mnist"}}
     assert set(from_record({**record, "config": fashion}).runs["dataset"]) == {"fashion_mnist"}
     wider = {**config, "model": {"hidden": [100]}}

@@ -91,6 +91,10 @@ DATASET_INFO = {
     ),
 }
 
+# The dataset of every run from before a run named its dataset, when MNIST was the only one: what a
+# history record of that time, whose config names none, was trained on.
+UNNAMED_DATASET = "mnist"
+
 
 def content_sha256(path: Path) -> str:
     """SHA-256 of a ``.gz`` file's decompressed content."""

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_mlp import fmt
+from mnist_mlp.data.datasets import UNNAMED_DATASET
 from mnist_mlp.runs import aggregate
 from mnist_mlp.runs.key import RunKey, parse_widths, spell_widths
 
@@ -39,9 +40,6 @@ NUMBER_NAMES = {c: c.replace("_", " ") for c in NUMBERS}  # "test accuracy"
 USED = ROW_KEYS + SETTINGS + NUMBERS + STATES
 SWEEP_NAME = aggregate.SWEEP_NAME
 SWEEP_USED = SWEEP_NAME + [c for c in USED if c != "experiment"]
-# Runs recorded before a run's key carried its dataset all trained on MNIST, then the only dataset;
-# a history record of that time whose config names no dataset is MNIST's.
-UNNAMED_DATASET = "mnist"
 RECORD_SCHEMA = json.loads((Path(__file__).parent / "history_record.schema.json").read_text())
 
 
@@ -196,21 +194,31 @@ def from_record(record) -> Results:
         runs = pd.DataFrame(record["runs"]["data"], columns=record["runs"]["columns"])
     except ValueError as err:  # a row longer or shorter than the columns
         raise NotARunTable(f"runs: {err}") from None
+    config = config_of_its_time(record["config"])
     try:
-        runs = checked(with_settings_of_its_time(runs, record["config"]), USED)
+        runs = checked(with_settings_of_its_time(runs, config), USED)
     except NotARunTable as err:
         raise NotARunTable(f"runs: {err}") from None
-    return Results(run_table(runs), record["config"], record["claims"], record["time"], record["commit"])
+    return Results(run_table(runs), config, record["claims"], record["time"], record["commit"])
+
+
+def config_of_its_time(config: dict | None) -> dict | None:
+    """A record's config, naming its dataset where a record written before there was a choice does
+    not (UNNAMED_DATASET): the one place that knows records of that time."""
+    if not config or "dataset" in config.get("data", {}):
+        return config
+    return {**config, "data": {**config.get("data", {}), "dataset": UNNAMED_DATASET}}
 
 
 def with_settings_of_its_time(runs: pd.DataFrame, config: dict | None) -> pd.DataFrame:
     """A record written before a run's key carried its dataset, training-subset size and hidden
-    widths, with those read from the record's own config, which every run of it shared."""
+    widths, with those read from the record's own config (``config_of_its_time``), which every run
+    of it shared."""
     if not config:
         return runs
     data, model = config.get("data", {}), config.get("model", {})
     of_its_time = {
-        "dataset": data.get("dataset", UNNAMED_DATASET),
+        "dataset": data.get("dataset"),
         "n_train": data.get("n_train"),
         "hidden": spell_widths(model["hidden"]) if model.get("hidden") else None,
     }

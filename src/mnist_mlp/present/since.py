@@ -14,8 +14,7 @@ def dataset_switch(config_changes: list[dict]) -> dict | None:
     change = next((c for c in config_changes if c["key"] == "data.dataset"), None)
     if change is None:
         return None
-    title = lambda dataset: DATASET_INFO[dataset or "mnist"].title  # noqa: E731  (records before #20: MNIST)
-    return {"old": title(change["old"]), "new": title(change["new"])}
+    return {"old": DATASET_INFO[change["old"]].title, "new": DATASET_INFO[change["new"]].title}
 
 
 def since_section(update: dict, current: compare.Results, claims: list[dict], folder: str) -> dict:

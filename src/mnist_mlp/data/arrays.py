@@ -1,4 +1,4 @@
-"""Turning the raw MNIST files into the arrays training reads, and the order batches come in."""
+"""Turning a dataset's four raw files into the arrays training reads, and the order batches come in."""
 
 import json
 from dataclasses import dataclass

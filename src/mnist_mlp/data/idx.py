@@ -1,4 +1,4 @@
-"""Reading and writing the IDX format the original MNIST files use.
+"""Reading and writing the IDX format of the original MNIST and Fashion-MNIST files.
 
 An IDX file is a 4-byte magic number (two zero bytes, a type code, the number of dimensions),
 one big-endian uint32 per dimension, then the data in C order. MNIST uses only unsigned bytes.

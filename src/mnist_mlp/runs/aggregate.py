@@ -41,12 +41,12 @@ def table_columns(keys: list[str]) -> list[str]:
 
 
 def _compute(metrics: dict) -> dict:
-    """host, threads, BLAS and CPU of a run; missing (None) for runs made before they were recorded."""
-    info = metrics.get("compute") or {}
-    blas = info.get("blas")
-    if blas and info.get("torch_blas"):
+    """host, threads, BLAS and CPU of a run, as its metrics.json recorded them."""
+    info = metrics["compute"]
+    blas = info["blas"]
+    if info.get("torch_blas"):  # torch runs only
         blas = f"{blas} (numpy), {info['torch_blas']} (torch)"
-    return {"host": info.get("host"), "threads": info.get("threads"), "blas": blas, "cpu": info.get("cpu")}
+    return {"host": info["host"], "threads": info["threads"], "blas": blas, "cpu": info["cpu"]}
 
 
 def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.DataFrame:

@@ -182,6 +182,11 @@ def malformed_study(tmp_path, name: str, edit) -> Path:
             "key accuracy.baseline.sigmoid: '62%' is not of type 'number'.",
         ),
         (
+            "allowed_misses",
+            lambda s: s["robustness"].update(allowed_misses=-1),
+            "key robustness.allowed_misses: -1 is less than the minimum of 0.",
+        ),
+        (
             "unknown_experiment",
             lambda s: s["accuracy"].update(baselin={"relu": 95}),
             "key accuracy.baselin: no experiment 'baselin' in the config.",

@@ -132,7 +132,9 @@ def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_sa
     figures = Figures({multiverse_figure("c"): files}, DATASET_INFO["mnist"])
     claim = {"id": "c", "section": "1", "text": "t", "verdict": HOLDS}
     settings = {"familywise_alpha": 0.05, "labels": {}}
-    context = robust_section(table, [claim], settings, ["init", "n_train"], ["n_train"], {"n_train": 30000}, figures)
+    context = robust_section(
+        table, None, [claim], settings, ["init", "n_train"], ["n_train"], {"n_train": 30000}, figures, ""
+    )
     (row,) = context["rows"]
     assert row["label"] == ROBUST and row["n"] == 2 and row["flips"] == [] and row["scope"] is None
     assert [(o["scope"], o["label"], o["n"]) for o in row["other_scopes"]] == [
@@ -140,7 +142,7 @@ def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_sa
     ]
     assert context["axes"] == ["init"] and context["n_at_scope"] == 2
     # without the scope axis the same universes make it conditional, flipped by the data's size
-    mixed = robust_section(table, [claim], settings, ["init", "n_train"], [], {}, figures)["rows"][0]
+    mixed = robust_section(table, None, [claim], settings, ["init", "n_train"], [], {}, figures, "")["rows"][0]
     assert mixed["label"] == CONDITIONAL and mixed["flips"][0].startswith("n_train")
 
 
@@ -205,6 +207,15 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
         assert f'<figure id="{multiverse_figure(claim["id"])}" class="wide">' in section and figure.exists()
     glance = html[html.index('<h2 id="glance">') : html.index('<h2 id="since">')]
     assert len(re.findall(r'<a class="robustness [\w-]+" href="#robust-', glance)) == len(claims)
+    # the study's numbers are held against the universes at its own scope, which they allow or not
+    fit = pd.read_csv(work / "results" / "multiverse_fit.csv")
+    assert len(fit) == 2 and set(fit["axis_n_train"]) == {SMOKE_TRAIN} and fit["allowed"].any()
+    assert set(fit["n_numbers"]) == {15}
+    allowed = (
+        f"over the {fit['allowed'].sum()} universe{'s' if fit['allowed'].sum() != 1 else ''} the study's numbers allow"
+    )
+    assert all(row.count(allowed) == 2 for row in section.split('<tr id="robust-')[1:])  # both scopes
+    assert '<h3 id="allowed">' in section
     assert "Nothing to be done" in snakemake(work, "-n", overlay=overlay).stdout
 
 
@@ -315,7 +326,9 @@ def test_with_a_dataset_axis_each_claim_has_its_verdict_and_label_on_each_datase
     claim = {"id": "c", "section": "1", "text": "t", "verdict": HOLDS}
     settings = {"familywise_alpha": 0.05, "labels": {}}
     figures = Figures({multiverse_figure("c"): files}, DATASET_INFO["mnist"])
-    context = robust_section(table, [claim], settings, ["init", "dataset"], ["dataset"], {"dataset": "mnist"}, figures)
+    context = robust_section(
+        table, None, [claim], settings, ["init", "dataset"], ["dataset"], {"dataset": "mnist"}, figures, ""
+    )
     assert context["datasets"] == ["MNIST", "Fashion-MNIST"]
     assert context["rows"][0]["by_dataset"] == [
         {"title": "MNIST", "verdict": HOLDS, "label": ROBUST},

@@ -7,7 +7,9 @@ if MULTIVERSE_AXES:
             predictions=run_paths("predictions"),
             study=config["study_reported"],
         output:
-            "results/multiverse_verdicts.csv",
+            verdicts="results/multiverse_verdicts.csv",
+            # how well the study's numbers fit each universe, and which they allow
+            fit="results/multiverse_fit.csv",
         log:
             "logs/judge_multiverse.log",
         benchmark:
@@ -19,5 +21,7 @@ if MULTIVERSE_AXES:
             runtime=10,
         params:
             axes=MULTIVERSE_AXES,
+            scope=MULTIVERSE_SCOPE,
+            own_scope=OWN_SCOPE,
         script:
             "../scripts/judge_multiverse.py"

@@ -15,6 +15,8 @@ rule report_html:
         universe_verdicts=(
             ["results/multiverse_verdicts.csv"] if MULTIVERSE_AXES else []
         ),
+        # how well the study's numbers fit each universe, and which they allow
+        universe_fit=["results/multiverse_fit.csv"] if MULTIVERSE_AXES else [],
         # the claims compare runs image by image, and the backends batch by batch
         predictions=run_paths("predictions"),
         batches=run_paths("batches"),

@@ -1,8 +1,9 @@
 import pandas as pd
 
+from mnist_mlp.judge.allowed import fit_table
 from mnist_mlp.judge.claims import Rules
-from mnist_mlp.judge.multiverse import judge_universes
-from mnist_mlp.judge.study import load_study
+from mnist_mlp.judge.multiverse import judge_universes, own_scope_rows
+from mnist_mlp.judge.study import load_study, reported_accuracy
 from mnist_mlp.runs.jobs import job
 
 
@@ -10,9 +11,20 @@ def main(snakemake):
     with job(snakemake.log[0], snakemake.output) as log:
         study = load_study(snakemake.input.study)
         table = pd.read_csv(snakemake.input.multiverse)
-        verdicts = judge_universes(table, study["claims"], Rules.from_study(study), snakemake.params.axes)
-        verdicts.to_csv(snakemake.output[0], index=False)
+        axes, scope, own = snakemake.params.axes, snakemake.params.scope, snakemake.params.own_scope
+        verdicts = judge_universes(table, study["claims"], Rules.from_study(study), axes)
+        verdicts.to_csv(snakemake.output.verdicts, index=False)
         log.info("judged %d claims in %d universes", len(study["claims"]), table["position"].nunique())
+        fit = fit_table(
+            own_scope_rows(table, scope, own),
+            axes,
+            reported_accuracy(study, own["dataset"]),
+            study["verdicts"]["close_pp"],
+            study["verdicts"]["alpha"],
+            study["robustness"]["allowed_misses"],
+        )
+        fit.to_csv(snakemake.output.fit, index=False)
+        log.info("the study's numbers allow %d of %d universes", fit["allowed"].sum(), len(fit))
 
 
 if "snakemake" in globals():

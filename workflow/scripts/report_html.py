@@ -44,8 +44,14 @@ def main(snakemake):
         study = load_study(snakemake.input.study)
         summary = json.loads(Path(snakemake.input.data_summary).read_text())
         config, commit = snakemake.params.config, snakemake.params.commit
-        universe_verdicts = [pd.read_csv(p) for p in snakemake.input.universe_verdicts]  # one, or none
-        multiverse = (universe_verdicts[0] if universe_verdicts else None, *snakemake.params.multiverse)
+        # one each, or none
+        universe_verdicts = [pd.read_csv(p) for p in snakemake.input.universe_verdicts]
+        universe_fit = [pd.read_csv(p) for p in snakemake.input.universe_fit]
+        multiverse = (
+            universe_verdicts[0] if universe_verdicts else None,
+            universe_fit[0] if universe_fit else None,
+            *snakemake.params.multiverse,
+        )
         context = build_context(
             runs,
             sweeps,

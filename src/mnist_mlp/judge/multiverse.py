@@ -127,6 +127,13 @@ def scopes(verdicts: pd.DataFrame, scope_axes: list[str], own: dict) -> list[tup
     return sorted(groups, key=lambda group: not is_own_scope(group[0], own))
 
 
+def own_scope_rows(table: pd.DataFrame, scope_axes: list[str], own: dict) -> pd.DataFrame:
+    """The rows of ``table`` (a multiverse table) at the study's own scope (``own``: scope axis ->
+    its option), compared as text, as the CSV reads back; all of them without a scope axis."""
+    at_own = [table[axis_column(a)].astype(str) == str(own[a]) for a in scope_axes]
+    return table[np.logical_and.reduce(at_own)] if at_own else table
+
+
 def judge_universes(
     table: pd.DataFrame, claims: list[dict], rules: Rules, axes: list[str], read_predictions=run_format.read_predictions
 ) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from mnist_mlp import fmt
 from mnist_mlp.data.arrays import chance_level
 from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.judge.claims import Evidence, Rules
+from mnist_mlp.judge.sensitivity import consistency_rule
 from mnist_mlp.judge.study import comparison_rows, figure_specs, reported_accuracy
 from mnist_mlp.present import sections
 from mnist_mlp.present.html import Figures
@@ -41,7 +42,7 @@ def build_context(
     config: dict,
     dataset: str,
     commit: str,
-    multiverse: tuple[pd.DataFrame | None, list[str], list[str], dict] = (None, [], [], {}),
+    multiverse: tuple[pd.DataFrame | None, pd.DataFrame | None, list[str], list[str], dict] = (None, None, [], [], {}),
 ) -> dict:
     """Every section of the report, each built from what it shows.
 
@@ -55,8 +56,8 @@ def build_context(
         config: the workflow config, for the sections that show it (model, training, sweeps, provenance).
         dataset: the dataset the runs are on (``data.dataset``).
         commit: the workflow's git commit, from ``provenance.git_commit``.
-        multiverse: results/multiverse_verdicts.csv (or None), the axes, the scope axes among them,
-            and the config's own option of each scope axis.
+        multiverse: results/multiverse_verdicts.csv and results/multiverse_fit.csv (or None), the
+            axes, the scope axes among them, and the config's own option of each scope axis.
     """
     info, reported = DATASET_INFO[dataset], reported_accuracy(study, dataset)
     figs, close_pp = Figures(figures, info), study["verdicts"]["close_pp"]
@@ -66,7 +67,8 @@ def build_context(
     experiments = sections.experiments(titles, study.get("notes", {}), rows, agreement, figure_specs(study), runs, figs)
     numbers = sections.study_numbers(experiments, sum(len(v) for v in study["accuracy"].values()), close_pp)
     claim_rows = sections.claim_rows(study, Evidence(runs, sweeps), chance_pct)
-    robust = robust_section(multiverse[0], claim_rows, study["robustness"], *multiverse[1:], figs)
+    close_rule = consistency_rule(close_pp, study["verdicts"]["alpha"])
+    robust = robust_section(*multiverse[:2], claim_rows, study["robustness"], *multiverse[2:], figs, close_rule)
     claims = sections.with_robustness(
         sections.claims(claim_rows, Rules.from_study(study).sentence(), chance_pct), robust
     )

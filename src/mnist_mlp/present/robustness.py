@@ -14,6 +14,7 @@ from mnist_mlp.runs.aggregate import axis_column
 from mnist_mlp.runs.plan import setting_label
 
 SECTION = Section("robust", "How robust is each conclusion")
+ALLOWED = Section("allowed", "The universes the study's own numbers allow")
 COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml config/multiverse.yaml"
 SPECIFICATION_CAPTION = (
     "Top: the difference the claim rests on in each universe (its weakest comparison, in points) with its "
@@ -26,29 +27,44 @@ SCOPE_WORDS = {"n_train": "at {}", "dataset": "on {}"}  # how each scope axis's 
 
 def robust_section(
     verdicts: pd.DataFrame | None,
+    fit: pd.DataFrame | None,
     claims: list[dict],
     settings: dict,
     axes: list[str],
     scope_axes: list[str],
     own_scope: dict,
     figures: Figures,
+    close_rule: str,
 ) -> dict:
     """Each claim over the universes, or only the command that would judge them (``rows`` None)
     when no multiverse ran.
 
     Args:
         verdicts: results/multiverse_verdicts.csv, or None.
+        fit: results/multiverse_fit.csv (``judge.allowed.fit_table``): each claim is labelled over
+            the universes the study's numbers allow too, beside its label over all of them.
         claims: the report's claim rows (id, section, text, verdict).
         settings: the ``robustness`` thresholds and label rules of config/study_reported.yaml.
         axes: the multiverse's axes; ``scope_axes`` of them (e.g. the training-subset size) are
             summarised apart: each claim's label is over the universes at the study's own scope
             (``own_scope``, axis -> the config's option), and each other scope gets its own.
+        close_rule: when a universe fits one of the study's numbers, in words (``sensitivity.consistency_rule``).
     """
     if verdicts is None or verdicts.empty:
         return {"section": SECTION, "command": COMMAND, "rows": None}
     choices = [a for a in axes if a not in scope_axes]
+    allowed = _allowed_choices(fit, choices)
     rows = [
-        _claim_row(claim, verdicts[verdicts["claim"] == claim["id"]], choices, scope_axes, own_scope, settings, figures)
+        _claim_row(
+            claim,
+            verdicts[verdicts["claim"] == claim["id"]],
+            choices,
+            scope_axes,
+            own_scope,
+            settings,
+            figures,
+            allowed,
+        )
         for claim in claims
     ]
     by_dataset = "dataset" in scope_axes
@@ -65,6 +81,9 @@ def robust_section(
         "n_at_scope": rows[0]["n"] if rows else 0,
         "labels": settings["labels"],
         "alpha": settings["familywise_alpha"],
+        "allowed": _allowed_table(fit, choices, settings["allowed_misses"], close_rule)
+        if allowed is not None
+        else None,
     }
 
 
@@ -76,10 +95,13 @@ def _claim_row(
     own_scope: dict,
     settings: dict,
     figures: Figures,
+    allowed: set | None,
 ) -> dict:
-    """One claim's row: its label over the universes at the study's scope, and each other scope's."""
+    """One claim's row: its label over the universes at the study's scope, and each other scope's,
+    each also over the universes the study's numbers allow (``allowed``: their choices' options)."""
     (scope, mine), *others = multiverse.scopes(verdicts, list(scope_axes), own_scope)
     summary = _summary(mine, choices, settings["familywise_alpha"])
+    alpha = settings["familywise_alpha"]
     return {
         "id": claim["id"],
         "section": claim["section"],
@@ -96,6 +118,7 @@ def _claim_row(
         ],
         "scope": _scope_text(scope, own_scope),
         "at_default": _at_default_choices(mine, choices),
+        "allowed": _over_allowed(mine, choices, allowed, alpha),
         "other_scopes": [
             {
                 "scope": _scope_text(options, own_scope),
@@ -104,6 +127,7 @@ def _claim_row(
                 "counts": other.counts,
                 "n": len(rows),
                 "at_default": _at_default_choices(rows, choices, mine),
+                "allowed": _over_allowed(rows, choices, allowed, alpha),
             }
             for options, rows in others
             for other in [_summary(rows, choices, settings["familywise_alpha"])]
@@ -114,6 +138,49 @@ def _claim_row(
             SPECIFICATION_CAPTION,
         ),
     }
+
+
+def _choice_keys(table: pd.DataFrame, choices: list[str]) -> list[tuple]:
+    """Each row's options of the choice axes, as text (as the CSVs read back)."""
+    return [tuple(str(row[axis_column(a)]) for a in choices) for _, row in table.iterrows()]
+
+
+def _allowed_choices(fit: pd.DataFrame | None, choices: list[str]) -> set | None:
+    """The options of the choice axes of every universe the study's numbers allow; None without a fit."""
+    if fit is None or fit.empty:
+        return None
+    return set(_choice_keys(fit[fit["allowed"].astype(bool)], choices))
+
+
+def _over_allowed(verdicts: pd.DataFrame, choices: list[str], allowed: set | None, alpha: float) -> dict | None:
+    """A claim's label over the universes of ``verdicts`` whose choices the study's numbers allow."""
+    if allowed is None:
+        return None
+    kept = verdicts[[key in allowed for key in _choice_keys(verdicts, choices)]]
+    return {"n": len(kept), "label": _summary(kept, choices, alpha).label if len(kept) else None}
+
+
+def _allowed_table(fit: pd.DataFrame, choices: list[str], allowed_misses: int, close_rule: str) -> dict:
+    """The universes with how well the study's numbers fit each, and the rule that allows them."""
+    rows = [
+        {
+            "universe": row["universe"],
+            "n_fit": int(row["n_fit"]),
+            "n_numbers": int(row["n_numbers"]),
+            "misses": row["misses"] if isinstance(row["misses"], str) else "",
+            "diverged": row["diverged"] if isinstance(row["diverged"], str) else "",
+            "allowed": bool(row["allowed"]),
+            "default": bool(row["default"]),
+        }
+        for _, row in fit.sort_values("position").iterrows()
+    ]
+    rule = (
+        f"A universe fits one of the study's numbers {close_rule} The study's numbers allow a universe when it "
+        f"misses at most {allowed_misses} of the numbers that the best-fitting universe fits (so a number no "
+        "universe fits, or every universe fits, allows or rules out none), and never when every run of a number "
+        "the study reports diverged in it."
+    )
+    return {"section": ALLOWED, "rows": rows, "n": sum(r["allowed"] for r in rows), "rule": rule}
 
 
 def _by_dataset(row: dict, own: dict) -> list[dict]:

@@ -17,7 +17,7 @@ import pandas as pd
 from mnist_mlp.judge.claims import Evidence, Rules, judge
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 from mnist_mlp.runs import run_format
-from mnist_mlp.runs.aggregate import UNIVERSE_KEYS, axis_column
+from mnist_mlp.runs.aggregate import axis_column, universe_columns
 
 ROBUST, CONDITIONAL, NOT_SUPPORTED = "robust", "conditional", "not supported"
 LABELS = (ROBUST, CONDITIONAL, NOT_SUPPORTED)  # their rules in words: study_reported.yaml, robustness.labels
@@ -144,7 +144,7 @@ def judge_universes(
         One row per (claim, universe): claim, universe, position, default, axis_<name> options,
         verdict, estimate, low, high (the binding comparison's test-set interval) and p (one-sided).
     """
-    columns = ["claim", *UNIVERSE_KEYS, *map(axis_column, axes), "verdict", "estimate", "low", "high", "p"]
+    columns = ["claim", *universe_columns(axes), "verdict", "estimate", "low", "high", "p"]
     read_once = functools.cache(read_predictions)  # universes share most of their runs: read each file once
     rows = []
     for _, universe in table.groupby("position", sort=True):
@@ -156,7 +156,7 @@ def judge_universes(
             rows.append(
                 {
                     "claim": claim["id"],
-                    **{c: first[c] for c in [*UNIVERSE_KEYS, *map(axis_column, axes)]},
+                    **{c: first[c] for c in universe_columns(axes)},
                     "verdict": judged.verdict,
                     "estimate": judged.estimate,
                     "low": interval.low if interval else None,

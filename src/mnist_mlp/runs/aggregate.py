@@ -90,10 +90,16 @@ def axis_column(axis: str) -> str:
     return f"axis_{axis}"
 
 
+def universe_columns(axes: list[str]) -> list[str]:
+    """The columns that name a universe in a multiverse table: UNIVERSE_KEYS, then its option of each
+    of ``axes`` (``axis_column``)."""
+    return [*UNIVERSE_KEYS, *map(axis_column, axes)]
+
+
 def multiverse_table(records: list[dict], metrics_by_dir: dict, axes: list[str]) -> pd.DataFrame:
-    """One row per (universe, experiment, run): the UNIVERSE_KEYS, its option of each of ``axes``
-    (``axis_column``), the experiment, the run's settings, metrics and folder."""
-    return _table(records, metrics_by_dir, [*UNIVERSE_KEYS, *map(axis_column, axes), "experiment", *SETTINGS])
+    """One row per (universe, experiment, run): the ``universe_columns``, the experiment, the run's
+    settings, metrics and folder."""
+    return _table(records, metrics_by_dir, [*universe_columns(axes), "experiment", *SETTINGS])
 
 
 def curves_table(records: list[dict]) -> pd.DataFrame:

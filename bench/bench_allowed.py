@@ -29,6 +29,8 @@ def synthetic_table(n_universes: int, n_seeds: int) -> pd.DataFrame:
             "experiment": experiment,
             "activation": activation,
             "test_accuracy": rng.uniform(0.1, 0.98),
+            "diverged": False,
+            "failed_to_learn": False,
         }
         for u in range(n_universes)
         for experiment, activations in STUDY["accuracy"].items()

@@ -40,7 +40,8 @@ def test_a_lone_universe_is_allowed():
 
 
 def universe_rows(position: int, accuracies: dict) -> list[dict]:
-    """Runs of one universe: (experiment, activation) -> the test accuracies of its seeds (None: diverged)."""
+    """Runs of one universe, as results/multiverse.csv holds them: (experiment, activation) -> the test
+    accuracies of its seeds (None: diverged)."""
     return [
         {
             "universe": f"u{position}",
@@ -50,6 +51,8 @@ def universe_rows(position: int, accuracies: dict) -> list[dict]:
             "experiment": experiment,
             "activation": activation,
             "test_accuracy": a,
+            "diverged": a is None,
+            "failed_to_learn": False,
         }
         for (experiment, activation), seeds in accuracies.items()
         for a in seeds

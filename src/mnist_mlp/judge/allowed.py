@@ -11,7 +11,8 @@ explains, or that every universe explains: neither tells universes apart.
 import pandas as pd
 
 from mnist_mlp.judge.sensitivity import consistent_with
-from mnist_mlp.runs.aggregate import UNIVERSE_KEYS, axis_column
+from mnist_mlp.judge.study import accuracy_summary
+from mnist_mlp.runs.aggregate import universe_columns
 
 
 def number_name(experiment: str, activation: str) -> str:
@@ -19,26 +20,25 @@ def number_name(experiment: str, activation: str) -> str:
     return f"{experiment}/{activation}"
 
 
-def misses_of(accuracies: dict, reported: dict, close_pp: float, alpha: float) -> tuple[list, list, int]:
+def misses_of(summary: pd.DataFrame, reported: dict, close_pp: float, alpha: float) -> tuple[list, list, int]:
     """The study's numbers one universe's runs do not fit, those where every run diverged (missed
     too), and how many numbers could be held against its runs.
 
     Args:
-        accuracies: (experiment, activation) -> the test accuracies (0 to 1) of the universe's runs
-            of it, NaN where a run diverged.
+        summary: the universe's runs per (experiment, activation), ``study.accuracy_summary``.
     """
     misses, diverged, n_numbers = [], [], 0
     for experiment, by_activation in reported.items():
         for activation, value in by_activation.items():
-            if (experiment, activation) not in accuracies:
+            if (experiment, activation) not in summary.index:
                 continue
             n_numbers += 1
-            accuracy = 100 * accuracies[experiment, activation].dropna().astype(float)
+            runs = summary.loc[(experiment, activation)]
             name = number_name(experiment, activation)
-            if accuracy.empty:
+            if runs["n_finished"] == 0:
                 diverged.append(name)
                 misses.append(name)
-            elif not consistent_with(value, accuracy.mean(), accuracy.std(ddof=1), len(accuracy), close_pp, alpha):
+            elif not consistent_with(value, runs["mean"], runs["std"], int(runs["n_finished"]), close_pp, alpha):
                 misses.append(name)
     return misses, diverged, n_numbers
 
@@ -71,19 +71,17 @@ def fit_table(
     whether the study's numbers allow it.
 
     Returns:
-        One row per universe: UNIVERSE_KEYS, axis_<name> options, n_numbers, n_fit, misses and
+        One row per universe: its ``universe_columns``, n_numbers, n_fit, misses and
         diverged (names joined by "; "), allowed.
     """
     rows, found = [], {}
     for position, universe in table.groupby("position", sort=True):
-        accuracies = {key: runs["test_accuracy"] for key, runs in universe.groupby(["experiment", "activation"])}
-        misses, diverged, n_numbers = misses_of(accuracies, reported, close_pp, alpha)
+        misses, diverged, n_numbers = misses_of(accuracy_summary(universe), reported, close_pp, alpha)
         found[position] = (misses, diverged)
         first = universe.iloc[0]
         rows.append(
             {
-                **{c: first[c] for c in UNIVERSE_KEYS},
-                **{axis_column(a): first[axis_column(a)] for a in axes},
+                **{c: first[c] for c in universe_columns(axes)},
                 "n_numbers": n_numbers,
                 "n_fit": n_numbers - len(misses),
                 "misses": "; ".join(misses),
@@ -91,5 +89,5 @@ def fit_table(
             }
         )
     keep = allowed({p: m for p, (m, _) in found.items()}, {p for p, (_, d) in found.items() if d}, allowed_misses)
-    columns = [*UNIVERSE_KEYS, *map(axis_column, axes), "n_numbers", "n_fit", "misses", "diverged", "allowed"]
+    columns = [*universe_columns(axes), "n_numbers", "n_fit", "misses", "diverged", "allowed"]
     return pd.DataFrame([{**row, "allowed": row["position"] in keep} for row in rows], columns=columns)

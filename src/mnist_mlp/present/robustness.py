@@ -81,9 +81,7 @@ def robust_section(
         "n_at_scope": rows[0]["n"] if rows else 0,
         "labels": settings["labels"],
         "alpha": settings["familywise_alpha"],
-        "allowed": _allowed_table(fit, choices, settings["allowed_misses"], close_rule)
-        if allowed is not None
-        else None,
+        "allowed": _allowed_table(fit, settings["allowed_misses"], close_rule) if allowed is not None else None,
     }
 
 
@@ -160,7 +158,7 @@ def _over_allowed(verdicts: pd.DataFrame, choices: list[str], allowed: set | Non
     return {"n": len(kept), "label": _summary(kept, choices, alpha).label if len(kept) else None}
 
 
-def _allowed_table(fit: pd.DataFrame, choices: list[str], allowed_misses: int, close_rule: str) -> dict:
+def _allowed_table(fit: pd.DataFrame, allowed_misses: int, close_rule: str) -> dict:
     """The universes with how well the study's numbers fit each, and the rule that allows them."""
     rows = [
         {

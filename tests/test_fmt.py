@@ -33,7 +33,9 @@ def test_each_quantity_has_one_precision():
     assert fmt.count(30000) == "30,000" and fmt.count(3000.0) == "3,000"
     assert fmt.seconds(1234.56) == "1,234.6" and fmt.megabytes(903.6) == "904"
     assert fmt.loss(0.00163105) == "0.001631" and fmt.loss(2.3071) == "2.307"
-    assert fmt.pct(None) == fmt.points(math.nan) == fmt.count(None) == "—"
+    assert fmt.share(77.6) == "78 %" and fmt.p_value(0.0123) == "p = 0.012" and fmt.p_value(0.0001) == "p = 0.0001"
+    assert fmt.p_value(0.00009) == "p < 0.0001"
+    assert fmt.pct(None) == fmt.points(math.nan) == fmt.count(None) == fmt.p_value(None) == "—"
 
 
 def test_a_list_reads_as_a_sentence():

@@ -31,6 +31,16 @@ def points(value) -> str:
     return MISSING if _missing(value) else f"{value:+.2f}".replace("-", "−")
 
 
+def p_value(value) -> str:
+    """A p-value with its name: two significant digits, below 0.0001 only said to be."""
+    return MISSING if _missing(value) else ("p < 0.0001" if value < 1e-4 else f"p = {value:.2g}")
+
+
+def share(value) -> str:
+    """A share in percent: whole numbers."""
+    return MISSING if _missing(value) else f"{value:.0f} %"
+
+
 def count(value) -> str:
     """A whole number: thousands separators."""
     return MISSING if _missing(value) else f"{int(value):,}"
@@ -69,6 +79,8 @@ FILTERS = {
     "number": number,
     "pct": pct,
     "points": points,
+    "p_value": p_value,
+    "share": share,
     "count": count,
     "seconds": seconds,
     "megabytes": megabytes,

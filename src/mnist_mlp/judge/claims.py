@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mnist_mlp.fmt import number
+from mnist_mlp.fmt import number, p_value
 from mnist_mlp.judge.stats import (
     FAILS,
     HOLDS,
@@ -73,6 +73,18 @@ class Rules:
         )
 
 
+@dataclass(frozen=True)
+class Outcomes:
+    """One comparison's paired outcomes, image by image: what the tests across universes resample."""
+
+    sums: np.ndarray  # int8 (seeds, images): A right minus B right, summed over the strata
+    strata: int  # how many strata each seed's difference averages
+
+    def per_seed(self) -> np.ndarray:
+        """Each seed's accuracy difference A - B, in points (the mean over strata)."""
+        return 100 * self.sums.mean(axis=1) / self.strata
+
+
 @dataclass
 class Judgement:
     verdict: str
@@ -85,6 +97,9 @@ class Judgement:
     # one-sided p-value in the claimed direction (the larger of the image and seed t-tests'); None
     # for a claim that is not "A beats B"
     p: float | None = None
+    # each comparison's paired outcomes, in the claim's order; None for a comparison with nothing to
+    # compare (missing runs, every run diverged)
+    outcomes: list[Outcomes | None] = field(default_factory=list)
 
 
 class Evidence:
@@ -128,10 +143,6 @@ class Evidence:
         return 0 if labels is None else len(labels)
 
 
-def p_text(p: float) -> str:
-    return "p < 0.0001" if p < 1e-4 else f"p = {p:.2g}"
-
-
 def _name(experiment, activation):
     return f"{experiment}/{activation}"
 
@@ -149,12 +160,13 @@ class Paired:
     n_seeds: int
     verdict: str
     p_greater: float  # one-sided: A beats B, over images and (with 2 or more seeds) over seeds
+    outcomes: Outcomes
 
     def evidence(self) -> str:
         seeds = self.spread if self.spread else f"— ({self.n_seeds} seed: no spread)"
         return (
             f"{self.estimate:+.2f} points; test set {self.test} (McNemar "
-            f"{', '.join(p_text(p) for p in self.p_by_seed)}{' by seed' if self.n_seeds > 1 else ''}; "
+            f"{', '.join(p_value(p) for p in self.p_by_seed)}{' by seed' if self.n_seeds > 1 else ''}; "
             f"{self.a_only} vs {self.b_only} images only one side gets right"
             f"{', over all seeds' if self.n_seeds > 1 else ''}); seeds {seeds}"
         )
@@ -174,7 +186,12 @@ def paired(correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]], rules: Ru
     spread = t_interval(per_seed, rules.alpha)
     verdict = decide(estimate, [test] + ([spread] if spread else []), rules.margin_pp)
     p = max(p for p in (p_greater(per_image), p_greater(per_seed)) if p is not None)
-    return Paired(estimate, test, spread, a_only, b_only, p_by_seed, len(per_seed), verdict, p)
+    sums = np.array(
+        [np.sum([ca.astype(np.int8) - cb.astype(np.int8) for ca, cb in strata], axis=0) for strata in correct_by_seed],
+        dtype=np.int8,
+    )
+    outcomes = Outcomes(sums, len(correct_by_seed[0]))
+    return Paired(estimate, test, spread, a_only, b_only, p_by_seed, len(per_seed), verdict, p, outcomes)
 
 
 def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rules: Rules) -> Judgement:
@@ -185,9 +202,9 @@ def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rul
     label = " + ".join(f"{_name(ea, aa)} vs {_name(eb, ab)}" for ea, aa, eb, ab in pairs)
     missing = [_name(*key) for (ga, gb), p in zip(groups, pairs) for g, key in ((ga, p[:2]), (gb, p[2:])) if g.empty]
     if missing:
-        return Judgement(INCONCLUSIVE, [f"{label}: {', '.join(missing)} has no runs (missing)"])
+        return Judgement(INCONCLUSIVE, [f"{label}: {', '.join(missing)} has no runs (missing)"], outcomes=[None])
     if all(ga["diverged"].all() and gb["diverged"].all() for ga, gb in groups):
-        return Judgement(INCONCLUSIVE, [f"{label}: every run on both sides diverged"])
+        return Judgement(INCONCLUSIVE, [f"{label}: every run on both sides diverged"], outcomes=[None])
     seeds = sorted(set.intersection(*(set(ga.index) & set(gb.index) for ga, gb in groups)))
     n_images = max(evidence.n_images(g) for pair in groups for g in pair)
     result = paired(
@@ -220,6 +237,7 @@ def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rul
         result.estimate,
         result.test,
         result.p_greater,
+        [result.outcomes],
     )
 
 
@@ -257,6 +275,7 @@ def _combined(judgements: list[Judgement]) -> Judgement:
         binding.estimate if binding else None,
         binding.interval if binding else None,
         max(p_values) if p_values and None not in p_values else None,
+        [o for j in judgements for o in j.outcomes],
     )
 
 
@@ -289,6 +308,7 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
         list(rows["dir"]),
         result.estimate,
         result.test,
+        outcomes=[result.outcomes],
     )  # how far above chance; no one-sided p: the claim is that there is no gain
 
 

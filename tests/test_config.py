@@ -92,6 +92,11 @@ from conftest import REPO, snakemake
             "0 is not a valid lr",
         ),
         (
+            {"multiverse": {"draws": 10, "axes": {"lr": {"options": [0.1], "experiments": ["torch"]}}}},
+            "multiverse.draws",
+            "10 is less than the minimum of 100",
+        ),
+        (
             {"data": {"dataset": "fashion_mnist", "source": "pypi"}},
             "data.source",
             "Fashion-MNIST has no pypi source; its sources are mirrors, debian, path",

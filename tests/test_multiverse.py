@@ -22,7 +22,7 @@ from mnist_mlp.judge.multiverse import (
 )
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
 from mnist_mlp.data.datasets import DATASET_INFO
-from mnist_mlp.judge.study import multiverse_figure
+from mnist_mlp.judge.study import choices_figure, multiverse_figure
 from mnist_mlp.runs.plan import universe_variants, universes
 
 AXES = {"init": ["glorot_normal", "standard_normal"], "lr": [0.1, 0.01]}
@@ -124,7 +124,7 @@ def test_a_scope_axis_splits_the_universes_the_studys_own_scope_first():
 def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_says_where_it_fails(tmp_path):
     from mnist_mlp.present.figures import plot_specification_curve, save
     from mnist_mlp.present.html import Figures
-    from mnist_mlp.present.robustness import robust_section
+    from mnist_mlp.present.robustness import Multiverse, robust_section
 
     table = scoped(lambda u: HOLDS if u["n_train"] == 30000 else FAILS)
     files = {ext: tmp_path / f"curve.{ext}" for ext in ("png", "svg", "csv")}
@@ -133,7 +133,11 @@ def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_sa
     claim = {"id": "c", "section": "1", "text": "t", "verdict": HOLDS}
     settings = {"familywise_alpha": 0.05, "labels": {}}
     context = robust_section(
-        table, None, [claim], settings, ["init", "n_train"], ["n_train"], {"n_train": 30000}, figures, ""
+        Multiverse(table, axes=["init", "n_train"], scope_axes=["n_train"], own_scope={"n_train": 30000}),
+        [claim],
+        settings,
+        figures,
+        "",
     )
     (row,) = context["rows"]
     assert row["label"] == ROBUST and row["n"] == 2 and row["flips"] == [] and row["scope"] is None
@@ -142,7 +146,7 @@ def test_a_claim_that_fails_only_at_another_scope_is_robust_at_the_studys_and_sa
     ]
     assert context["axes"] == ["init"] and context["n_at_scope"] == 2
     # without the scope axis the same universes make it conditional, flipped by the data's size
-    mixed = robust_section(table, None, [claim], settings, ["init", "n_train"], [], {}, figures, "")["rows"][0]
+    mixed = robust_section(Multiverse(table, axes=["init", "n_train"]), [claim], settings, figures, "")["rows"][0]
     assert mixed["label"] == CONDITIONAL and mixed["flips"][0].startswith("n_train")
 
 
@@ -216,6 +220,26 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     )
     assert all(row.count(allowed) == 2 for row in section.split('<tr id="robust-')[1:])  # both scopes
     assert '<h3 id="allowed">' in section
+    # which choices move each claim: shares that add up to 100 per claim and scope, or a reason
+    choices = pd.read_csv(work / "results" / "multiverse_choices.csv")
+    shares = choices[choices["part"] == "share"]
+    decomposed = shares.dropna(subset=["term"]).groupby(["claim", "axis_n_train"])["value"].sum()
+    assert len(decomposed) and all(abs(total - 100) < 1e-6 for total in decomposed)
+    assert shares[shares["term"].isna()]["note"].notna().all()
+    assert '<h3 id="choices">' in section
+    for claim in claims:
+        assert f'<figure id="{choices_figure(claim["id"])}">' in section
+    # each "A beats B" claim tested across the universes of each scope, its p-values per universe
+    joint = pd.read_csv(work / "results" / "multiverse_joint.csv")
+    directional = [c["id"] for c in claims if c["kind"] in ("beats", "best_activation")]
+    assert sorted(set(joint["claim"])) == sorted(directional) and len(joint) == 2 * len(directional)
+    assert (joint["draws"] == 10000).all() and joint["p_median"].between(0, 1).all()
+    tested = verdicts[verdicts["claim"].isin(directional)]
+    found = tested.dropna(subset=["p_maxt"])
+    assert found["p_maxt"].between(0, 1).all() and (found["p_maxt"] >= found["p_flip"]).all()
+    assert (tested[tested["p_maxt"].isna()]["verdict"] != HOLDS).all()  # left out of the test: it cannot hold
+    assert verdicts[~verdicts["claim"].isin(directional)]["p_maxt"].isna().all()
+    assert '<h3 id="joint">' in section and section.count('<tr id="joint-') == len(directional)
     assert "Nothing to be done" in snakemake(work, "-n", overlay=overlay).stdout
 
 
@@ -302,7 +326,7 @@ def test_a_scope_axis_draws_each_scope_as_its_own_sorted_block_named_above_it():
 def test_with_a_dataset_axis_each_claim_has_its_verdict_and_label_on_each_dataset(tmp_path):
     from mnist_mlp.present.figures import plot_specification_curve, save
     from mnist_mlp.present.html import Figures
-    from mnist_mlp.present.robustness import robust_section
+    from mnist_mlp.present.robustness import Multiverse, robust_section
 
     on_mnist = lambda u: u["dataset"] == "mnist"  # noqa: E731
     rows = [
@@ -327,7 +351,11 @@ def test_with_a_dataset_axis_each_claim_has_its_verdict_and_label_on_each_datase
     settings = {"familywise_alpha": 0.05, "labels": {}}
     figures = Figures({multiverse_figure("c"): files}, DATASET_INFO["mnist"])
     context = robust_section(
-        table, None, [claim], settings, ["init", "dataset"], ["dataset"], {"dataset": "mnist"}, figures, ""
+        Multiverse(table, axes=["init", "dataset"], scope_axes=["dataset"], own_scope={"dataset": "mnist"}),
+        [claim],
+        settings,
+        figures,
+        "",
     )
     assert context["datasets"] == ["MNIST", "Fashion-MNIST"]
     assert context["rows"][0]["by_dataset"] == [

@@ -28,6 +28,7 @@ from mnist_mlp.runs.run_format import path as run_file
 from mnist_mlp.judge.study import (
     BARS_FIGURE,
     EXTRA_FIGURES,
+    choices_figure,
     GRID_FIGURE,
     load_study,
     multiverse_figure,

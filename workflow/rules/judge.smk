@@ -10,6 +10,9 @@ if MULTIVERSE_AXES:
             verdicts="results/multiverse_verdicts.csv",
             # how well the study's numbers fit each universe, and which they allow
             fit="results/multiverse_fit.csv",
+            # how much each choice moves each claim's difference, and one test across all universes
+            choices="results/multiverse_choices.csv",
+            joint="results/multiverse_joint.csv",
         log:
             "logs/judge_multiverse.log",
         benchmark:
@@ -23,5 +26,6 @@ if MULTIVERSE_AXES:
             axes=MULTIVERSE_AXES,
             scope=MULTIVERSE_SCOPE,
             own_scope=OWN_SCOPE,
+            draws=config["multiverse"]["draws"],
         script:
             "../scripts/judge_multiverse.py"

@@ -151,6 +151,11 @@ MULTIVERSE_FIGURES = (
     if MULTIVERSE_AXES
     else []
 )
+CHOICES_FIGURES = (
+    [choices_figure(claim["id"]) for claim in STUDY["claims"]]
+    if MULTIVERSE_AXES
+    else []
+)
 
 if MULTIVERSE_AXES:
 
@@ -178,3 +183,26 @@ if MULTIVERSE_AXES:
             dpi=config["plots"]["dpi"],
         script:
             "../scripts/plot_multiverse.py"
+
+    rule plot_choices:
+        input:
+            choices="results/multiverse_choices.csv",
+            study=config["study_reported"],
+        output:
+            png=figure_files(CHOICES_FIGURES, "png"),
+            svg=figure_files(CHOICES_FIGURES, "svg"),
+            csv=figure_files(CHOICES_FIGURES, "csv"),
+        log:
+            "logs/plot_choices.log",
+        benchmark:
+            "benchmarks/plot_choices.tsv"
+        conda:
+            "../../envs/mnist-mlp.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            scope=MULTIVERSE_SCOPE,
+            dpi=config["plots"]["dpi"],
+        script:
+            "../scripts/plot_choices.py"

@@ -4,6 +4,7 @@ REPORT_FIGURES = (
     + list(EXTRA_FIGURES)
     + SENSITIVITY_FIGURES
     + MULTIVERSE_FIGURES
+    + CHOICES_FIGURES
 )
 
 
@@ -17,6 +18,9 @@ rule report_html:
         ),
         # how well the study's numbers fit each universe, and which they allow
         universe_fit=["results/multiverse_fit.csv"] if MULTIVERSE_AXES else [],
+        # which choices move each claim, and each claim tested across all universes
+        universe_choices=(["results/multiverse_choices.csv"] if MULTIVERSE_AXES else []),
+        universe_joint=["results/multiverse_joint.csv"] if MULTIVERSE_AXES else [],
         # the claims compare runs image by image, and the backends batch by batch
         predictions=run_paths("predictions"),
         batches=run_paths("batches"),

@@ -9,6 +9,7 @@ import pandas as pd
 from mnist_mlp.judge.study import load_study
 from mnist_mlp.present import history
 from mnist_mlp.present.compare import from_record
+from mnist_mlp.present.robustness import Multiverse
 from mnist_mlp.present.report import build_context, claim_verdicts, render, with_since
 from mnist_mlp.present.since import since_section
 from mnist_mlp.runs.aggregate import read_benchmark
@@ -30,6 +31,11 @@ def other_jobs(benchmarks: list[str], started: float) -> list[dict]:
     ]
 
 
+def one_table(paths) -> pd.DataFrame | None:
+    """The one table of a multiverse input, or None where no multiverse ran."""
+    return pd.read_csv(paths[0]) if paths else None
+
+
 def main(snakemake):
     started = process_started()
     with job(snakemake.log[0], snakemake.output):
@@ -44,13 +50,12 @@ def main(snakemake):
         study = load_study(snakemake.input.study)
         summary = json.loads(Path(snakemake.input.data_summary).read_text())
         config, commit = snakemake.params.config, snakemake.params.commit
-        # one each, or none
-        universe_verdicts = [pd.read_csv(p) for p in snakemake.input.universe_verdicts]
-        universe_fit = [pd.read_csv(p) for p in snakemake.input.universe_fit]
-        multiverse = (
-            universe_verdicts[0] if universe_verdicts else None,
-            universe_fit[0] if universe_fit else None,
-            *snakemake.params.multiverse,
+        axes, scope_axes, own_scope = snakemake.params.multiverse
+        multiverse = Multiverse(
+            *(one_table(getattr(snakemake.input, f"universe_{t}")) for t in ("verdicts", "fit", "choices", "joint")),
+            axes,
+            scope_axes,
+            own_scope,
         )
         context = build_context(
             runs,

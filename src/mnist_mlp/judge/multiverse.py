@@ -136,22 +136,24 @@ def own_scope_rows(table: pd.DataFrame, scope_axes: list[str], own: dict) -> pd.
 
 def judge_universes(
     table: pd.DataFrame, claims: list[dict], rules: Rules, axes: list[str], read_predictions=run_format.read_predictions
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict]:
     """Every claim judged in every universe of ``table`` (results/multiverse.csv), by the rules the
     study's own runs are judged by; the study's reported numbers are not per universe.
 
     Returns:
         One row per (claim, universe): claim, universe, position, default, axis_<name> options,
-        verdict, estimate, low, high (the binding comparison's test-set interval) and p (one-sided).
+        verdict, estimate, low, high (the binding comparison's test-set interval) and p (one-sided);
+        and (claim, position) -> the paired outcomes of its comparisons (``Judgement.outcomes``).
     """
     columns = ["claim", *universe_columns(axes), "verdict", "estimate", "low", "high", "p"]
     read_once = functools.cache(read_predictions)  # universes share most of their runs: read each file once
-    rows = []
-    for _, universe in table.groupby("position", sort=True):
+    rows, outcomes = [], {}
+    for position, universe in table.groupby("position", sort=True):
         evidence = Evidence(universe, read_predictions=read_once)
         first = universe.iloc[0]
         for claim in claims:
             judged = judge(claim, evidence, rules)
+            outcomes[claim["id"], position] = judged.outcomes
             interval = judged.interval
             rows.append(
                 {
@@ -164,4 +166,4 @@ def judge_universes(
                     "p": judged.p,
                 }
             )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns), outcomes

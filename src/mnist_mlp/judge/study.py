@@ -19,6 +19,11 @@ def multiverse_figure(claim_id: str) -> str:
     return "multiverse_" + re.sub(r"[^A-Za-z0-9_]", "_", claim_id)
 
 
+def choices_figure(claim_id: str) -> str:
+    """The id of the figure of which choices move a claim's difference over the multiverse."""
+    return "choices_" + re.sub(r"[^A-Za-z0-9_]", "_", claim_id)
+
+
 def sensitivity_figure(sweep_id: str) -> str:
     """The id of a sensitivity sweep's figure."""
     return f"sensitivity_{sweep_id}"

@@ -802,3 +802,57 @@ def plot_specification_curve(
     board.xaxis.set_major_formatter(FuncFormatter(universe_number(ordered["rank"])))
     board.grid(axis="x", alpha=0.2)
     return collect(fig, drawn)
+
+
+SEEDS_COLOUR = "0.65"
+TERM_COLOUR = "#0072B2"
+
+
+def plot_choices(choices: pd.DataFrame, scope: list[str] = ()) -> Plotted:
+    """Which choices move one claim's difference (rows of results/multiverse_choices.csv for one
+    claim), a row of two panels per scope.
+
+    Left: each term's share of the variance (an axis, an interaction, the seeds), in percent; a
+    grid that could not be decomposed says why instead. Right: each option's mean difference
+    against the report's own option of its axis, in points. Series: "share[ at <scope>]" (x the
+    term, y percent) and "option[ at <scope>]" (x the option's setting, "init he_normal", y points).
+    """
+    columns = [axis_column(a) for a in scope]
+    groups = list(choices.groupby(columns, sort=False)) if columns else [((), choices)]
+    n_options = max(int((g["part"] == "option").sum()) for _, g in groups)
+    n_terms = max(int((g["part"] == "share").sum()) for _, g in groups)
+    height = 0.6 + 0.24 * max(n_options, n_terms, 3)
+    fig, panels = plt.subplots(
+        len(groups), 2, figsize=(7.2, height * len(groups) + 0.3), squeeze=False, layout="constrained"
+    )
+    drawn = []
+    for (key, group), (share_ax, option_ax) in zip(groups, panels):
+        name = setting_label(dict(zip(scope, key if isinstance(key, tuple) else (key,)))) if scope else ""
+        suffix = f" on {name}" if scope and "dataset" in scope else (f" at {name}" if name else "")
+        shares = group[(group["part"] == "share") & group["term"].notna()]
+        if shares.empty:
+            note = group["note"].dropna()
+            share_ax.text(0.5, 0.5, fit_text(f"not decomposed: {note.iloc[0] if len(note) else 'no estimate'}", 40, 4),
+                          ha="center", va="center", transform=share_ax.transAxes, fontsize="small")  # fmt: skip
+            share_ax.set_axis_off()
+        else:
+            colours = [SEEDS_COLOUR if t == "seeds" else TERM_COLOUR for t in shares["term"]]
+            share_ax.barh(range(len(shares)), shares["value"], color=colours)
+            share_ax.set_yticks(range(len(shares)), [fit_text(t, 22, 1) for t in shares["term"]])
+            share_ax.set_ylim(len(shares) - 0.5, -0.5)
+            share_ax.set_xlim(0, 100)
+            share_ax.set_xlabel("share of the variance (%)")
+            share_ax.grid(axis="x", alpha=0.3)
+            drawn.append(rows("share" + suffix, shares["term"], shares["value"]))
+        options = group[group["part"] == "option"]
+        labels = [setting_label({axis: option}) for axis, option in zip(options["term"], options["option"])]
+        option_ax.axvline(0, color="0.5", lw=0.8)
+        option_ax.plot(options["value"], range(len(options)), "o", color="0.2", ms=4)
+        option_ax.set_yticks(range(len(options)), [fit_text(t, SETTING_WIDTH, 1) for t in labels])
+        option_ax.set_ylim(len(options) - 0.5, -0.5)
+        option_ax.set_xlabel("vs the report's option (points)")
+        option_ax.grid(axis="x", alpha=0.3)
+        drawn.append(rows("option" + suffix, labels, options["value"]))
+        if name:
+            share_ax.set_title(name, loc="left", fontsize="small")
+    return collect(fig, drawn)

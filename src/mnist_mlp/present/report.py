@@ -15,7 +15,7 @@ from mnist_mlp.judge.sensitivity import consistency_rule
 from mnist_mlp.judge.study import comparison_rows, figure_specs, reported_accuracy
 from mnist_mlp.present import sections
 from mnist_mlp.present.html import Figures
-from mnist_mlp.present.robustness import robust_section
+from mnist_mlp.present.robustness import Multiverse, robust_section
 
 ORDER = (
     "glance",
@@ -42,7 +42,7 @@ def build_context(
     config: dict,
     dataset: str,
     commit: str,
-    multiverse: tuple[pd.DataFrame | None, pd.DataFrame | None, list[str], list[str], dict] = (None, None, [], [], {}),
+    multiverse: Multiverse = Multiverse(),
 ) -> dict:
     """Every section of the report, each built from what it shows.
 
@@ -68,7 +68,7 @@ def build_context(
     numbers = sections.study_numbers(experiments, sum(len(v) for v in study["accuracy"].values()), close_pp)
     claim_rows = sections.claim_rows(study, Evidence(runs, sweeps), chance_pct)
     close_rule = consistency_rule(close_pp, study["verdicts"]["alpha"])
-    robust = robust_section(*multiverse[:2], claim_rows, study["robustness"], *multiverse[2:], figs, close_rule)
+    robust = robust_section(multiverse, claim_rows, study["robustness"], figs, close_rule)
     claims = sections.with_robustness(
         sections.claims(claim_rows, Rules.from_study(study).sentence(), chance_pct), robust
     )

@@ -2,12 +2,15 @@
 multiverse (results/multiverse_verdicts.csv), its label, the choices that flip it, and its
 specification curve."""
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
 from mnist_mlp.data.datasets import DATASET_INFO
+from mnist_mlp.fmt import count, counted
 from mnist_mlp.judge import multiverse
-from mnist_mlp.judge.study import multiverse_figure
+from mnist_mlp.judge.study import choices_figure, multiverse_figure
 from mnist_mlp.present import compare
 from mnist_mlp.present.html import Figures, Section
 from mnist_mlp.runs.aggregate import axis_column
@@ -15,6 +18,23 @@ from mnist_mlp.runs.plan import setting_label
 
 SECTION = Section("robust", "How robust is each conclusion")
 ALLOWED = Section("allowed", "The universes the study's own numbers allow")
+CHOICES = Section("choices", "Which choices matter")
+JOINT = Section("joint", "One test across all universes")
+CHOICES_CAPTION = (
+    "Left: the share of the variance of the difference the claim rests on (per universe and seed) that each "
+    "choice, each interaction of choices, and the seeds account for. Right: each option's mean difference against "
+    "the option this report uses, in points."
+)
+CHOICES_METHOD = (
+    "The difference each claim rests on (its weakest comparison, in points) is taken per universe and seed. The "
+    "universes form a full grid and run the same seeds, so its variance splits exactly, as in a balanced ANOVA, "
+    "into one term per choice, one per interaction of choices, and the seeds' spread within a universe. A term's "
+    "sum of squares also holds seed noise in proportion to its degrees of freedom, so each choice's share is its "
+    "sum of squares less that expected noise (omega squared, a negative value counted as zero), in percent of the "
+    "total; the seeds get the rest, and the shares add up to 100 %. A grid with a missing universe (one with "
+    "nothing to compare) is not balanced and is not decomposed: the row says which. Each option's mean difference "
+    "against this report's own option says which way a choice moves the claim."
+)
 COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml config/multiverse.yaml"
 SPECIFICATION_CAPTION = (
     "Top: the difference the claim rests on in each universe (its weakest comparison, in points) with its "
@@ -22,38 +42,45 @@ SPECIFICATION_CAPTION = (
     "difference is a tie, the ring the universe this report uses, the dashed line the study's own numbers. "
     "Bottom: the option of each choice that each universe takes."
 )
+MIN_SHARE = 0.5  # a variance share below this, in percent, is left out of the table (not of the figure)
+NULL_PERCENTILE = 95  # the percentile of each null distribution the report shows (the CSV has 50, 95, 99)
 SCOPE_WORDS = {"n_train": "at {}", "dataset": "on {}"}  # how each scope axis's option reads in a sentence
 
 
+@dataclass
+class Multiverse:
+    """What a multiverse build leaves for the report; the default: none ran."""
+
+    verdicts: pd.DataFrame | None = None  # results/multiverse_verdicts.csv
+    # results/multiverse_fit.csv (``judge.allowed.fit_table``): each claim is labelled over the
+    # universes the study's numbers allow too, beside its label over all of them
+    fit: pd.DataFrame | None = None
+    choices: pd.DataFrame | None = None  # results/multiverse_choices.csv (``judge.across.choices_table``)
+    joint: pd.DataFrame | None = None  # results/multiverse_joint.csv (``judge.across.joint_tables``)
+    # the multiverse's axes; ``scope_axes`` of them (e.g. the training-subset size) are summarised
+    # apart: each claim's label is over the universes at the study's own scope (``own_scope``, axis
+    # -> the config's option), and each other scope gets its own
+    axes: list[str] = field(default_factory=list)
+    scope_axes: list[str] = field(default_factory=list)
+    own_scope: dict = field(default_factory=dict)
+
+
 def robust_section(
-    verdicts: pd.DataFrame | None,
-    fit: pd.DataFrame | None,
-    claims: list[dict],
-    settings: dict,
-    axes: list[str],
-    scope_axes: list[str],
-    own_scope: dict,
-    figures: Figures,
-    close_rule: str,
+    multiverse: Multiverse, claims: list[dict], settings: dict, figures: Figures, close_rule: str
 ) -> dict:
     """Each claim over the universes, or only the command that would judge them (``rows`` None)
     when no multiverse ran.
 
     Args:
-        verdicts: results/multiverse_verdicts.csv, or None.
-        fit: results/multiverse_fit.csv (``judge.allowed.fit_table``): each claim is labelled over
-            the universes the study's numbers allow too, beside its label over all of them.
         claims: the report's claim rows (id, section, text, verdict).
         settings: the ``robustness`` thresholds and label rules of config/study_reported.yaml.
-        axes: the multiverse's axes; ``scope_axes`` of them (e.g. the training-subset size) are
-            summarised apart: each claim's label is over the universes at the study's own scope
-            (``own_scope``, axis -> the config's option), and each other scope gets its own.
         close_rule: when a universe fits one of the study's numbers, in words (``sensitivity.consistency_rule``).
     """
+    verdicts, scope_axes, own_scope = multiverse.verdicts, multiverse.scope_axes, multiverse.own_scope
     if verdicts is None or verdicts.empty:
         return {"section": SECTION, "command": COMMAND, "rows": None}
-    choices = [a for a in axes if a not in scope_axes]
-    allowed = _allowed_choices(fit, choices)
+    choices = [a for a in multiverse.axes if a not in scope_axes]
+    allowed = _allowed_choices(multiverse.fit, choices)
     rows = [
         _claim_row(
             claim,
@@ -70,6 +97,7 @@ def robust_section(
     by_dataset = "dataset" in scope_axes
     for row in rows if by_dataset else []:
         row["by_dataset"] = _by_dataset(row, own_scope)
+    fit = multiverse.fit
     return {
         "section": SECTION,
         "command": COMMAND,
@@ -82,6 +110,8 @@ def robust_section(
         "labels": settings["labels"],
         "alpha": settings["familywise_alpha"],
         "allowed": _allowed_table(fit, settings["allowed_misses"], close_rule) if allowed is not None else None,
+        "choices": _choices_part(multiverse.choices, claims, scope_axes, own_scope, figures),
+        "joint": _joint_part(multiverse.joint, claims, scope_axes, own_scope, settings["familywise_alpha"]),
     }
 
 
@@ -235,3 +265,105 @@ def _scope_text(options: dict, own: dict) -> str | None:
 
 def _or_none(column: pd.Series) -> list:
     return [None if pd.isna(v) else float(v) for v in column]
+
+
+def _scope_groups(table: pd.DataFrame, scope_axes: list[str], own_scope: dict) -> list[tuple[str | None, pd.DataFrame]]:
+    """A claim's rows of a per-scope table, the study's own scope first, each with its words (None: the study's)."""
+    return [
+        (_scope_text(options, own_scope), rows)
+        for options, rows in multiverse.scopes(table.assign(position=range(len(table))), list(scope_axes), own_scope)
+    ]
+
+
+def _choices_part(
+    choices: pd.DataFrame | None, claims: list[dict], scope_axes, own_scope, figures: Figures
+) -> dict | None:
+    """Which choices move each claim: its variance shares, largest first, and its strongest option, per scope."""
+    if choices is None:
+        return None
+    rows = []
+    for claim in claims:
+        mine = choices[choices["claim"] == claim["id"]]
+        scopes = []
+        for scope, at in _scope_groups(mine, scope_axes, own_scope):
+            shares = at[(at["part"] == "share") & at["term"].notna()].sort_values("value", ascending=False)
+            options = at[at["part"] == "option"].dropna(subset=["value"])
+            strongest = options.loc[options["value"].abs().idxmax()] if len(options) else None
+            note = at["note"].dropna()
+            scopes.append(
+                {
+                    "scope": scope,
+                    "shares": [(term, float(v)) for term, v in zip(shares["term"], shares["value"]) if v >= MIN_SHARE],
+                    "note": note.iloc[0] if shares.empty and len(note) else None,
+                    "strongest": (setting_label({strongest["term"]: strongest["option"]}), float(strongest["value"]))
+                    if strongest is not None and strongest["value"] != 0
+                    else None,
+                }
+            )
+        rows.append(
+            {
+                "id": claim["id"],
+                "section": claim["section"],
+                "text": claim["text"],
+                "scopes": scopes,
+                "figure": figures.entry(
+                    choices_figure(claim["id"]), f"Which choices move: {claim['text'].rstrip('.')}", CHOICES_CAPTION
+                ),
+            }
+        )
+    return {"section": CHOICES, "method": CHOICES_METHOD, "rows": rows, "min_share": MIN_SHARE}
+
+
+def _joint_part(joint: pd.DataFrame | None, claims: list[dict], scope_axes, own_scope, alpha: float) -> dict | None:
+    """Each "A beats B" claim tested across all universes, per scope."""
+    if joint is None:
+        return None
+    rows = []
+    for claim in claims:
+        mine = joint[joint["claim"] == claim["id"]]
+        if mine.empty:
+            continue
+        scopes = [
+            {
+                "scope": scope,
+                **{k: (v.item() if hasattr(v, "item") else v) for k, v in at.iloc[0].items()},
+                "median_null": at[f"median_null_{NULL_PERCENTILE}"].iloc[0],
+                "count_null": at[f"count_null_{NULL_PERCENTILE}"].iloc[0],
+            }
+            for scope, at in _scope_groups(mine, scope_axes, own_scope)
+        ]
+        rows.append({"id": claim["id"], "section": claim["section"], "text": claim["text"], "scopes": scopes})
+    draws = int(joint["draws"].iloc[0]) if len(joint) else 0
+    n_untested = sum(c["id"] not in set(joint["claim"]) for c in claims)
+    return {
+        "section": JOINT,
+        "rows": rows,
+        "draws": draws,
+        "percentile": NULL_PERCENTILE,
+        "method": joint_method(draws, alpha, n_untested),
+    }
+
+
+def joint_method(draws: int, alpha: float, n_untested: int) -> str:
+    """What the test across all universes does, covers and leaves out, in words."""
+    untested = (
+        f" {counted(n_untested, 'claim')} of other kinds (no better than chance; a train loss that rises) "
+        f"{'is' if n_untested == 1 else 'are'} not tested so: a test of “no difference” cannot support a claim of no "
+        "difference, and loss claims need a sweep."
+        if n_untested
+        else ""
+    )
+    return (
+        "Is each “A beats B” claim supported by the universes as a whole? Under “no difference”, which side of a test "
+        f"image's paired outcome is A's and which is B's is arbitrary. Each of {count(draws)} draws swaps the sides of "
+        "a random half of the test images, the same images in every universe and seed at once, so that the universes "
+        "keep the test set they share (specification-curve inference, Simonsohn, Simmons and Nelson 2020, with the "
+        "image as the unit). The observed median difference over the universes, and the number of universes where "
+        "the claim holds by the rules above, are each set against their distribution over the draws: p is the share "
+        "of draws at least as large, the observed data counted as one. Per universe, max-T step-down adjusted "
+        f"p-values (Westfall and Young 1993) hold the family-wise error at {alpha:g} and use the universes' "
+        "correlation; Holm's step-down over the same draws' p-values ignores it, so max-T rejects at least as many "
+        "when the universes move together. What this test covers is the test set. It does not resample training: "
+        "the seeds are fixed, and each universe's seed interval covers them (a universe holds, in a draw as in the "
+        "data, only when its seed interval agrees)." + untested
+    )

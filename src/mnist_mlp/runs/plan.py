@@ -23,8 +23,9 @@ SCOPE_KEYS = ("n_train", "dataset")
 # table and the cost model (bench/bench_study.py) both read these.
 JOBS_BEFORE_TRAINING = ("download", "preprocess")
 JOBS_AFTER_TRAINING = ("aggregate", "judge_multiverse")
-PLOT_JOBS = ("plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "plot_multiverse")
-ONLY_WITH_SWEEPS, ONLY_WITH_MULTIVERSE = {"plot_sensitivity"}, {"judge_multiverse", "plot_multiverse"}
+PLOT_JOBS = ("plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "plot_multiverse", "plot_choices")
+ONLY_WITH_SWEEPS = {"plot_sensitivity"}
+ONLY_WITH_MULTIVERSE = {"judge_multiverse", "plot_multiverse", "plot_choices"}
 
 
 def jobs_around_training(datasets: list[str], data_stems: list[str], sweeps: bool, multiverse: bool) -> list[str]:

@@ -68,6 +68,7 @@ def test_a_missing_cell_or_an_uneven_seed_count_is_not_decomposed_and_says_why()
     uneven = grid_values(lambda cell, rng, k: rng.normal(0, 1, k))
     uneven["he", 0.1] = uneven["he", 0.1][:2]
     assert "different numbers of seeds" in decompose(uneven, AXES, OPTIONS, OWN).reason
+    assert decompose({(): np.ones(3)}, [], {}, ()).reason.startswith("no choice varies here")
 
 
 def simulated_outcomes(rng, n_universes, n_images, n_seeds, effect, shared_b=True) -> list[list[Outcomes]]:

@@ -296,3 +296,23 @@ def test_with_no_number_of_the_studys_the_bars_are_this_runs_alone():
     assert figures.REPORTED_LABEL not in legend and "this run (mean ± std)" in legend
     assert len(figure.axes[0].containers) == 2  # one set of bars and its error bars, no hatched ones
     assert set(table["series"]) == {"this run"}
+
+
+def test_the_choices_figure_lists_each_share_and_option_per_scope_and_says_why_one_is_missing():
+    from mnist_mlp.present.figures import plot_choices
+
+    rows = [
+        {"axis_n_train": 30000, "part": "share", "term": "init", "value": 80.0},
+        {"axis_n_train": 30000, "part": "share", "term": "seeds", "value": 20.0},
+        {"axis_n_train": 30000, "part": "option", "term": "init", "option": "auto", "value": 0.0},
+        {"axis_n_train": 30000, "part": "option", "term": "init", "option": "he_normal", "value": -3.5},
+        {"axis_n_train": 60000, "part": "share", "term": None, "value": None, "note": "1 of 2 universes have nothing"},
+    ]
+    plotted = plot_choices(pd.DataFrame(rows), ["n_train"])
+    table = plotted.table
+    assert list(table["series"].unique()) == ["share at 30,000 training images", "option at 30,000 training images"]
+    assert list(table["x"]) == ["init", "seeds", "init auto", "init he_normal"]
+    assert list(table["y"]) == [80.0, 20.0, 0.0, -3.5]
+    texts = [" ".join(t.get_text().split()) for ax in plotted.figure.axes for t in ax.texts]
+    assert any("not decomposed: 1 of 2 universes have nothing" in t for t in texts)
+    plt.close(plotted.figure)

@@ -98,6 +98,8 @@ def decompose(
         options: axis -> its options, in the grid's order.
         own: the options of the universe the report uses (the default).
     """
+    if not axes:
+        return Decomposition(None, None, "no choice varies here, only what the study is run on", {})
     cells = list(itertools.product(*(options[a] for a in axes)))
     missing = [cell for cell in cells if per_seed.get(cell) is None]
     seed_counts = {len(per_seed[cell]) for cell in cells if cell not in missing}

@@ -829,6 +829,8 @@ def plot_choices(choices: pd.DataFrame, scope: list[str] = ()) -> Plotted:
     for (key, group), (share_ax, option_ax) in zip(groups, panels):
         name = setting_label(dict(zip(scope, key if isinstance(key, tuple) else (key,)))) if scope else ""
         suffix = f" on {name}" if scope and "dataset" in scope else (f" at {name}" if name else "")
+        if name:
+            share_ax.set_title(name, loc="left", fontsize="small")
         shares = group[(group["part"] == "share") & group["term"].notna()]
         if shares.empty:
             note = group["note"].dropna()
@@ -844,7 +846,10 @@ def plot_choices(choices: pd.DataFrame, scope: list[str] = ()) -> Plotted:
             share_ax.set_xlabel("share of the variance (%)")
             share_ax.grid(axis="x", alpha=0.3)
             drawn.append(rows("share" + suffix, shares["term"], shares["value"]))
-        options = group[group["part"] == "option"]
+        options = group[group["part"] == "option"].dropna(subset=["value"])
+        if options.empty or shares.empty:
+            option_ax.set_axis_off()
+            continue
         labels = [setting_label({axis: option}) for axis, option in zip(options["term"], options["option"])]
         option_ax.axvline(0, color="0.5", lw=0.8)
         option_ax.plot(options["value"], range(len(options)), "o", color="0.2", ms=4)
@@ -853,6 +858,4 @@ def plot_choices(choices: pd.DataFrame, scope: list[str] = ()) -> Plotted:
         option_ax.set_xlabel("vs the report's option (points)")
         option_ax.grid(axis="x", alpha=0.3)
         drawn.append(rows("option" + suffix, labels, options["value"]))
-        if name:
-            share_ax.set_title(name, loc="left", fontsize="small")
     return collect(fig, drawn)

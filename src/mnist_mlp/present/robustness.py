@@ -365,5 +365,6 @@ def joint_method(draws: int, alpha: float, n_untested: int) -> str:
         "correlation; Holm's step-down over the same draws' p-values ignores it, so max-T rejects at least as many "
         "when the universes move together. What this test covers is the test set. It does not resample training: "
         "the seeds are fixed, and each universe's seed interval covers them (a universe holds, in a draw as in the "
-        "data, only when its seed interval agrees)." + untested
+        "data, only when its seed interval agrees). A universe where a comparison has nothing to compare (every run "
+        "on both sides diverged) is left out of the test, so each count is of the universes tested." + untested
     )

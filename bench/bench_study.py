@@ -20,7 +20,6 @@ Run by hand (not in CI), from the repository root, with MNIST's four files in re
 """
 
 import argparse
-import heapq
 import json
 import math
 import re
@@ -30,9 +29,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES
 from mnist_mlp.runs.aggregate import read_benchmark
-from mnist_mlp.runs.plan import JOBS_AFTER_TRAINING, JOBS_BEFORE_TRAINING, PLOT_JOBS
+from mnist_mlp.runs.cost import CALIBRATION, job_cost, predict
 from mnist_mlp.runs.key import RunKey, parse_widths
 from mnist_mlp.runs.run_format import read_metrics
 from scratch import REPO, scratch, snakemake
@@ -108,12 +106,6 @@ def around_jobs(workdir: Path) -> dict:
     return times
 
 
-def multiply_adds(hidden) -> int:
-    """Multiply-adds of one image through the network: what a training step's time scales with."""
-    widths = [IMAGE_PIXELS, *hidden, N_CLASSES]
-    return sum(a * b for a, b in zip(widths, widths[1:]))
-
-
 def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
     """Per backend: overhead outside train() (s), samples/s in the batches, seconds per evaluation;
     and the time of the jobs around training. Measured with ``cores`` jobs side by side."""
@@ -133,39 +125,6 @@ def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return model
-
-
-def job_cost(model: dict, job: dict, epochs: int) -> float:
-    """One training job's seconds: its overhead, and per epoch its images at the calibrated rate,
-    scaled by its network's multiply-adds (a rough guide for small networks, whose steps are
-    dominated by fixed costs), and a test evaluation."""
-    backend = model[job["backend"]]
-    scale = multiply_adds(parse_widths(job["hidden"])) / multiply_adds(model["hidden"])
-    return backend["overhead_s"] + epochs * scale * (int(job["n_train"]) / backend["samples_per_s"] + backend["eval_s"])
-
-
-def predict(model: dict, jobs: list[dict], epochs: int, cores: int, startup: float) -> dict:
-    """Wall time: Snakemake's start, the data jobs, then the training jobs longest first on
-    ``cores``, then the rest."""
-    costs = sorted((job_cost(model, j, epochs) for j in jobs), reverse=True)
-    free = [0.0] * cores
-    for cost in costs:
-        heapq.heappush(free, heapq.heappop(free) + cost)
-    around = model["around"]
-    before = sum(around.get(j, 0.0) for j in JOBS_BEFORE_TRAINING)
-    plots = [around.get(j, 0.0) for j in PLOT_JOBS]
-    # aggregation (and the multiverse's judging) first, then the plots side by side; the report last
-    serial = sum(around.get(j, 0.0) for j in JOBS_AFTER_TRAINING)
-    after = serial + max(sum(plots) / cores, max(plots, default=0.0)) + around.get("report_html", 0.0)
-    return {
-        "wall_s": startup + before + max(free) + after,
-        "startup_s": startup,
-        "training_s": max(free),
-        "before_s": before,
-        "after_s": after,
-        "jobs": len(costs),
-        "job_s": sum(costs),
-    }
 
 
 def main():
@@ -202,6 +161,9 @@ def main():
         model = calibrate(args.cores, args.mnist)
         if args.model:
             args.model.write_text(json.dumps(model, indent=1))
+        # where the workflow reads it to price a multiverse too large to start (multiverse.max_training_jobs)
+        (REPO / CALIBRATION).parent.mkdir(exist_ok=True)
+        (REPO / CALIBRATION).write_text(json.dumps(model, indent=1))
     print(f"cost model, calibrated on a 2-epoch run of the default study, {args.cores} jobs side by side:")
     for backend in ("numpy", "torch"):
         m = model[backend]
@@ -255,10 +217,7 @@ def main():
             f"  {backend:6s} {len(group):3d} jobs: batches {group['train_time_s'].sum():6.1f} s, evaluation "
             f"{group['eval_time_s'].sum():5.1f} s, outside train() {o.sum():5.1f} s ({o.mean():.2f} s per job)"
         )
-    print(
-        "  around training: "
-        + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(around.items()) if k in AROUND_BEFORE + AROUND_AFTER)
-    )
+    print("  around training: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(around.items())))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The training rule through the real workflow on the smoke config."""
 
+import gzip
 import math
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO, local_data, planned_rules, planned_train_jobs, run_dir, run_key, smoke_overlay, snakemake
+from mnist_mlp.data.datasets import DATASET_INFO, gz_md5
 from mnist_mlp.present.html import run_anchor
 from mnist_mlp.runs import run_format
 
@@ -109,6 +111,27 @@ def test_a_deleted_run_folder_is_rebuilt_by_the_default_target(smoke_run, mnist_
     shutil.rmtree(run_dir(workdir, "numpy", "tanh", 0.1))
     result = snakemake(workdir, "-n", overlay=smoke_overlay(mnist_raw))
     assert planned_train_jobs(result.stdout) == [wildcards_line("numpy", "tanh", 0.1)]
+
+
+def test_a_raw_file_changed_after_a_build_is_refused_and_the_readme_recovery_works(smoke_run, mnist_raw, tmp_path):
+    workdir = tmp_path / "copy"
+    shutil.copytree(smoke_run, workdir)
+    overlay = smoke_overlay(mnist_raw)
+    labels = workdir / "resources" / "mnist" / "train-labels-idx1-ubyte.gz"
+    raw = gzip.decompress(labels.read_bytes())
+    labels.write_bytes(gzip.compress(raw[:-1] + bytes([(raw[-1] + 1) % 10])))  # one label changed after the build
+    refused = snakemake(workdir, "--cores", "2", overlay=overlay, check=False)
+    assert refused.returncode != 0 and "Job stats" not in refused.stdout
+    assert (
+        "Data file resources/mnist/train-labels-idx1-ubyte.gz: neither its .gz MD5 nor its decompressed content "
+        "is MNIST's (truncated, altered or another dataset's). Delete it and run again" in refused.stdout
+    )
+    # README, "When something goes wrong": delete resources/mnist/ and run again
+    shutil.rmtree(workdir / "resources" / "mnist")
+    again = snakemake(workdir, "--cores", "2", overlay=overlay)
+    assert planned_rules(again.stdout) - {"all"} == {"download"}  # fetched and verified again; nothing else reruns
+    assert gz_md5(labels) == DATASET_INFO["mnist"].gz_md5[labels.name]
+    assert "Nothing to be done" in snakemake(workdir, "-n", overlay=overlay).stdout
 
 
 def test_a_run_that_fails_to_learn_is_named_so_never_ok(smoke_run):

@@ -7,6 +7,7 @@ from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
 from mnist_mlp.data.datasets import FILES as RAW_FILE_NAMES
+from mnist_mlp.data.datasets import identify
 from mnist_mlp.data.download import source_problem
 from mnist_mlp.data.arrays import data_stem, prepared_paths
 from mnist_mlp.runs.plan import (
@@ -20,6 +21,7 @@ from mnist_mlp.runs.plan import (
     universe_variants,
     unknown_experiments,
 )
+from mnist_mlp.runs.cost import saved_calibration, size_error
 from mnist_mlp.runs.provenance import git_commit
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.aggregate import axis_column
@@ -213,6 +215,30 @@ MULTIVERSE_VARIANTS = universe_variants(
     config["experiments"], config["multiverse"], DEFAULTS
 )
 MULTIVERSE_AXES = list(config["multiverse"].get("axes", {}))
+
+
+def check_multiverse_size():
+    """A multiverse of more distinct training jobs than multiverse.max_training_jobs stops here,
+    before Snakemake plans (and prints) every job."""
+    if not MULTIVERSE_AXES:
+        return
+    jobs = [run.row() for run in all_runs()]
+    n_universes = len({v["position"] for v in MULTIVERSE_VARIANTS})
+    error = size_error(
+        n_universes,
+        jobs,
+        config["multiverse"]["max_training_jobs"],
+        config["train"]["epochs"],
+        workflow.cores if isinstance(workflow.cores, int) else 2,
+        saved_calibration(),
+    )
+    if error:
+        raise WorkflowError(
+            f"Invalid config, key multiverse.max_training_jobs: {error}."
+        )
+
+
+check_multiverse_size()
 # The axes that widen the study's scope (more data) rather than choose what it left open
 MULTIVERSE_SCOPE = [axis for axis in MULTIVERSE_AXES if axis in SCOPE_KEYS]
 OWN_SCOPE = {
@@ -258,6 +284,33 @@ def figure_files(ids, ext):
     return [f"results/figures/{fig_id}.{ext}" for fig_id in ids]
 
 
+def raw_paths(dataset):
+    """The four raw files of ``dataset``, as the download rule writes them."""
+    return [f"resources/{dataset}/{name}" for name in RAW_FILE_NAMES]
+
+
 def get_final_output():
-    """The report, and every file of every run (a deleted run folder is rebuilt)."""
-    return ["report.html"] + [path for kind in RUN_FILES for path in run_paths(kind)]
+    """The report, every file of every run (a deleted run folder is rebuilt), and the raw files (a
+    deleted one is fetched and verified again; what was built from it is not rebuilt).
+    """
+    return (
+        ["report.html"]
+        + [path for kind in RUN_FILES for path in run_paths(kind)]
+        + [path for dataset in datasets_used() for path in raw_paths(dataset)]
+    )
+
+
+def check_raw_files():
+    """A raw file that is not the dataset's (changed after a build) stops the run before any job,
+    in one line with its fix; a missing one is fetched by the download rule."""
+    for dataset in datasets_used():
+        for path in raw_paths(dataset):
+            problem = os.path.exists(path) and identify(path, dataset)
+            if problem:
+                raise WorkflowError(
+                    f"Data file {os.path.dirname(path)}/{problem}. Delete it and run again: it is "
+                    "fetched again and verified."
+                )
+
+
+check_raw_files()

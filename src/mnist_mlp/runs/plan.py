@@ -145,6 +145,11 @@ def multiverse_error(multiverse: dict, experiments: dict, stated: dict) -> tuple
             problem = _option_problem(axis, option)
             if problem:
                 return f"{key}.options.{i}", problem
+        for part in ("options", "experiments"):
+            repeated = _repeated(spec[part])
+            if repeated:
+                i, first = repeated
+                return f"{key}.{part}.{i}", f"{spec[part][i]!r} is already {part[:-1]} {first}: list each once"
         for exp_id in spec["experiments"]:
             if exp_id not in experiments:
                 return f"{key}.experiments", f"no experiment {exp_id!r}; the experiments are {', '.join(experiments)}"
@@ -154,6 +159,18 @@ def multiverse_error(multiverse: dict, experiments: dict, stated: dict) -> tuple
                     f"the study states the {axis} of {exp_id!r}, which is what defines it; "
                     f"an axis varies only what the study leaves unstated",
                 )
+    return None
+
+
+def _repeated(values: list) -> tuple[int, int] | None:
+    """(position, position of its first occurrence) of the first value listed twice (0.1 and 0.10, or
+    two equal width lists, are the same option), or None."""
+    first = {}
+    for i, value in enumerate(values):
+        key = tuple(value) if isinstance(value, list) else value
+        if key in first:
+            return i, first[key]
+        first[key] = i
     return None
 
 

@@ -92,6 +92,26 @@ from conftest import REPO, snakemake
             "0 is not a valid lr",
         ),
         (
+            {"multiverse": {"axes": {"init": {"options": ["auto", "auto"], "experiments": ["torch"]}}}},
+            "multiverse.axes.init.options.1",
+            "'auto' is already option 0: list each once",
+        ),
+        (
+            {"multiverse": {"axes": {"lr": {"options": [0.1], "experiments": ["torch", "torch_l2", "torch"]}}}},
+            "multiverse.axes.lr.experiments.2",
+            "'torch' is already experiment 0: list each once",
+        ),
+        (
+            {
+                "multiverse": {
+                    "max_training_jobs": 10,
+                    "axes": {"init": {"options": ["auto", "he_normal"], "experiments": ["torch"]}},
+                }
+            },
+            "multiverse.max_training_jobs",
+            "the multiverse has 2 universes and 17 distinct training jobs, more than 10 (no calibration saved",
+        ),
+        (
             {"multiverse": {"draws": 10, "axes": {"lr": {"options": [0.1], "experiments": ["torch"]}}}},
             "multiverse.draws",
             "10 is less than the minimum of 100",
@@ -102,6 +122,11 @@ from conftest import REPO, snakemake
             "Fashion-MNIST has no pypi source; its sources are mirrors, debian, path",
         ),
         ({"data": {"dataset": "cifar10"}}, "data.dataset", "'cifar10' is not one of ['mnist', 'fashion_mnist']"),
+        (
+            {"experiments": {"a/b": {"title": "t", "backend": "numpy", "lr": 0.1, "activations": ["relu"]}}},
+            "experiments",
+            "'a/b' is not a valid name: letters, digits, '.', '_' and '-' only",
+        ),
     ],
 )
 def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, key, reason):

@@ -5,6 +5,7 @@ import pytest
 
 from mnist_mlp.data.arrays import load_idx_pair
 from mnist_mlp.data.idx import IdxFormatError, read_idx, write_idx
+from mnist_mlp.data.datasets import identify
 
 
 @pytest.mark.parametrize("suffix", [".gz", ""])
@@ -49,3 +50,13 @@ def test_labels_that_do_not_match_the_images_are_rejected(tmp_path, rng):
     write_idx(tmp_path / "l.gz", np.zeros(4, dtype=np.uint8))
     with pytest.raises(IdxFormatError, match="do not match 5 images"):
         load_idx_pair(tmp_path / "i.gz", tmp_path / "l.gz")
+
+
+def test_a_gzip_file_with_a_valid_header_and_a_corrupt_body_is_named_with_its_fix(tmp_path, mnist_raw):
+    data = bytearray((mnist_raw / "t10k-images-idx3-ubyte.gz").read_bytes())
+    data[1000:1100] = bytes(100)  # the header is intact; the deflate stream is not
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(IdxFormatError, match=r"t10k-images-idx3-ubyte\.gz: cannot be decompressed .*download again"):
+        read_idx(path)
+    assert identify(path, "mnist").startswith("t10k-images-idx3-ubyte.gz: not a readable .gz file (")

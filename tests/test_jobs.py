@@ -2,13 +2,16 @@
 console; only the unexpected is called a bug and keeps its traceback."""
 
 import errno
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mnist_mlp.errors import UserError
-from mnist_mlp.runs.jobs import job
+from mnist_mlp.runs.jobs import INTERRUPTED, job
 from mnist_mlp.runs.run_format import write_run
 
 
@@ -34,6 +37,7 @@ def one_error_line(log: Path) -> str:
         (errno.EACCES, "permission denied: make it writable"),
         (errno.EROFS, "read-only file system: run from a writable folder"),
         (errno.EMFILE, "too many open files: raise the limit (ulimit -n)"),
+        (errno.ENOTDIR, "a file stands where a folder should be: move or delete that file"),
     ],
 )
 def test_an_os_error_the_user_can_fix_is_named_with_its_path_and_fix(tmp_path, capfd, code, words):
@@ -42,6 +46,35 @@ def test_an_os_error_the_user_can_fix_is_named_with_its_path_and_fix(tmp_path, c
     line = one_error_line(log)
     assert "/data/results/runs/x/weights.npz: " + words in line
     assert f"Error: /data/results/runs/x/weights.npz: {words}" in capfd.readouterr().err  # the console
+
+
+def test_a_file_where_a_folder_should_be_is_named_with_its_fix(tmp_path, capfd):
+    (tmp_path / "results").write_text("")  # the results folder replaced by a file
+    log = tmp_path / "job.log"
+    with pytest.raises(SystemExit):
+        with job(str(log)):
+            (tmp_path / "results" / "runs.csv").write_text("x")
+    assert f"{tmp_path / 'results' / 'runs.csv'}: a file stands where a folder should be" in one_error_line(log)
+
+
+def test_ctrl_c_ends_a_job_with_one_line_and_no_traceback(tmp_path):
+    log = tmp_path / "job.log"
+    script = (
+        "import sys, time\n"
+        "from mnist_mlp.runs.jobs import INTERRUPTED, job\n"
+        f"with job({str(log)!r}):\n"
+        "    print('ready', flush=True, file=sys.__stdout__)\n"
+        "    time.sleep(60)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline().strip() == "ready"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err.strip().splitlines() == [f"Stopped: {INTERRUPTED} (log: {log})"]
+    assert "Traceback" not in log.read_text() and INTERRUPTED in log.read_text()
 
 
 def test_an_os_error_behind_another_is_found(tmp_path):

@@ -11,6 +11,7 @@ images it repackages from the official release. A file that matches neither is r
 
 import gzip
 import hashlib
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def identify(path: Path, dataset: str) -> str | None:
         return None
     try:
         content = content_sha256(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError, zlib.error) as err:  # a bad header, a truncated or a corrupt body
         return f"{name}: not a readable .gz file ({err})"
     if content == info.content_sha256[name]:
         return None

@@ -5,6 +5,7 @@ one big-endian uint32 per dimension, then the data in C order. MNIST uses only u
 """
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +57,7 @@ def read_idx(path: Path) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as err:  # gzip raises these for truncated or non-gzip files
+    except (OSError, EOFError, zlib.error) as err:  # a non-gzip, truncated or corrupt file
         raise IdxFormatError(f"{path}: cannot be decompressed ({err}); delete it and download again") from err
     return parse_idx(raw, name=str(path))
 

@@ -28,8 +28,17 @@ StrictValidator = jsonschema.validators.extend(
 )
 
 
+# The patterns of names (ids of experiments, sweeps, claims), in words: they become folder and file names.
+PATTERN_WORDS = {
+    "^[A-Za-z0-9_.-]+$": "letters, digits, '.', '_' and '-' only",
+    "^[A-Za-z0-9_]+$": "letters, digits and '_' only",
+}
+
+
 def _explain(error: jsonschema.ValidationError) -> str:
     value = error.instance
+    if error.validator == "pattern" and error.validator_value in PATTERN_WORDS:
+        return f"{value!r} is not a valid name: {PATTERN_WORDS[error.validator_value]}"
     if error.validator == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         if isinstance(value, float) and not math.isfinite(value):

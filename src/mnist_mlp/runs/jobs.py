@@ -22,7 +22,11 @@ OS_FIXES = {
     errno.EMFILE: "too many open files: raise the limit (ulimit -n) or run fewer jobs at once (--cores), then run "
     "again",
     errno.ENFILE: "too many open files on the system: run fewer jobs at once (--cores), then run again",
+    errno.ENOTDIR: "a file stands where a folder should be: move or delete that file, then run again",
+    errno.EISDIR: "a folder stands where a file should be: move or delete that folder, then run again",
 }
+INTERRUPTED = "interrupted (Ctrl-C): what it wrote is flagged incomplete; run again with --rerun-incomplete"
+INTERRUPTED_STATUS = 130  # what a shell reports for a process ended by SIGINT
 
 
 def known_os_error(error: BaseException) -> OSError | None:
@@ -67,6 +71,10 @@ def job(log_path: str, outputs=()):
             log.info("Slurm job %s on %s", os.environ["SLURM_JOB_ID"], socket.gethostname())
         try:
             yield log
+        except KeyboardInterrupt:  # Snakemake passes Ctrl-C on to every job: one line each, no traceback
+            log.error("%s", INTERRUPTED)
+            console(f"Stopped: {INTERRUPTED} (log: {log_path})")
+            sys.exit(INTERRUPTED_STATUS)
         except UserError as err:
             message = str(err)
         except Exception as err:

@@ -88,6 +88,20 @@ def test_the_format_check_rejects_a_broken_run(smoke_run, tmp_path):
         run_format.check_run(broken)
 
 
+def test_a_run_whose_test_accuracy_is_not_what_its_predictions_get_right_is_refused(smoke_run, tmp_path):
+    broken = tmp_path / "run"
+    shutil.copytree(run_dir(smoke_run, "numpy", "tanh", 0.1), broken)
+    predictions = run_format.read_predictions(broken)
+    right = predictions["label"] == predictions["predicted"]
+    predictions.loc[right.idxmax(), "predicted"] = (predictions.loc[right.idxmax(), "label"] + 1) % 10
+    predictions.to_csv(run_format.path(broken, "predictions"), index=False)
+    with pytest.raises(run_format.RunFormatError, match="the predictions get .* right, but metrics.json's"):
+        run_format.check_run(broken)  # one image more wrong than the accuracy says
+    predictions.iloc[:-1].to_csv(run_format.path(broken, "predictions"), index=False)
+    with pytest.raises(run_format.RunFormatError, match="predictions, but the run was tested on"):
+        run_format.check_run(broken)  # an image missing: not the test set it says
+
+
 def test_float64_runs_train_end_to_end_and_the_backends_agree(small_data):
     histories = {}
     for backend in ("numpy", "torch"):

@@ -126,3 +126,19 @@ def test_the_margin_alone_decides_without_intervals():
 )
 def test_for_every_activation_each_comparison_must_hold(verdicts, combined):
     assert combine_every(verdicts) == combined
+
+
+def test_a_claims_one_sided_p_is_the_larger_of_the_image_and_the_seed_tests():
+    from mnist_mlp.judge.claims import Rules
+    from mnist_mlp.judge.claims import paired as judge_paired
+    from mnist_mlp.judge.stats import p_greater
+
+    # three seeds on the same images: two clearly ahead, one behind. Over images the mean gain is
+    # significant; over seeds (n = 3) it is not: the claim's p must be the seed test's.
+    seeds = [paired(400, 100), paired(380, 100), paired(100, 260)]
+    result = judge_paired([[(a, b)] for a, b in seeds], Rules(0.05, 0.5, 5))
+    per_image = np.mean([a.astype(float) - b for a, b in seeds], axis=0)
+    per_seed = [100 * (a.mean() - b.mean()) for a, b in seeds]
+    image_p, seed_p = p_greater(per_image), p_greater(per_seed)
+    assert image_p < 0.001 and seed_p > 0.05  # they disagree
+    assert result.p_greater == seed_p  # the larger: taking the smaller would call the claim significant

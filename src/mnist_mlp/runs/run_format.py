@@ -98,6 +98,8 @@ def check_run(directory) -> dict:
         raise RunFormatError(f"{path(directory, 'metrics')}: {err.message}") from None
     for kind, columns in (("batches", BATCH_COLUMNS), ("epochs", EPOCH_COLUMNS), ("predictions", PREDICTION_COLUMNS)):
         _check_columns(path(directory, kind), columns)
+    if not metrics["diverged"]:
+        _check_predictions(directory, metrics)
     n_layers = len(metrics["run"]["hidden"]) + 1
     with np.load(path(directory, "weights")) as weights:
         expected = {f"{p}{i}" for i in range(n_layers) for p in "Wb"}
@@ -106,6 +108,22 @@ def check_run(directory) -> dict:
                 f"{path(directory, 'weights')}: arrays {sorted(weights.files)}, expected {sorted(expected)}"
             )
     return metrics
+
+
+def _check_predictions(directory, metrics: dict) -> None:
+    """A finished run's predictions are of every test image, and get right the share of them its
+    test_accuracy says (to within one image): the claims are judged on the predictions, the tables
+    show the accuracy, and both must be of the same images."""
+    table = read_predictions(directory)
+    file, n_test = path(directory, "predictions"), metrics["run"]["n_test"]
+    if len(table) != n_test:
+        raise RunFormatError(f"{file}: {len(table)} predictions, but the run was tested on {n_test} images")
+    share = float((table["label"] == table["predicted"]).mean())
+    if abs(share - metrics["test_accuracy"]) > 0.5 / n_test:
+        raise RunFormatError(
+            f"{file}: the predictions get {100 * share:.2f} % of the test images right, but metrics.json's "
+            f"test_accuracy is {100 * metrics['test_accuracy']:.2f} %"
+        )
 
 
 def read_metrics(directory) -> dict:

@@ -1,4 +1,4 @@
-"""What changed between two sets of results: ``python -m mnist_mlp.present.compare OLD NEW``.
+"""What changed between two sets of results: ``python -m mnist_mlp.compare OLD NEW``.
 
 OLD and NEW are each a history record (results/history/*.json), a run table (results/runs.csv,
 with the sensitivity.csv beside it, if any) or a results folder holding one. Prints the config
@@ -31,6 +31,7 @@ from mnist_mlp.runs.key import RunKey, parse_widths, spell_widths
 # A row of the results is one (experiment, activation, seed); its settings and numbers may change.
 ROW_KEYS = ["experiment", "activation", "seed"]
 SETTINGS = [name for name in aggregate.SETTINGS if name not in ROW_KEYS]
+COMMAND = "python -m mnist_mlp.compare"  # the entry point (src/mnist_mlp/compare.py) its usage names
 NUMBERS = aggregate.FINAL_NUMBERS
 STATES = aggregate.STATES
 COLUMNS = ROW_KEYS + SETTINGS + NUMBERS + STATES + ["dir"]
@@ -440,7 +441,7 @@ def render(result: dict, markdown: bool = False) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n")[0])
     parser.add_argument("old", help="a history record, a runs.csv or a results folder")
     parser.add_argument("new", help="a history record, a runs.csv or a results folder")
     parser.add_argument("--format", choices=["text", "markdown"], default="text")

@@ -49,7 +49,7 @@ def test_epoch_batches_cover_every_sample_once_in_a_seeded_order():
 
 
 @pytest.mark.slow
-def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path, mnist_raw):
+def test_a_swapped_raw_file_in_the_same_format_is_refused_before_any_job(tmp_path, mnist_raw):
     resources = tmp_path / "resources" / "mnist"
     shutil.copytree(mnist_raw, resources)
     images = read_idx(resources / "train-images-idx3-ubyte.gz").copy()
@@ -65,10 +65,11 @@ def test_a_swapped_raw_file_in_the_same_format_is_refused_at_preprocess(tmp_path
         smoke=False,
         check=False,
     )
-    assert result.returncode != 0
-    log = (tmp_path / "logs" / "preprocess" / "mnist_n30000.log").read_text()
-    assert "train-images-idx3-ubyte.gz: neither its .gz MD5 nor its decompressed content is MNIST's" in log
-    assert "Traceback" not in log
+    assert result.returncode != 0 and "Job stats" not in result.stdout
+    assert (
+        "Data file resources/mnist/train-images-idx3-ubyte.gz: neither its .gz MD5 nor its decompressed content "
+        "is MNIST's" in result.stdout
+    )
     assert not any((tmp_path / path).exists() for path in prepared.values())
 
 

@@ -19,6 +19,7 @@ NOT_DRY_RUN = {
     "snakemake --report snakemake-report.html": "Snakemake's own report of a built workflow",
     "snakemake --unlock": "unlocks; plans nothing",
 }
+QUIET_CHOICES = ("all", "host", "progress", "reason", "rules")
 SKIPPED_FLAGS = {
     "--profile": 1,
     "--sdm": 1,
@@ -50,7 +51,9 @@ def dry_run_args(command: str) -> tuple[list[str], list[str]]:
             while i + 1 < len(words) and not words[i + 1].startswith("-"):
                 configs.append(words[i + 1])
                 i += 1
-        elif word not in ("-n", "--dry-run", "--quiet"):
+        elif word == "--quiet":  # the dry run sets its own; skip the one README names with its choice
+            i += 1 if i + 1 < len(words) and words[i + 1] in QUIET_CHOICES else 0
+        elif word not in ("-n", "--dry-run"):
             args.append(word)
         i += 1
     return args, configs

@@ -290,26 +290,22 @@ def raw_paths(dataset):
 
 
 def get_final_output():
-    """The report, every file of every run (a deleted run folder is rebuilt), and the raw files (a
-    deleted one is fetched and verified again; what was built from it is not rebuilt).
-    """
-    return (
-        ["report.html"]
-        + [path for kind in RUN_FILES for path in run_paths(kind)]
-        + [path for dataset in datasets_used() for path in raw_paths(dataset)]
-    )
+    """The report, and every file of every run (a deleted run folder is rebuilt)."""
+    return ["report.html"] + [path for kind in RUN_FILES for path in run_paths(kind)]
 
 
 def check_raw_files():
     """A raw file that is not the dataset's (changed after a build) stops the run before any job,
-    in one line with its fix; a missing one is fetched by the download rule."""
+    in one line with its fix; a missing one is fetched by the download rule when a job needs it.
+    """
     for dataset in datasets_used():
         for path in raw_paths(dataset):
             problem = os.path.exists(path) and identify(path, dataset)
             if problem:
                 raise WorkflowError(
-                    f"Data file {os.path.dirname(path)}/{problem}. Delete it and run again: it is "
-                    "fetched again and verified."
+                    f"Data file {os.path.dirname(path)}/{problem}. Delete it and run again: what was "
+                    "built from the verified file is kept, and the file is fetched and verified again when "
+                    "a job needs it."
                 )
 
 

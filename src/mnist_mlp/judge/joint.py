@@ -15,6 +15,7 @@ What it covers is the test set; training randomness (the seeds) is not resampled
 interval covers it (and a universe "holds" only when its seed interval agrees, in every draw).
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,18 @@ class Grid:
     sums: np.ndarray  # int8 (universes, comparisons, seeds, images): A right minus B right, summed over strata
     strata: np.ndarray  # (comparisons,): how many strata each comparison averages
     tested: np.ndarray  # bool (universes,): the universe has every comparison, with every seed
+
+    @functools.cached_property
+    def flat(self) -> np.ndarray:
+        """(images, universes × comparisons × seeds) float32: exact, the integer sums are below 2**24."""
+        return self.sums.reshape(-1, self.sums.shape[3]).T.astype(np.float32)
+
+    @functools.cached_property
+    def squares(self) -> np.ndarray:
+        """(universes, comparisons): the sum over images of each image's squared difference, averaged
+        over seeds and strata; a flip keeps it."""
+        per_image = self.sums.astype(float).mean(axis=2) / self.strata[None, :, None]
+        return np.sum(per_image**2, axis=2)
 
     @classmethod
     def of(cls, universes: list[list[Outcomes | None]]) -> "Grid | None":
@@ -78,13 +91,12 @@ def statistics(grid: Grid, signs: np.ndarray, rules: Rules) -> tuple[np.ndarray,
         and (with 2 or more seeds) its seed interval above zero.
     """
     n_universes, n_comparisons, n_seeds, n_images = grid.sums.shape
-    flat = grid.sums.reshape(-1, n_images).T.astype(np.float32)  # exact: integer sums below 2**24
-    swapped = (signs.astype(np.float32) @ flat).astype(float).reshape(len(signs), n_universes, n_comparisons, n_seeds)
+    swapped = (
+        (signs.astype(np.float32) @ grid.flat).astype(float).reshape(len(signs), n_universes, n_comparisons, n_seeds)
+    )
     per_seed = swapped / (n_images * grid.strata[None, None, :, None])  # each seed's difference, a fraction
     mean = per_seed.mean(axis=3)
-    per_image = grid.sums.astype(float).mean(axis=2) / grid.strata[None, :, None]  # flipping keeps its square
-    squares = np.sum(per_image**2, axis=2)
-    variance = np.maximum(squares[None] - n_images * mean**2, 0) / (n_images - 1)
+    variance = np.maximum(grid.squares[None] - n_images * mean**2, 0) / (n_images - 1)
     error = np.sqrt(variance / n_images)
     low = mean - sps.t.ppf(1 - rules.alpha / 2, n_images - 1) * error
     holds = (100 * mean >= rules.margin_pp) & (low > 0)
@@ -105,8 +117,8 @@ def draw(grids: dict[str, Grid], n_draws: int, rules: Rules, seed: int) -> dict[
     rng = np.random.default_rng(seed)
     parts = {claim: [] for claim in grids}
     sizes = [1] + [CHUNK] * (n_draws // CHUNK) + ([n_draws % CHUNK] if n_draws % CHUNK else [])
+    n = next(iter(n_images), 0)
     for i, size in enumerate(sizes):
-        n = next(iter(n_images), 0)
         signs = np.ones((1, n), np.int8) if i == 0 else 1 - 2 * rng.integers(0, 2, (size, n), dtype=np.int8)
         for claim, grid in grids.items():
             parts[claim].append(statistics(grid, signs, rules))

@@ -99,3 +99,40 @@ def test_each_python_command_of_the_readme_names_a_script_or_module_that_answers
     assert result.returncode == 0, f"{command}:\n{result.stdout[-2000:]}"
     name = " ".join(target) if target[0] == "-m" else target[0].rsplit("/", 1)[-1]
     assert name in result.stdout.splitlines()[0], f"{command}: --help names {result.stdout.splitlines()[0]!r}"
+
+
+CONFIG_README = (REPO / "config" / "README.md").read_text()
+
+
+def config_table() -> list[tuple[str, list[str], int]]:
+    """config/README.md's table of files: (file, the files it is read on top of, its training jobs),
+    for each row that gives a count."""
+    rows = []
+    for file, jobs in re.findall(r"^\| `([\w.-]+\.yaml)` \|.*\| ([^|]*) \|$", CONFIG_README, re.M):
+        count = re.match(r"[\d,]+", jobs)
+        if count:
+            rows.append((file, re.findall(r"`([\w.-]+\.yaml)`", jobs), int(count[0].replace(",", ""))))
+    return rows
+
+
+def test_config_readme_describes_every_config_file():
+    described = {file for file, _, _ in config_table()} | set(re.findall(r"^\| `([\w.-]+\.yaml)`", CONFIG_README, re.M))
+    assert described == {p.name for p in (REPO / "config").glob("*.yaml")}
+    assert len(config_table()) >= 7
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("file, under, jobs", config_table(), ids=[row[0] for row in config_table()])
+def test_config_readme_counts_the_training_jobs_a_dry_run_plans(file, under, jobs, tmp_path, mnist_raw):
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(
+        yaml.safe_dump({"study_reported": str(REPO / "config" / "study_reported.yaml"), **local_data(mnist_raw)})
+    )
+    configs = dict.fromkeys(["config.yaml", *under, file])
+    cmd = [
+        sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(tmp_path), "--configfile", *(str(REPO / "config" / c) for c in configs), str(overlay),
+    ]  # fmt: skip
+    result = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert int(re.search(r"^train\s+(\d+)$", result.stdout, re.M)[1]) == jobs

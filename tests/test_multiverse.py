@@ -209,8 +209,8 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     for claim in claims:  # each with its specification curve, and the numbers behind it
         figure = work / "results" / "figures" / f"{multiverse_figure(claim['id'])}.csv"
         assert f'<figure id="{multiverse_figure(claim["id"])}" class="wide">' in section and figure.exists()
-    glance = html[html.index('<h2 id="glance">') : html.index('<h2 id="since">')]
-    assert len(re.findall(r'<a class="robustness [\w-]+" href="#robust-', glance)) == len(claims)
+    summary = html[html.index('<h2 id="summary">') : html.index('<h2 id="since">')]
+    assert len(re.findall(r'<a class="robustness [\w-]+" href="#robust-', summary)) == len(claims)
     # the study's numbers are held against the universes at its own scope, which they allow or not
     fit = pd.read_csv(work / "results" / "multiverse_fit.csv")
     assert len(fit) == 2 and set(fit["axis_n_train"]) == {SMOKE_TRAIN} and fit["allowed"].any()

@@ -173,7 +173,7 @@ def test_report_reads_at_desktop_and_phone_width_with_nothing_fetched(smoke_run,
         .map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id))""")
     assert dead == []
     toc = page.eval_on_selector_all("nav.toc a", "links => links.map(a => a.getAttribute('href'))")
-    assert len(toc) >= 10 and {"#glance", "#claims", "#runs", "#unstated", "#provenance"} <= set(toc)
+    assert len(toc) >= 10 and {"#summary", "#claims", "#runs", "#unstated", "#provenance"} <= set(toc)
     assert errors == [] and requests == []
     page.close()
 

@@ -310,3 +310,17 @@ def check_raw_files():
 
 
 check_raw_files()
+
+
+def overlay_files():
+    """The config files read on top of config/config.yaml, as the command line gave them: relative
+    to the project when they lie in it (so that moving the project reruns nothing), else absolute.
+    """
+    base = os.path.join(workflow.basedir, "config", "config.yaml")
+    files = []
+    for f in workflow.overwrite_configfiles or []:
+        path = os.path.abspath(f)
+        if path != os.path.abspath(base):
+            inside = os.path.relpath(path, workflow.basedir)
+            files.append(path if inside.startswith("..") else inside)
+    return list(dict.fromkeys(files))

@@ -21,6 +21,8 @@ rule report_html:
         # which choices move each claim, and each claim tested across all universes
         universe_choices=(["results/multiverse_choices.csv"] if MULTIVERSE_AXES else []),
         universe_joint=["results/multiverse_joint.csv"] if MULTIVERSE_AXES else [],
+        # every universe's runs, for the cost of each
+        universe_runs=["results/multiverse.csv"] if MULTIVERSE_AXES else [],
         # the claims compare runs image by image, and the backends batch by batch
         predictions=run_paths("predictions"),
         batches=run_paths("batches"),
@@ -39,8 +41,11 @@ rule report_html:
         ],
         # relative to the working directory, so that moving the project folder reruns nothing
         template=project_path("report/report.html.j2"),
+        claims_schema=project_path("workflow/schemas/claims.schema.json"),
     output:
-        "report.html",
+        report="report.html",
+        # each claim with its rule, verdict, intervals, runs, command and cost, for machines
+        claims="results/claims.json",
     log:
         "logs/report_html.log",
     benchmark:
@@ -57,6 +62,8 @@ rule report_html:
         # the axes, the scope axes among them, and the config's own option of each scope axis
         multiverse=[MULTIVERSE_AXES, MULTIVERSE_SCOPE, OWN_SCOPE],
         commit=git_commit(workflow.basedir),
+        # the config files read on top of config/config.yaml: the command that rebuilds it
+        overlays=overlay_files(),
         # read and appended outside inputs and outputs: the history never makes a job rerun
         history="results/history",
     script:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from mnist_mlp.judge.claims import Rules
 from mnist_mlp.judge.study import load_study
 from mnist_mlp.present import history
 from mnist_mlp.present.compare import from_record
+from mnist_mlp.present.manifest import build_command, manifest, run_costs, write
 from mnist_mlp.present.robustness import Multiverse
 from mnist_mlp.present.report import build_context, claim_verdicts, render, with_since
 from mnist_mlp.present.since import since_section
@@ -52,7 +54,10 @@ def main(snakemake):
         config, commit = snakemake.params.config, snakemake.params.commit
         axes, scope_axes, own_scope = snakemake.params.multiverse
         multiverse = Multiverse(
-            *(one_table(getattr(snakemake.input, f"universe_{t}")) for t in ("verdicts", "fit", "choices", "joint")),
+            *(
+                one_table(getattr(snakemake.input, f"universe_{t}"))
+                for t in ("verdicts", "fit", "choices", "joint", "runs")
+            ),
             axes,
             scope_axes,
             own_scope,
@@ -69,7 +74,19 @@ def main(snakemake):
             snakemake.params.dataset,
             commit,
             multiverse,
+            build_command(snakemake.params.overlays),
         )
+        claims = manifest(
+            context["page"],
+            snakemake.params.dataset,
+            context["claims"]["rows"],
+            context["experiments"],
+            Rules.from_study(study),
+            study["verdicts"]["close_pp"],
+            snakemake.params.overlays,
+            run_costs(runs, sweeps, multiverse.runs),
+        )
+        write(Path(snakemake.output.claims), claims, Path(snakemake.input.claims_schema))
         record = history.make_record(
             runs, sweeps, config, claim_verdicts(context), commit, datetime.datetime.now(datetime.timezone.utc)
         )
@@ -77,7 +94,7 @@ def main(snakemake):
         history.warn(update)
         since = since_section(update, from_record(record), context["claims"]["rows"], snakemake.params.history)
         html = render(Path(snakemake.input.template), with_since(context, since))
-        Path(snakemake.output[0]).write_text(html, encoding="utf-8")
+        Path(snakemake.output.report).write_text(html, encoding="utf-8")
 
 
 if "snakemake" in globals():

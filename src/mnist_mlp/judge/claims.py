@@ -72,6 +72,36 @@ class Rules:
             "have neither spread nor predictions, so for them the margin alone decides."
         )
 
+    def for_claim(self, claim: dict) -> str:
+        """The rule that decides ``claim``, in words: what the claims manifest gives each claim."""
+        confidence = f"{100 * (1 - self.alpha):g} %"
+        beats = (
+            f"A comparison “A beats B” holds when A is ahead by at least {self.margin_pp:g} points and its "
+            f"{confidence} intervals exclude zero (over the test images and, with 2 or more seeds, over the "
+            f"seeds); it fails when the same holds the other way, is a tie when every interval lies within "
+            f"±{self.margin_pp:g} points, and is inconclusive otherwise."
+        )
+        every = "The claim holds only if every comparison holds (one that fails makes it fail; all ties make a tie)."
+        kind = claim["kind"]
+        if kind == "best_activation":
+            return f"{beats} {claim['activation']} is compared with every other activation of {claim['experiment']}. {every}"
+        if kind == "beats" and claim.get("over", "every") == "overall":
+            return f"{beats} The mean over activations of {claim['better']} is compared with that of {claim['worse']}."
+        if kind == "beats":
+            return f"{beats} {claim['better']} is compared with {claim['worse']} for each activation. {every}"
+        if kind == "at_chance":
+            return (
+                f"The runs of {claim['experiment']}/{claim['activation']} are compared, image by image, with a "
+                f"network that ignores its input and always answers the commonest class. {beats} The claim holds "
+                "when that comparison is a tie or a loss and fails when the runs beat the guess."
+            )
+        return (
+            f"For each activation and each weight decay above {number(float(claim['reference']))}, the final train "
+            f"loss's change from the loss at {number(float(claim['reference']))}, per seed, in percent of it: a "
+            f"change holds when it is at least {self.loss_margin_pct:g} % and its {confidence} seed interval excludes "
+            f"zero, and is a tie when the interval lies within ±{self.loss_margin_pct:g} %. {every}"
+        )
+
 
 @dataclass(frozen=True)
 class Outcomes:
@@ -83,6 +113,30 @@ class Outcomes:
     def per_seed(self) -> np.ndarray:
         """Each seed's accuracy difference A - B, in points (the mean over strata)."""
         return 100 * self.sums.mean(axis=1) / self.strata
+
+
+TEST_SET = "test set"  # the variability of the image sample: which 10,000 images were drawn
+TRAINING = "training randomness"  # the variability of training: initial weights and batch order (seeds)
+
+
+# How each interval is computed, for the manifest (``Rules.sentence`` says the same in prose).
+INTERVAL_METHODS = {
+    TEST_SET: "t-interval of the mean over the test images of each image's difference (A right minus B right, "
+    "averaged over seeds and strata): the image is the unit, and every seed is scored on the same images",
+    TRAINING: "t-interval of the mean of the per-seed differences: the seed is the unit",
+}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparison a claim makes, with every interval of it and the variability each covers."""
+
+    label: str  # "lr_0.1/relu vs baseline/relu"
+    estimate: float
+    unit: str  # "points" (of accuracy) or "% of the reference loss"
+    verdict: str
+    n_seeds: int
+    intervals: dict[str, Interval] = field(default_factory=dict)  # TEST_SET or TRAINING -> interval
 
 
 @dataclass
@@ -100,6 +154,7 @@ class Judgement:
     # each comparison's paired outcomes, in the claim's order; None for a comparison with nothing to
     # compare (missing runs, every run diverged)
     outcomes: list[Outcomes | None] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)  # every comparison that was estimated
 
 
 class Evidence:
@@ -161,6 +216,10 @@ class Paired:
     verdict: str
     p_greater: float  # one-sided: A beats B, over images and (with 2 or more seeds) over seeds
     outcomes: Outcomes
+
+    def comparison(self, label: str) -> Comparison:
+        intervals = {TEST_SET: self.test, **({TRAINING: self.spread} if self.spread else {})}
+        return Comparison(label, self.estimate, "points", self.verdict, self.n_seeds, intervals)
 
     def evidence(self) -> str:
         seeds = self.spread if self.spread else f"— ({self.n_seeds} seed: no spread)"
@@ -238,6 +297,7 @@ def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rul
         result.test,
         result.p_greater,
         [result.outcomes],
+        [result.comparison(label)],
     )
 
 
@@ -276,6 +336,7 @@ def _combined(judgements: list[Judgement]) -> Judgement:
         binding.interval if binding else None,
         max(p_values) if p_values and None not in p_values else None,
         [o for j in judgements for o in j.outcomes],
+        [c for j in judgements for c in j.comparisons],
     )
 
 
@@ -309,6 +370,7 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
         result.estimate,
         result.test,
         outcomes=[result.outcomes],
+        comparisons=[result.comparison(f"{name} vs always answering {info.class_name(commonest)}")],
     )  # how far above chance; no one-sided p: the claim is that there is no gain
 
 
@@ -365,6 +427,16 @@ def train_loss_rises(evidence: Evidence, claim: dict, rules: Rules) -> Judgement
                         f" → {verdict}"
                     ],
                     runs,
+                    comparisons=[
+                        Comparison(
+                            f"{activation}: weight decay {number(wd)} vs {number(reference)}",
+                            estimate,
+                            "% of the reference loss",
+                            verdict,
+                            len(change),
+                            {TRAINING: spread} if spread else {},
+                        )
+                    ],
                 )
             )
     return _combined(judgements)

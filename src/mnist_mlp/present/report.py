@@ -16,9 +16,10 @@ from mnist_mlp.judge.study import comparison_rows, figure_specs, reported_accura
 from mnist_mlp.present import sections
 from mnist_mlp.present.html import Figures
 from mnist_mlp.present.robustness import Multiverse, robust_section
+from mnist_mlp.present.summary import summary
 
 ORDER = (
-    "glance",
+    "summary",
     "since",
     "claims",
     "differences",
@@ -43,6 +44,7 @@ def build_context(
     dataset: str,
     commit: str,
     multiverse: Multiverse = Multiverse(),
+    command: str = "",
 ) -> dict:
     """Every section of the report, each built from what it shows.
 
@@ -56,8 +58,9 @@ def build_context(
         config: the workflow config, for the sections that show it (model, training, sweeps, provenance).
         dataset: the dataset the runs are on (``data.dataset``).
         commit: the workflow's git commit, from ``provenance.git_commit``.
-        multiverse: results/multiverse_verdicts.csv and results/multiverse_fit.csv (or None), the
-            axes, the scope axes among them, and the config's own option of each scope axis.
+        multiverse: the multiverse's tables (or None), the axes, the scope axes among them, and the
+            config's own option of each scope axis.
+        command: the command that rebuilds this report, for the summary.
     """
     info, reported = DATASET_INFO[dataset], reported_accuracy(study, dataset)
     figs, close_pp = Figures(figures, info), study["verdicts"]["close_pp"]
@@ -72,12 +75,11 @@ def build_context(
     claims = sections.with_robustness(
         sections.claims(claim_rows, Rules.from_study(study).sentence(), chance_pct), robust
     )
-    run_rows = sections.run_rows(runs, sweeps, titles)
+    run_rows = sections.run_rows(runs, sweeps, titles, multiverse.runs)
     reproduction = bool(reported)
-    return {
+    context = {
         "page": sections.page(study["study"], info, DATASET_INFO[study["study"]["dataset"]], reproduction, commit),
         "numbers": numbers,
-        "glance": sections.glance(claims["rows"]),
         "since": None,
         "claims": claims,
         "differences": sections.differences(
@@ -92,6 +94,7 @@ def build_context(
         "runs": sections.every_run(run_rows, len(runs), other_jobs),
         "provenance": sections.provenance(commit, run_rows, data_summary["train_class_counts"], config),
     }
+    return {"summary": summary(context, study["study"]["unstated"], command), **context}
 
 
 def contents(context: dict) -> list:

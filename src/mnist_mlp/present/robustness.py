@@ -57,6 +57,7 @@ class Multiverse:
     fit: pd.DataFrame | None = None
     choices: pd.DataFrame | None = None  # results/multiverse_choices.csv (``judge.across.choices_table``)
     joint: pd.DataFrame | None = None  # results/multiverse_joint.csv (``judge.across.joint_tables``)
+    runs: pd.DataFrame | None = None  # results/multiverse.csv: every universe's runs
     # the multiverse's axes; ``scope_axes`` of them (e.g. the training-subset size) are summarised
     # apart: each claim's label is over the universes at the study's own scope (``own_scope``, axis
     # -> the config's option), and each other scope gets its own

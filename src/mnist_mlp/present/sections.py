@@ -27,7 +27,6 @@ from mnist_mlp.runs.execute import FAILURE_ALPHA
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.provenance import machine, package_versions
 
-GLANCE = Section("glance", "At a glance")
 CLAIMS = Section("claims", "The study's claims")
 DIFFERENCES = Section("differences", "How this run differs from the study")
 UNSTATED = Section("unstated", "What the study left unstated")
@@ -55,11 +54,6 @@ def page(study: dict, info: DatasetInfo, study_info: DatasetInfo, reproduction: 
     }
 
 
-def glance(claims: list[dict]) -> dict:
-    """At a glance: the claims' verdicts counted; the rest of it links to the other sections' own facts."""
-    return {"section": GLANCE, "verdict_counts": pd.Series([c["verdict"] for c in claims]).value_counts().to_dict()}
-
-
 def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]:
     """Each claim judged on this run's evidence and on the study's own numbers."""
     rules = Rules.from_study(study)
@@ -73,6 +67,8 @@ def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]
                 "verdict": ours.verdict,
                 "details": ours.details,
                 "run_links": run_links(ours.runs),
+                "runs": ours.runs,
+                "comparisons": ours.comparisons,
                 "in_study": theirs.verdict,
                 "in_study_details": theirs.details,
                 "robustness": None,  # its label over a multiverse's universes, when one ran
@@ -265,15 +261,22 @@ def beyond(anchors: list[dict], best: dict | None, reproduction: bool, figures: 
     }
 
 
-def run_rows(runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict) -> list[dict]:
-    """Every distinct run once: the study's in report order, then those only the sweeps have."""
+def run_rows(
+    runs: pd.DataFrame, sweeps: pd.DataFrame, titles: dict, universes: pd.DataFrame | None = None
+) -> list[dict]:
+    """Every distinct run once: the study's in report order, then those only the sweeps have, then
+    those only a multiverse's universes have (``universes``: multiverse.csv, or None)."""
     order = {e: i for i, e in enumerate(titles)}
     study = runs.sort_values(
         ["experiment", "activation", "seed"], key=lambda c: c.map(order) if c.name == "experiment" else c
-    ).assign(group=lambda t: t["experiment"])
+    ).assign(group=lambda t: t["experiment"], source="study")
     extra = sweeps[~sweeps["dir"].isin(runs["dir"])].drop_duplicates("dir")
-    extra = extra.assign(group=extra["sweep"] + ": " + extra["setting"])
-    table = pd.concat([study.drop_duplicates("dir"), extra], ignore_index=True)
+    extra = extra.assign(group=extra["sweep"] + ": " + extra["setting"], source="sweep")
+    tables = [study.drop_duplicates("dir"), extra]
+    if universes is not None:
+        only = universes[~universes["dir"].isin(pd.concat([runs["dir"], sweeps["dir"]]))].drop_duplicates("dir")
+        tables.append(only.assign(group="universe " + only["universe"] + ": " + only["experiment"], source="universe"))
+    table = pd.concat(tables, ignore_index=True)
     return [{**run, "anchor": run_anchor(run["dir"]), "health": compare.state(run)} for run in table.to_dict("records")]
 
 
@@ -296,6 +299,7 @@ def every_run(rows: list[dict], n_study_runs: int, other_jobs: list[dict]) -> di
         "other_jobs_s": float(sum(j["job_s"] for j in other_jobs)),
         "total_train_s": float(sum(r["job_s"] for r in rows)),
         "peak_rss_mb": float(max(r["max_rss_mb"] for r in rows)),
+        "total_disk_mb": float(sum(r["disk_mb"] for r in rows)),
     }
 
 

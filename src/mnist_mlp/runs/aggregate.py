@@ -36,8 +36,8 @@ COMPUTE_COLUMNS = ["host", "threads", "blas", "cpu"]  # where it ran, and what i
 
 def table_columns(keys: list[str]) -> list[str]:
     """The columns of a table of runs named by ``keys`` (runs.csv: RUN_KEYS), in order: the keys,
-    the metrics, device, compute, the job's benchmark and the run's folder."""
-    return [*keys, *METRIC_COLUMNS, "device", *COMPUTE_COLUMNS, "job_s", "max_rss_mb", "dir"]
+    the metrics, device, compute, the job's benchmark, what the run's files take on disk and its folder."""
+    return [*keys, *METRIC_COLUMNS, "device", *COMPUTE_COLUMNS, "job_s", "max_rss_mb", "disk_mb", "dir"]
 
 
 def _compute(metrics: dict) -> dict:
@@ -57,6 +57,7 @@ def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.Dat
             "device": metrics_by_dir[r["dir"]]["run"]["device"],
             **_compute(metrics_by_dir[r["dir"]]),
             **read_benchmark(Path(r["benchmark"])),
+            "disk_mb": run_format.disk_mb(r["dir"]),
             "dir": r["dir"],
         }
         for r in records

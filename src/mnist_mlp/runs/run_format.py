@@ -147,3 +147,8 @@ def read_predictions(directory) -> "pd.DataFrame":
     import pandas as pd
 
     return pd.read_csv(path(directory, "predictions"))
+
+
+def disk_mb(directory) -> float:
+    """What a run's files take on disk, in MB (10^6 bytes): the sizes of the files ``write_run`` wrote."""
+    return sum(path(directory, kind).stat().st_size for kind in FILES) / 1e6

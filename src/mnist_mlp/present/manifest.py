@@ -1,0 +1,153 @@
+"""The claims manifest, results/claims.json: each claim with its rule, verdict, estimate and every
+interval (with the variability it covers and how it is computed), the runs behind it, the command
+that reproduces it and what those runs cost; and each of the study's numbers, reported beside
+reproduced. Built from the same rows as the report, so the two never disagree;
+workflow/schemas/claims.schema.json describes it."""
+
+import json
+import math
+import shlex
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+
+from mnist_mlp.judge.claims import INTERVAL_METHODS, SENSITIVITY_COMMAND, Comparison, Rules
+from mnist_mlp.judge.stats import UNTESTED
+
+SETUP = "git clone <this repository> mnist-mlp-study && cd mnist-mlp-study && python -m pip install -r requirements.txt"
+SENSITIVITY_OVERLAY = SENSITIVITY_COMMAND.rsplit(" ", 1)[-1]
+
+
+def build_command(overlays: list[str], cores: int = 2) -> str:
+    """The command that builds the report (and this manifest) from ``overlays`` on config/config.yaml."""
+    command = f"snakemake --cores {cores} report.html"
+    return command + (" --configfile " + " ".join(map(shlex.quote, overlays)) if overlays else "")
+
+
+def run_costs(runs: pd.DataFrame, sweeps: pd.DataFrame, universes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each distinct run's job time, peak memory and disk, by its folder (runs.csv, sensitivity.csv
+    and, where a multiverse ran, multiverse.csv)."""
+    columns = ["dir", "job_s", "max_rss_mb", "disk_mb"]
+    tables = [t[columns] for t in (runs, sweeps, universes) if t is not None and not t.empty]
+    return pd.concat(tables).drop_duplicates("dir").set_index("dir")
+
+
+def cost(dirs: list[str], costs: pd.DataFrame) -> dict:
+    """What the runs in ``dirs`` cost together: their count, summed job time and disk, peak memory."""
+    chosen = costs.loc[list(dict.fromkeys(dirs))]
+    return {
+        "runs": len(chosen),
+        "job_s": round(float(chosen["job_s"].sum()), 2),
+        "disk_mb": round(float(chosen["disk_mb"].sum()), 3),
+        "peak_rss_mb": round(float(chosen["max_rss_mb"].max()), 1) if len(chosen) else None,
+    }
+
+
+def _interval(source: str, interval, alpha: float) -> dict:
+    return {
+        "source": source,
+        "method": INTERVAL_METHODS[source],
+        "confidence": 1 - alpha,
+        "low": interval.low,
+        "high": interval.high,
+    }
+
+
+def _comparison(c: Comparison, alpha: float) -> dict:
+    return {
+        "label": c.label,
+        "estimate": c.estimate,
+        "unit": c.unit,
+        "verdict": c.verdict,
+        "seeds": c.n_seeds,
+        "intervals": [_interval(source, i, alpha) for source, i in c.intervals.items()],
+    }
+
+
+def _claim(row: dict, rules: Rules, command: list[str], costs: pd.DataFrame) -> dict:
+    overlays = (
+        command if row["verdict"] != UNTESTED or SENSITIVITY_OVERLAY in command else command + [SENSITIVITY_OVERLAY]
+    )
+    return {
+        "id": row["id"],
+        "section": str(row["section"]),
+        "words": row["quote"],
+        "tested_as": row["text"],
+        "kind": row["kind"],
+        "rule": rules.for_claim(row),
+        "verdict": row["verdict"],
+        "verdict_on_the_study_numbers": row["in_study"],
+        "robustness": row["robustness"],
+        "comparisons": [_comparison(c, rules.alpha) for c in row["comparisons"]],
+        "runs": row["runs"],
+        "command": build_command(overlays),
+        "cost": cost(row["runs"], costs),
+    }
+
+
+def _number(experiment: dict, row: dict, close_pp: float) -> dict:
+    return {
+        "experiment": experiment["section"].anchor,
+        "section": experiment["section"].title,
+        "activation": row["activation"],
+        "reported_pct": row["reported"],
+        "reproduced_pct": row["mean"],
+        "std_pct": row["std"],
+        "seeds": row["n_seeds"],
+        "difference_pp": row["difference"],
+        "tolerance_pp": close_pp,
+        "reproduced": None if row["reproduction"] is None else row["reproduction"] == "within",
+        "health": row["health"],
+    }
+
+
+def manifest(
+    page: dict,
+    dataset: str,
+    claim_rows: list[dict],
+    experiments: list[dict],
+    rules: Rules,
+    close_pp: float,
+    overlays: list[str],
+    costs: pd.DataFrame,
+) -> dict:
+    """The manifest of one build.
+
+    Args:
+        page: the report's ``page`` (study, commit, time).
+        dataset: the dataset the runs are on (``data.dataset``).
+        claim_rows: the report's claim rows (``sections.claim_rows``, with their robustness labels).
+        experiments: the report's experiment sections, each with its accuracy rows.
+        overlays: the config files read on top of config/config.yaml, as the command line gave them.
+        costs: ``run_costs``.
+    """
+    study = page["study"]
+    return {
+        "study": {"title": study["title"], "author": study["author"], "date": str(study["date"])},
+        "dataset": dataset,
+        "commit": page["commit"],
+        "generated": page["generated"],
+        "setup": SETUP,
+        "command": build_command(overlays),
+        "claims": [_claim(row, rules, list(overlays), costs) for row in claim_rows],
+        "numbers": [_number(e, row, close_pp) for e in experiments for row in e["rows"] if row["reported"] is not None],
+    }
+
+
+def _finite(value):
+    """JSON has no NaN: a number that is missing is null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write(path: Path, document: dict, schema_path: Path) -> None:
+    """Validate ``document`` against the schema (workflow/schemas/claims.schema.json), then write it."""
+    document = _finite(document)
+    jsonschema.validate(document, json.loads(Path(schema_path).read_text()))
+    Path(path).write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,112 @@
+"""results/claims.json and the report's reproducibility summary, checked against what they are made
+from: runs.csv and each claim judged again here."""
+
+import json
+import re
+
+import jsonschema
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, SMOKE_TRAIN
+from mnist_mlp import fmt
+from mnist_mlp.judge.claims import CLAIM_KINDS, INTERVAL_METHODS, Evidence, Rules, judge
+from mnist_mlp.judge.multiverse import LABELS
+from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
+from mnist_mlp.present.manifest import build_command
+from mnist_mlp.present.summary import PARTS
+
+SCHEMA = json.loads((REPO / "workflow" / "schemas" / "claims.schema.json").read_text())
+STUDY = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
+
+
+def test_the_schema_holds_the_package_closed_lists():
+    defs = SCHEMA["$defs"]
+    assert set(defs["verdict"]["enum"]) == {HOLDS, FAILS, TIE, INCONCLUSIVE, UNTESTED}
+    assert set(defs["claim"]["properties"]["kind"]["enum"]) == set(CLAIM_KINDS)
+    assert set(defs["claim"]["properties"]["robustness"]["enum"]) == {*LABELS, UNTESTED, None}
+    assert set(defs["interval"]["properties"]["source"]["enum"]) == set(INTERVAL_METHODS)
+
+
+def test_the_command_names_the_overlays_after_the_target():
+    assert build_command([]) == "snakemake --cores 2 report.html"
+    assert build_command(["config/a.yaml", "/x y/b.yaml"]) == (
+        "snakemake --cores 2 report.html --configfile config/a.yaml '/x y/b.yaml'"
+    )
+
+
+@pytest.fixture(scope="module")
+def built(smoke_run):
+    """The smoke build's manifest, runs.csv and report."""
+    return (
+        json.loads((smoke_run / "results" / "claims.json").read_text()),
+        pd.read_csv(smoke_run / "results" / "runs.csv"),
+        (smoke_run / "report.html").read_text(),
+    )
+
+
+def test_the_manifest_validates_and_each_claim_is_its_judgement(built, smoke_run, monkeypatch):
+    manifest, runs, _ = built
+    jsonschema.validate(manifest, SCHEMA)
+    monkeypatch.chdir(smoke_run)  # run folders are relative to the build
+    rules = Rules.from_study(STUDY)
+    assert [c["id"] for c in manifest["claims"]] == [c["id"] for c in STUDY["claims"]]
+    for entry, claim in zip(manifest["claims"], STUDY["claims"]):
+        judgement = judge(claim, Evidence(runs), rules)
+        assert (entry["verdict"], entry["runs"]) == (judgement.verdict, judgement.runs)
+        assert len(entry["comparisons"]) == len(judgement.comparisons)
+        for written, computed in zip(entry["comparisons"], judgement.comparisons):
+            assert written["estimate"] == pytest.approx(computed.estimate, abs=1e-12)
+            bounds = {i["source"]: (i["low"], i["high"]) for i in written["intervals"]}
+            assert bounds == {s: pytest.approx((i.low, i.high), abs=1e-12) for s, i in computed.intervals.items()}
+        behind = runs.drop_duplicates("dir").set_index("dir").loc[judgement.runs]
+        assert entry["cost"]["runs"] == len(behind)
+        assert entry["cost"]["job_s"] == pytest.approx(behind["job_s"].sum(), abs=0.01)
+        assert entry["cost"]["disk_mb"] == pytest.approx(behind["disk_mb"].sum(), abs=0.001)
+        assert "config/smoke.yaml" in entry["command"]
+    untested = next(c for c in manifest["claims"] if c["verdict"] == UNTESTED)
+    assert untested["command"].endswith("config/sensitivity.yaml")  # what would test it
+    assert untested["command"] != manifest["command"]
+
+
+def test_each_reported_number_is_set_beside_the_mean_of_its_runs(built):
+    manifest, runs, _ = built
+    numbers = {(n["experiment"], n["activation"]): n for n in manifest["numbers"]}
+    reported = {(e, a): v for e, by_activation in STUDY["accuracy"].items() for a, v in by_activation.items()}
+    assert set(numbers) == set(reported)
+    for (experiment, activation), number in numbers.items():
+        group = runs[(runs["experiment"] == experiment) & (runs["activation"] == activation)]
+        assert number["reported_pct"] == reported[experiment, activation]
+        assert number["reproduced_pct"] == pytest.approx(100 * group["test_accuracy"].mean())
+        tolerance = STUDY["verdicts"]["close_pp"]
+        assert number["tolerance_pp"] == tolerance
+        assert number["reproduced"] == (abs(number["reproduced_pct"] - number["reported_pct"]) <= tolerance)
+
+
+def test_the_summary_reads_first_under_the_reproducibility_headings(built):
+    _, _, html = built
+    assert re.findall(r'<h2 id="([^"]+)">', html)[0] == "summary"
+    summary = html[html.index('<h2 id="summary">') : html.index('<h2 id="since">')]
+    assert re.findall(r'<h3 id="summary-\w+">([^<]+)<a', summary) == list(PARTS.values())
+
+
+def test_every_number_of_the_summary_is_the_runs_or_the_manifests(built):
+    manifest, runs, html = built
+    summary = html[html.index('<h2 id="summary">') : html.index('<h2 id="since">')]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", summary))
+    assert f"{runs['dir'].nunique()} distinct training runs on MNIST" in text
+    assert f"Training took {fmt.seconds(runs.drop_duplicates('dir')['job_s'].sum())} s of job time" in text
+    assert f"the runs' files take {fmt.megabytes(runs.drop_duplicates('dir')['disk_mb'].sum())} MB" in text
+    verdicts = pd.Series([c["verdict"] for c in manifest["claims"]]).value_counts()
+    assert all(f"{n} {verdict}" in text for verdict, n in verdicts.items())
+    reproduced = sum(n["reproduced"] is True for n in manifest["numbers"])
+    assert f"{reproduced} reproduced within {STUDY['verdicts']['close_pp']} points" in text
+    assert manifest["command"] in text
+    diverged = runs.drop_duplicates("dir")["diverged"].sum()
+    assert f"{diverged} diverged" in text
+    study = STUDY["study"]["setup"]
+    assert (
+        f"not as stated in this build: {SMOKE_TRAIN:,} training images (the study: {study['n_train']:,} training "
+        f"images), 1 epoch (the study: {study['epochs']} epochs)"
+    ) in text

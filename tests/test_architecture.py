@@ -51,7 +51,7 @@ def test_the_layers_hold_and_an_import_from_a_lower_layer_up_breaks_them(tmp_pat
     broken = lint_imports(scratch)
     assert broken.returncode == 1
     assert "mnist_mlp.data.idx -> mnist_mlp.present.report" in broken.stdout
-    assert "No Snakemake, Jinja2 or matplotlib below the presentation layer BROKEN" in broken.stdout
+    assert "No Snakemake, Jinja2, matplotlib or MLflow below the presentation layer BROKEN" in broken.stdout
 
 
 def test_an_import_circle_inside_a_subpackage_breaks_the_contract(tmp_path):

@@ -18,3 +18,12 @@ def test_conda_env_pins_match_the_pip_requirements():
     expected = {name: version for name, version in pip_pins.items() if not name.startswith("snakemake")}
     assert conda_pins == expected
     assert "numpy" in conda_pins and conda_pins["numpy"].startswith("2.")
+
+
+def test_the_mlflow_env_is_the_workflow_env_plus_the_mlflow_pins():
+    def env_pins(name):
+        env = yaml.safe_load((REPO / "envs" / name).read_text())
+        return pins(next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict)))
+
+    mlflow = pins((REPO / "requirements-mlflow.txt").read_text().splitlines())
+    assert "mlflow" in mlflow and env_pins("mlflow.yaml") == {**env_pins("mnist-mlp.yaml"), **mlflow}

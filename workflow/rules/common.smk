@@ -319,8 +319,8 @@ def overlay_files():
     base = os.path.join(workflow.basedir, "config", "config.yaml")
     files = []
     for f in workflow.overwrite_configfiles or []:
-        path = os.path.abspath(f)
-        if path != os.path.abspath(base):
+        path = os.path.realpath(f)
+        if path != os.path.realpath(base):
             inside = os.path.relpath(path, workflow.basedir)
             files.append(path if inside.startswith("..") else inside)
     return list(dict.fromkeys(files))

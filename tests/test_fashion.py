@@ -86,6 +86,8 @@ def test_with_both_datasets_built_the_report_sets_each_claim_on_mnist_beside_fas
     for row in rows:  # a verdict and a label in each dataset's cell, in that order
         cells = re.findall(r'data-label="([^"]+)">.*?<span class="robustness [\w-]+">', row, re.S)
         assert cells == ["MNIST", "Fashion-MNIST"]
+    summary = re.sub(r"<[^>]+>", "", html[html.index('<h2 id="summary">') : html.index('<h2 id="since">')])
+    assert "distinct training runs on MNIST and Fashion-MNIST:" in " ".join(summary.split())  # both, named
 
 
 def test_a_switch_of_dataset_is_named_in_the_diff_and_nothing_else_is():

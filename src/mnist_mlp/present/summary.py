@@ -5,6 +5,7 @@ that section), so the summary and the sections below it cannot disagree."""
 
 import pandas as pd
 
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.fmt import count, counted
 from mnist_mlp.present.html import Section
 
@@ -83,6 +84,8 @@ def summary(context: dict, unstated_words: list[str], command: str) -> dict:
         "complete": sum(all(row["health"] != "missing" for row in e["rows"]) for e in context["experiments"]),
         "agreement_gap": max((a["accuracy_gap"] for a in differences["agreement"]), default=None),
         "hosts": hosts(context["provenance"]["compute"]),
+        # the datasets the runs are on: a multiverse may add another to the config's own
+        "datasets": list(dict.fromkeys(DATASET_INFO[r["dataset"]].title for r in runs["rows"])),
         "unstated": unstated_words,
         "command": command,
     }

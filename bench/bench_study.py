@@ -106,6 +106,12 @@ def around_jobs(workdir: Path) -> dict:
     return times
 
 
+def tail_s(workdir: Path) -> float:
+    """Seconds from the last training job's end (its benchmark file, written as it ends) to report.html."""
+    last_training = max(path.stat().st_mtime for path in (workdir / "benchmarks" / "train").rglob("*.tsv"))
+    return (workdir / "report.html").stat().st_mtime - last_training
+
+
 def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
     """Per backend: overhead outside train() (s), samples/s in the batches, seconds per evaluation;
     and the time of the jobs around training. Measured with ``cores`` jobs side by side."""
@@ -198,6 +204,7 @@ def main():
         wall, _ = snakemake(workdir, [*configs, overlay], "--cores", str(args.cores), "--forceall")
         runs = job_table(workdir)
         around = around_jobs(workdir)
+        tail = tail_s(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     capacity = wall * args.cores
@@ -218,6 +225,7 @@ def main():
             f"{group['eval_time_s'].sum():5.1f} s, outside train() {o.sum():5.1f} s ({o.mean():.2f} s per job)"
         )
     print("  around training: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(around.items())))
+    print(f"tail: {tail:.1f} s from the last training job's end to report.html")
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def main(snakemake):
             Rules.from_study(study),
             study["verdicts"]["close_pp"],
             snakemake.params.overlays,
-            run_costs(runs, sweeps, multiverse.runs),
+            run_costs(context["runs"]["rows"]),
         )
         write(Path(snakemake.output.claims), claims, Path(snakemake.input.claims_schema))
         record = history.make_record(

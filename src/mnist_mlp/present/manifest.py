@@ -25,12 +25,10 @@ def build_command(overlays: list[str], cores: int = 2) -> str:
     return command + (" --configfile " + " ".join(map(shlex.quote, overlays)) if overlays else "")
 
 
-def run_costs(runs: pd.DataFrame, sweeps: pd.DataFrame, universes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each distinct run's job time, peak memory and disk, by its folder (runs.csv, sensitivity.csv
-    and, where a multiverse ran, multiverse.csv)."""
-    columns = ["dir", "job_s", "max_rss_mb", "disk_mb"]
-    tables = [t[columns] for t in (runs, sweeps, universes) if t is not None and not t.empty]
-    return pd.concat(tables).drop_duplicates("dir").set_index("dir")
+def run_costs(run_rows: list[dict]) -> pd.DataFrame:
+    """Each distinct run's job time, peak memory and disk, by its folder, from the report's run rows
+    (``sections.run_rows``: the study's runs, the sweeps' and the universes', each once)."""
+    return pd.DataFrame(run_rows, columns=["dir", "job_s", "max_rss_mb", "disk_mb"]).set_index("dir")
 
 
 def cost(dirs: list[str], costs: pd.DataFrame) -> dict:
@@ -65,10 +63,9 @@ def _comparison(c: Comparison, alpha: float) -> dict:
     }
 
 
-def _claim(row: dict, rules: Rules, command: list[str], costs: pd.DataFrame) -> dict:
-    overlays = (
-        command if row["verdict"] != UNTESTED or SENSITIVITY_OVERLAY in command else command + [SENSITIVITY_OVERLAY]
-    )
+def _claim(row: dict, rules: Rules, overlays: list[str], costs: pd.DataFrame) -> dict:
+    if row["verdict"] == UNTESTED and SENSITIVITY_OVERLAY not in overlays:
+        overlays = overlays + [SENSITIVITY_OVERLAY]  # what would test it
     return {
         "id": row["id"],
         "section": str(row["section"]),

@@ -98,7 +98,7 @@ def parent_record(claims: dict) -> RunRecord:
 
 
 def _log(mlflow, experiment_id: str, record: RunRecord, parent_id: str | None) -> str:
-    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.entities import Metric, Param
 
     tags = {**record.tags, CONTENT_TAG: record.content(), **({"mlflow.parentRunId": parent_id} if parent_id else {})}
     run_id = mlflow.create_run(experiment_id, run_name=record.name, tags=tags).info.run_id

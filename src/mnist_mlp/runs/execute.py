@@ -11,7 +11,7 @@ from mnist_mlp.data.datasets import DATASET_INFO, DatasetInfo
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
 from mnist_mlp.runs import run_format
-from mnist_mlp.runs.jobs import Laps, job, process_started
+from mnist_mlp.runs.jobs import Laps, job, process_started, spare_the_collector
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.provenance import compute
 from mnist_mlp.runs.threads import limit_threads
@@ -166,6 +166,7 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
         log.info("run %s with %d thread(s)", spec, threads)
         with limit_threads(threads, include_torch=key.backend == "torch"):
             laps.lap("torch import")  # limit_threads imports torch for torch jobs
+            spare_the_collector()  # torch's objects too
             data = load_dataset(data_path, key.dataset)
             if len(data.y_train) != key.n_train:
                 raise DataError(

@@ -24,6 +24,18 @@ def test_jobs_are_scheduled_longest_first_on_the_cores():
     assert guess["wall_s"] == pytest.approx(guess["training_s"] + 3.0 + 2.0)
 
 
+def test_the_sections_figures_fill_the_gap_an_odd_job_leaves_and_the_overview_runs_beside_aggregation():
+    three = [JOB] * 3  # 4.5 s each on 2 cores: one core idles for 4.5 s at the end
+    small = predict({**MODEL, "around": {**MODEL["around"], "plot_section": 3.0}}, three, epochs=1, cores=2)
+    assert small["training_s"] == pytest.approx(9.0)  # drawn in the gap
+    large = predict({**MODEL, "around": {**MODEL["around"], "plot_section": 5.0}}, three, epochs=1, cores=2)
+    assert large["training_s"] == pytest.approx(9.5)  # larger than the gap
+    beside = predict({**MODEL, "around": {**MODEL["around"], "plot_overview": 2.0}}, three, epochs=1, cores=2)
+    assert beside["after_s"] == pytest.approx(3.0 + 2.0)  # the overview, shorter than aggregate, adds nothing
+    longer = predict({**MODEL, "around": {**MODEL["around"], "plot_overview": 4.0}}, three, epochs=1, cores=2)
+    assert longer["after_s"] == pytest.approx(4.0 + 2.0)
+
+
 def test_a_multiverse_over_the_limit_is_refused_with_its_size_and_predicted_time():
     jobs = [JOB] * 3600
     assert size_error(12, jobs, 3600, 15, 2, MODEL) is None  # at the limit: it runs

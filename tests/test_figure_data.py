@@ -22,7 +22,8 @@ from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.nn.training import confusion_matrix
 from mnist_mlp.present import figures
 from mnist_mlp.present.figures import ACTIVATION_STYLES, COLUMNS, REPORTED_LABEL, chance_label, plot_confusion_figure
-from mnist_mlp.runs.aggregate import confusion_table
+from mnist_mlp.runs.aggregate import confusion_table, experiment_tables
+from mnist_mlp.runs.key import RunKey
 
 CHANCE_PCT = chance_level(CANONICAL_TEST_COUNTS)  # the smoke run tests on all 10,000 images
 MNIST = DATASET_INFO["mnist"]
@@ -49,6 +50,21 @@ def close_figures():
 @pytest.fixture(scope="module")
 def tables(smoke_run) -> dict:
     return {name: pd.read_csv(smoke_run / "results" / f"{name}.csv") for name in ("runs", "curves", "confusion")}
+
+
+def test_a_section_draws_from_the_same_tables_as_aggregation_writes(smoke_run, tables, monkeypatch):
+    monkeypatch.chdir(smoke_run)  # the records' folders are relative to the working directory
+    rows = tables["runs"][tables["runs"]["experiment"] == "lr_0.1"]
+    records = [{**row, "benchmark": RunKey.from_row(row).path("benchmark")} for row in rows.to_dict("records")]
+    own = experiment_tables(records)
+    for name, table in own.items():
+        expected = tables[name][tables[name]["experiment"] == "lr_0.1"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(table, expected, check_dtype=True)
+    per_epoch = experiment_tables(records, batch_loss=False)["curves"]
+    assert set(per_epoch["metric"]) == set(own["curves"]["metric"]) - {"batch_loss"}
+    pd.testing.assert_frame_equal(
+        per_epoch, own["curves"][own["curves"]["metric"] != "batch_loss"].reset_index(drop=True)
+    )
 
 
 def with_seed(table: pd.DataFrame, seed: int, factor: float) -> pd.DataFrame:

@@ -67,9 +67,8 @@ def test_the_cost_tables_include_every_job_and_provenance_says_what_the_digits_d
     assert [name for name, _ in jobs] == [
         "download/mnist",
         f"preprocess/mnist_n{SMOKE_TRAIN}",
+        *(f"plot_section/{section}" for section in ("baseline", "lr_0.001", "lr_0.1", "torch", "torch_l2")),
         "aggregate",
-        "plot_curves",
-        "plot_confusion",
         "plot_overview",
         "report_html (this job, up to rendering)",
     ]
@@ -94,7 +93,8 @@ def test_report_shows_a_diverged_run_as_diverged(smoke_run):
 
 def test_changing_a_plot_setting_reruns_plots_and_report_only(smoke_run, mnist_raw):
     result = snakemake(smoke_run, "-n", overlay=smoke_overlay(mnist_raw, plots={"dpi": 72}))
-    assert planned_rules(result.stdout) == {"plot_curves", "plot_confusion", "plot_overview", "report_html", "all"}
+    sections = {f"plot_section_{section}" for section in ("baseline", "lr_0_001", "lr_0_1", "torch", "torch_l2")}
+    assert planned_rules(result.stdout) == {*sections, "plot_overview", "report_html", "all"}
 
 
 def test_labels_from_the_config_are_escaped(smoke_run, mnist_raw, tmp_path):

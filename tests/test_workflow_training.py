@@ -2,6 +2,7 @@
 
 import gzip
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -67,12 +68,34 @@ def test_editing_one_learning_rate_plans_only_its_runs(smoke_run, mnist_raw):
     assert planned_rules(result.stdout) == {
         "train",
         "aggregate",
-        "plot_curves",
-        "plot_confusion",
+        "plot_section_lr_0_1",  # the other sections' figures stay as they are
         "plot_overview",
         "report_html",
         "all",
     }
+
+
+@pytest.mark.slow
+def test_a_sections_figures_wait_only_for_that_sections_runs(tmp_path, mnist_raw):
+    result = snakemake(tmp_path, "-n", "results/figures/fig12a.png", overlay=smoke_overlay(mnist_raw))
+    assert planned_train_jobs(result.stdout) == sorted(wildcards_line("numpy", a, 0.1) for a in ACTIVATIONS)
+    assert planned_rules(result.stdout) == {"download", "preprocess", "train", "plot_section_lr_0_1"}
+
+
+@pytest.mark.slow
+def test_training_is_ordered_longest_first_then_by_how_many_figures_wait_for_it(tmp_path, mnist_raw):
+    result = snakemake(tmp_path, "-n", "--forceall", overlay=smoke_overlay(mnist_raw))
+    blocks = re.split(r"\n(?=(?:local)?rule \w+:)", result.stdout)
+    priority = {
+        re.search(r"wildcards: (.*)", b)[1].strip(): int(re.search(r"priority: (\d+)", b)[1])
+        for b in blocks
+        if re.match(r"(?:local)?rule train:", b)
+    }
+    torch_jobs = [priority[wildcards_line(*run)] for run in SECTION_2]
+    baseline = [priority[wildcards_line("numpy", a, 0.01)] for a in ACTIVATIONS]  # 9 figures wait for it
+    lr_01 = [priority[wildcards_line("numpy", a, 0.1)] for a in ACTIVATIONS]  # 6 figures
+    unseen = priority[wildcards_line("numpy", "relu", 1000.0)]  # the diverging runs: no figure of the study
+    assert min(torch_jobs) > max(baseline) and min(baseline) > max(lr_01) > unseen > 0
 
 
 def test_changing_the_epoch_count_reruns_training_but_not_the_data(smoke_run, mnist_raw):

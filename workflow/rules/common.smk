@@ -272,12 +272,55 @@ def project_path(path):
     return os.path.relpath(os.path.join(workflow.basedir, path))
 
 
-def figure_ids(kinds=None, exclude=()):
+def figure_ids(kinds=None, exclude=(), experiment=None):
     return [
         fig["id"]
         for fig in STUDY["figures"]
-        if (kinds is None or fig["kind"] in kinds) and fig["kind"] not in exclude
+        if (kinds is None or fig["kind"] in kinds)
+        and fig["kind"] not in exclude
+        and experiment in (None, fig["experiment"])
     ]
+
+
+# The experiments with figures of the study, each drawn by a job of its own as soon as its runs end.
+FIGURE_SECTIONS = list(dict.fromkeys(fig["experiment"] for fig in STUDY["figures"]))
+SECTION_SIZES = {
+    section: sum(fig["experiment"] == section for fig in STUDY["figures"])
+    for section in FIGURE_SECTIONS
+}
+
+
+def training_priority(wildcards):
+    """Snakemake's priority of a training job: the longest jobs first (PyTorch's), so that short
+    ones fill the cores at the end; then, among one backend's, the runs of the sections with the
+    most figures, so that the section drawn after the last run, in the tail, is a small one. Any
+    training job comes before a section's figures (priority 0), which fill the cores' gaps.
+    """
+    run = RunKey.from_wildcards(wildcards)
+    sizes = [
+        size
+        for section, size in SECTION_SIZES.items()
+        if run in runs_of(config["experiments"][section])
+    ]
+    return (2000 if run.backend == "torch" else 1000) + max(sizes, default=0)
+
+
+def experiment_records(exp_ids):
+    """The aggregation records (experiment_run_records) of the runs of ``exp_ids``."""
+    return [r for r in experiment_run_records() if r["experiment"] in exp_ids]
+
+
+def experiment_inputs(exp_ids):
+    """What a figure of ``exp_ids``' runs reads of each run: its metrics, batch and epoch files and
+    its benchmark (its cost)."""
+    records = experiment_records(exp_ids)
+    return {
+        **{
+            kind: list(dict.fromkeys(str(run_file(r["dir"], kind)) for r in records))
+            for kind in ("metrics", "batches", "epochs")
+        },
+        "benchmarks": list(dict.fromkeys(r["benchmark"] for r in records)),
+    }
 
 
 def figure_files(ids, ext):

@@ -1,80 +1,66 @@
+import re
+
 CURVE_FIGURES = figure_ids(exclude=["confusion"])
 CONFUSION_FIGURES = figure_ids(kinds=["confusion"])
 SENSITIVITY_FIGURES = [sensitivity_figure(sweep) for sweep in SWEEPS]
 
 
-rule plot_curves:
-    input:
-        runs="results/runs.csv",
-        curves="results/curves.csv",
-        study=config["study_reported"],
-        data_summary=DATA_SUMMARY,
-    output:
-        png=[
-            report(
-                path,
-                caption="../../report/study_figure.rst",
-                category="Study figures",
-            )
-            for path in figure_files(CURVE_FIGURES, "png")
-        ],
-        svg=figure_files(CURVE_FIGURES, "svg"),
-        csv=figure_files(CURVE_FIGURES, "csv"),
-    log:
-        "logs/plot_curves.log",
-    benchmark:
-        "benchmarks/plot_curves.tsv"
-    conda:
-        "../../envs/mnist-mlp.yaml"
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        ids=CURVE_FIGURES,
-        dpi=config["plots"]["dpi"],
-        smooth=config["plots"]["smooth_batches"],
-        dataset=config["data"]["dataset"],
-    script:
-        "../scripts/plot_curves.py"
+# One job per section, drawn as soon as the section's runs end, while the others still train: each
+# reads only its own runs' files, not aggregate's tables, which wait for every run.
+for section in FIGURE_SECTIONS:
+    curve_ids = figure_ids(exclude=["confusion"], experiment=section)
+    confusion_ids = figure_ids(kinds=["confusion"], experiment=section)
 
-
-rule plot_confusion:
-    input:
-        runs="results/runs.csv",
-        confusion="results/confusion.csv",
-        study=config["study_reported"],
-    output:
-        png=[
-            report(
-                path,
-                caption="../../report/confusion_figure.rst",
-                category="Study figures",
-            )
-            for path in figure_files(CONFUSION_FIGURES, "png")
-        ],
-        svg=figure_files(CONFUSION_FIGURES, "svg"),
-        csv=figure_files(CONFUSION_FIGURES, "csv"),
-    log:
-        "logs/plot_confusion.log",
-    benchmark:
-        "benchmarks/plot_confusion.tsv"
-    conda:
-        "../../envs/mnist-mlp.yaml"
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        ids=CONFUSION_FIGURES,
-        dpi=config["plots"]["dpi"],
-        dataset=config["data"]["dataset"],
-    script:
-        "../scripts/plot_confusion.py"
+    rule:
+        name:
+            "plot_section_" + re.sub(r"\W", "_", section)
+        input:
+            **experiment_inputs([section]),
+            study=config["study_reported"],
+            data_summary=DATA_SUMMARY,
+        output:
+            png=[
+                report(
+                    path,
+                    caption="../../report/study_figure.rst",
+                    category="Study figures",
+                )
+                for path in figure_files(curve_ids, "png")
+            ]
+            + [
+                report(
+                    path,
+                    caption="../../report/confusion_figure.rst",
+                    category="Study figures",
+                )
+                for path in figure_files(confusion_ids, "png")
+            ],
+            svg=figure_files(curve_ids + confusion_ids, "svg"),
+            csv=figure_files(curve_ids + confusion_ids, "csv"),
+        log:
+            f"logs/plot_section/{section}.log",
+        benchmark:
+            f"benchmarks/plot_section/{section}.tsv"
+        conda:
+            "../../envs/mnist-mlp.yaml"
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        params:
+            records=experiment_records([section]),
+            curve_ids=curve_ids,
+            confusion_ids=confusion_ids,
+            dpi=config["plots"]["dpi"],
+            smooth=config["plots"]["smooth_batches"],
+            dataset=config["data"]["dataset"],
+        script:
+            "../scripts/plot_section.py"
 
 
 rule plot_overview:
     input:
-        runs="results/runs.csv",
-        curves="results/curves.csv",
+        # every run's own files rather than aggregate's tables: drawn beside aggregation
+        **experiment_inputs(list(config["experiments"])),
         study=config["study_reported"],
         data_summary=DATA_SUMMARY,
     output:
@@ -102,6 +88,7 @@ rule plot_overview:
         mem_mb=2000,
         runtime=10,
     params:
+        records=experiment_run_records(),
         titles=experiment_titles(),
         dpi=config["plots"]["dpi"],
         dataset=config["data"]["dataset"],

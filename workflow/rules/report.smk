@@ -36,7 +36,11 @@ rule report_html:
         job_benchmarks=[
             f"benchmarks/{job}.tsv"
             for job in jobs_around_training(
-                datasets_used(), data_stems(), bool(SWEEPS), bool(MULTIVERSE_AXES)
+                datasets_used(),
+                data_stems(),
+                FIGURE_SECTIONS,
+                bool(SWEEPS),
+                bool(MULTIVERSE_AXES),
             )
         ],
         # relative to the working directory, so that moving the project folder reruns nothing

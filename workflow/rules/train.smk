@@ -7,8 +7,7 @@ rule train:
         RunKey.pattern("log"),
     benchmark:
         RunKey.pattern("benchmark")
-    # longest jobs first, so that short ones fill the cores at the end
-    priority: lambda w: 1 if w.backend == "torch" else 0
+    priority: training_priority
     conda:
         "../../envs/mnist-mlp.yaml"
     threads: config["train"]["threads"]

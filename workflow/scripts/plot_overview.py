@@ -1,9 +1,8 @@
-import pandas as pd
-
 from mnist_mlp.judge.study import comparison_rows, load_study, reported_accuracy
 from mnist_mlp.data.arrays import chance_of_test_set
 from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.present.figures import plot_reported_vs_reproduced, plot_test_accuracy_grid, save
+from mnist_mlp.runs.aggregate import experiment_tables
 from mnist_mlp.runs.jobs import job
 
 
@@ -11,7 +10,8 @@ def main(snakemake):
     with job(snakemake.log[0], snakemake.output):
         titles = snakemake.params.titles
         study = load_study(snakemake.input.study)
-        runs, curves = pd.read_csv(snakemake.input.runs), pd.read_csv(snakemake.input.curves)
+        tables = experiment_tables(snakemake.params.records, batch_loss=False)  # it draws per-epoch curves
+        runs, curves = tables["runs"], tables["curves"]
         reported = reported_accuracy(study, snakemake.params.dataset)
         rows = comparison_rows(runs, reported, study["verdicts"]["close_pp"], titles)
         out, dpi = snakemake.output, snakemake.params.dpi

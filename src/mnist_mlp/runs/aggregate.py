@@ -1,5 +1,6 @@
 """Every run's files gathered into tidy tables: one row per run, and the curves in long form."""
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -103,17 +104,20 @@ def multiverse_table(records: list[dict], metrics_by_dir: dict, axes: list[str])
     return _table(records, metrics_by_dir, [*universe_columns(axes), "experiment", *SETTINGS])
 
 
-def curves_table(records: list[dict]) -> pd.DataFrame:
-    """All curves in long form: RUN_KEYS, metric, x (epochs, fractional for batches), value."""
+def curves_table(records: list[dict], batch_loss: bool = True) -> pd.DataFrame:
+    """All curves in long form: RUN_KEYS, metric, x (epochs, fractional for batches), value; the
+    per-epoch curves alone without ``batch_loss``."""
     frames = []
     for run in records:
         keys = {k: run[k] for k in RUN_KEYS}
-        batches = run_format.read_batches(run["dir"])
-        per_epoch = batches.groupby("epoch")["batch"].transform("max") + 1
-        batch_x = batches["epoch"] - 1 + (batches["batch"] + 1) / per_epoch
-        frames.append(pd.DataFrame({**keys, "metric": "batch_loss", "x": batch_x, "value": batches["loss"]}))
+        if batch_loss:
+            batches = run_format.read_batches(run["dir"])
+            per_epoch = batches.groupby("epoch")["batch"].transform("max") + 1
+            batch_x = batches["epoch"] - 1 + (batches["batch"] + 1) / per_epoch
+            frames.append(pd.DataFrame({**keys, "metric": "batch_loss", "x": batch_x, "value": batches["loss"]}))
         epochs = run_format.read_epochs(run["dir"])
         long = epochs.melt(id_vars="epoch", var_name="metric", value_name="value").rename(columns={"epoch": "x"})
+        long["x"] = long["x"].astype(float)  # as beside the batches' fractional epochs, with or without them
         frames.append(long.assign(**keys)[RUN_KEYS + ["metric", "x", "value"]])
     return pd.concat(frames, ignore_index=True)
 
@@ -129,3 +133,22 @@ def confusion_table(records: list[dict], metrics_by_dir: dict) -> pd.DataFrame:
         frames.append(counts.reset_index().assign(**{k: run[k] for k in RUN_KEYS}))
     columns = RUN_KEYS + ["true", "predicted", "count"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def as_written(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` as a reader of the CSV file aggregation writes gets it back, with the same dtypes."""
+    return pd.read_csv(io.StringIO(table.to_csv(index=False)))
+
+
+def experiment_tables(records: list[dict], batch_loss: bool = True) -> dict[str, pd.DataFrame]:
+    """runs, curves and confusion tables of some experiments' runs (records as for ``run_table``),
+    as runs.csv, curves.csv and confusion.csv hold them: what the figures of a section draw from as
+    soon as its runs end, without waiting for every run's aggregation. The curves leave out the
+    batch losses without ``batch_loss``. The runs' format is checked by aggregation, not here."""
+    metrics = {r["dir"]: run_format.read_metrics(r["dir"]) for r in records}
+    tables = {
+        "runs": run_table(records, metrics),
+        "curves": curves_table(records, batch_loss),
+        "confusion": confusion_table(records, metrics),
+    }
+    return {name: as_written(table) for name, table in tables.items()}

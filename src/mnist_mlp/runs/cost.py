@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES
 from mnist_mlp.runs.key import parse_widths
-from mnist_mlp.runs.plan import JOBS_AFTER_TRAINING, JOBS_BEFORE_TRAINING, PLOT_JOBS
+from mnist_mlp.runs.plan import JOBS_AFTER_TRAINING, JOBS_BEFORE_TRAINING, PLOT_JOBS, SECTION_JOBS
 
 CALIBRATION = Path("benchmarks") / "cost_model.json"  # where bench/bench_study.py saves this machine's calibration
 
@@ -31,17 +31,19 @@ def job_cost(model: dict, job: dict, epochs: int) -> float:
 
 def predict(model: dict, jobs: list[dict], epochs: int, cores: int, startup: float = 0.0) -> dict:
     """Wall time: Snakemake's start, the data jobs, then the training jobs longest first on
-    ``cores``, then the rest."""
+    ``cores`` with the sections' figures filling the gaps, then the rest."""
     costs = sorted((job_cost(model, j, epochs) for j in jobs), reverse=True)
-    free = [0.0] * cores
-    for cost in costs:
-        heapq.heappush(free, heapq.heappop(free) + cost)
     around = model["around"]
+    free = [0.0] * cores
+    # the sections' figures are drawn while other runs train: one more job, placed like the others
+    for cost in [*costs, around.get(SECTION_JOBS, 0.0)]:
+        heapq.heappush(free, heapq.heappop(free) + cost)
     before = sum(around.get(j, 0.0) for j in JOBS_BEFORE_TRAINING)
-    plots = [around.get(j, 0.0) for j in PLOT_JOBS]
-    # aggregation (and the multiverse's judging) first, then the plots side by side; the report last
-    serial = sum(around.get(j, 0.0) for j in JOBS_AFTER_TRAINING)
-    after = serial + max(sum(plots) / cores, max(plots, default=0.0)) + around.get("report_html", 0.0)
+    overview, *later = (around.get(j, 0.0) for j in PLOT_JOBS)
+    # aggregation (and the multiverse's judging), then the plots that read them side by side, all
+    # beside the overview, which reads the runs themselves; the report last
+    serial = sum(around.get(j, 0.0) for j in JOBS_AFTER_TRAINING) + max(sum(later) / cores, max(later))
+    after = max(serial, overview) + around.get("report_html", 0.0)
     return {
         "wall_s": startup + before + max(free) + after,
         "startup_s": startup,

@@ -19,22 +19,29 @@ SCOPE_KEYS = ("n_train", "dataset")
 
 
 # The jobs around training, by rule: the data jobs before it (one per dataset; one per dataset and
-# subset size), the jobs after it (the plots side by side), then report_html. The report's cost
-# table and the cost model (bench/bench_study.py) both read these.
+# subset size), each section's figures (one job per experiment with figures, drawn as soon as its
+# runs end, beside the training of the others), the jobs after all training (the plots side by
+# side), then report_html. The report's cost table and the cost model (bench/bench_study.py) both
+# read these.
 JOBS_BEFORE_TRAINING = ("download", "preprocess")
+SECTION_JOBS = "plot_section"
 JOBS_AFTER_TRAINING = ("aggregate", "judge_multiverse")
-PLOT_JOBS = ("plot_curves", "plot_confusion", "plot_overview", "plot_sensitivity", "plot_multiverse", "plot_choices")
+PLOT_JOBS = ("plot_overview", "plot_sensitivity", "plot_multiverse", "plot_choices")
 ONLY_WITH_SWEEPS = {"plot_sensitivity"}
 ONLY_WITH_MULTIVERSE = {"judge_multiverse", "plot_multiverse", "plot_choices"}
 
 
-def jobs_around_training(datasets: list[str], data_stems: list[str], sweeps: bool, multiverse: bool) -> list[str]:
+def jobs_around_training(
+    datasets: list[str], data_stems: list[str], sections: list[str], sweeps: bool, multiverse: bool
+) -> list[str]:
     """Every job around training but the report's own, named as its benchmark file below
-    benchmarks/ names it ("download/mnist", "preprocess/mnist_n30000", "aggregate", ...)."""
+    benchmarks/ names it ("download/mnist", "preprocess/mnist_n30000", "plot_section/baseline",
+    "aggregate", ...); ``sections``: the experiments whose figures a job of their own draws."""
     skipped = (set() if sweeps else ONLY_WITH_SWEEPS) | (set() if multiverse else ONLY_WITH_MULTIVERSE)
     return [
         *(f"download/{dataset}" for dataset in datasets),
         *(f"preprocess/{stem}" for stem in data_stems),
+        *(f"{SECTION_JOBS}/{section}" for section in sections),
         *(job for job in JOBS_AFTER_TRAINING + PLOT_JOBS if job not in skipped),
     ]
 

@@ -78,6 +78,77 @@ def plain_torch_step_fn(batches):
     return epoch
 
 
+def torch_step_fn(batches):
+    """Our torch backend's step (TorchMLP.train_step): the plain step, plus taking numpy arrays and
+    returning the loss and the number of correct predictions."""
+    model = model_of("torch")
+
+    def epoch():
+        for x, y in batches:
+            model.train_step(x, y)
+
+    return epoch
+
+
+def torch_autograd_fn(batches):
+    """The torch backend's forward and backward alone (autograd, no update): the step less the optimizer."""
+    model = model_of("torch")
+    parameters, loss_fn = list(model.model.parameters()), torch.nn.CrossEntropyLoss()
+    tensors = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches]
+
+    def epoch():
+        for x, y in tensors:
+            for p in parameters:
+                p.grad = None
+            loss_fn(model.model(x), y).backward()
+
+    return epoch
+
+
+def torch_matmuls_fn(batches):
+    """The seven matrix products of a torch step alone, in its order and layouts (nn.Linear's (out, in)
+    weights, the bias added by addmm), through the BLAS torch links (MKL): what the step would take
+    if everything else were free."""
+    linears = [m for m in model_of("torch").model if isinstance(m, torch.nn.Linear)]
+    weights, biases = [m.weight.detach() for m in linears], [m.bias.detach() for m in linears]
+    tensors = [torch.from_numpy(x) for x, _ in batches]
+
+    def epoch():
+        for x in tensors:
+            acts = [x]
+            for w, b in zip(weights, biases):
+                acts.append(torch.addmm(b, acts[-1], w.t()))
+            delta = acts[-1]
+            for layer in range(len(weights) - 1, -1, -1):
+                torch.mm(delta.t(), acts[layer])  # the weight gradient
+                if layer > 0:
+                    delta = torch.mm(delta, weights[layer])  # the delta below
+
+    return epoch
+
+
+def numpy_matmuls_fn(batches):
+    """The seven matrix products of a numpy step alone, into the backend's own buffers, in its order,
+    through numpy's BLAS (OpenBLAS)."""
+    model = model_of("numpy")
+    acts, deltas, _ = model._batch_buffers(64)
+
+    def epoch():
+        for x, _ in batches:
+            below = x
+            for w, z in zip(model.weights, acts):
+                np.matmul(below, w, out=z)
+                below = z
+            delta = acts[-1]
+            for layer in range(len(model.weights) - 1, -1, -1):
+                np.matmul((x if layer == 0 else acts[layer - 1]).T, delta, out=model.grad_w[layer])
+                if layer > 0:
+                    np.matmul(delta, model.weights[layer].T, out=deltas[layer - 1])
+                    delta = deltas[layer - 1]
+
+    return epoch
+
+
 def numpy_step_fn(batches):
     model = model_of("numpy")
 
@@ -121,9 +192,14 @@ def main():
     print()
     print(f"{'what':44s} {'threads':>7s} {'samples/s':>10s} {'GFLOP/s':>8s} {'of 1-thread roofline':>21s}")
     results = {}
+    full = [b for b in batches if len(b[1]) == 64]  # the matrix products' buffers hold full batches
     cases = [
         ("step: numpy backend", lambda: numpy_step_fn(batches)),
+        ("  its matrix products alone (OpenBLAS)", lambda: numpy_matmuls_fn(full)),
         ("step: plain torch.nn model", lambda: plain_torch_step_fn(batches)),
+        ("step: torch backend", lambda: torch_step_fn(batches)),
+        ("  its forward and backward alone (autograd)", lambda: torch_autograd_fn(batches)),
+        ("  its matrix products alone (MKL)", lambda: torch_matmuls_fn(full)),
         ("loop: numpy backend (train() + test eval)", lambda: loop_fn("numpy", data)),
         ("loop: torch backend (train() + test eval)", lambda: loop_fn("torch", data)),
         ("eval: numpy backend, 10,000 test images", lambda: eval_fn("numpy", data)),
@@ -140,7 +216,8 @@ def main():
                 for name, fn in fns.items():
                     best[name] = min(best[name], best_of(1, fn))
             for name, seconds in best.items():
-                rate = results[name, threads] = n / seconds
+                samples = 64 * len(full) if "matrix products" in name else n
+                rate = results[name, threads] = samples / seconds
                 if name.startswith("eval"):
                     print(f"{name:44s} {threads:7d} {seconds:9.3f}s per evaluation")
                 else:
@@ -149,7 +226,7 @@ def main():
     print()
     print("the loop against its step: the per-epoch test evaluation alone caps it at step / (step + evaluation)")
     for threads in (1, 2):
-        for backend, step_name in (("numpy", "step: numpy backend"), ("torch", "step: plain torch.nn model")):
+        for backend, step_name in (("numpy", "step: numpy backend"), ("torch", "step: torch backend")):
             step = results[step_name, threads]
             loop = results[f"loop: {backend} backend (train() + test eval)", threads]
             eval_s = n / results[f"eval: {backend} backend, 10,000 test images", threads]
@@ -165,6 +242,22 @@ def main():
             / results["loop: torch backend (train() + test eval)", threads]
         )
         print(f"{threads} thread(s): numpy / torch samples/s = {step:.2f}x (step), {loop:.2f}x (training loop)")
+    print()
+    print("where a step's time goes, 1 thread, in microseconds per batch of 64 (the targets: numpy 85%, torch 75%)")
+    per_batch = {name: 64e6 / results[name, 1] for name, _ in cases if not name.startswith(("loop", "eval"))}
+    numpy_mm, numpy_step = per_batch["  its matrix products alone (OpenBLAS)"], per_batch["step: numpy backend"]
+    print(
+        f"  numpy: step {numpy_step:.0f}: matrix products {numpy_mm:.0f} ({numpy_mm / numpy_step:.0%} of it), the rest "
+        f"{numpy_step - numpy_mm:.0f}; with the rest free the step would reach "
+        f"{64e6 * fps / numpy_mm / roofline:.0%} of the roofline"
+    )
+    torch_mm = per_batch["  its matrix products alone (MKL)"]
+    autograd, torch_step = per_batch["  its forward and backward alone (autograd)"], per_batch["step: torch backend"]
+    print(
+        f"  torch: step {torch_step:.0f}: matrix products {torch_mm:.0f} ({torch_mm / torch_step:.0%}), the rest of the "
+        f"forward and backward {autograd - torch_mm:.0f}, the update and the step's own work {torch_step - autograd:.0f}; "
+        f"with all but the products free the step would reach {64e6 * fps / torch_mm / roofline:.0%}"
+    )
     if torch.cuda.is_available():
         rate = n / best_of(args.repeats, loop_fn_cuda(data))
         print(f"loop: torch backend on {torch.cuda.get_device_name()}: {rate:.0f} samples/s")

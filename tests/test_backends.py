@@ -1,5 +1,6 @@
 """The numpy and torch backends are the same model: same start, same batches, same trajectory."""
 
+import json
 import shutil
 
 import numpy as np
@@ -86,6 +87,17 @@ def test_the_format_check_rejects_a_broken_run(smoke_run, tmp_path):
     run_format.path(broken, "epochs").write_text("epoch,accuracy\n1,0.9\n")
     with pytest.raises(run_format.RunFormatError, match="columns"):
         run_format.check_run(broken)
+
+
+def test_the_format_check_names_what_a_runs_metrics_lack(smoke_run, tmp_path):
+    for lacking in ("test_accuracy", "run"):  # one run after another: the validator is made once
+        broken = tmp_path / lacking
+        shutil.copytree(run_dir(smoke_run, "numpy", "relu", 0.1), broken)
+        metrics = run_format.read_metrics(broken)
+        del metrics[lacking]
+        run_format.path(broken, "metrics").write_text(json.dumps(metrics))
+        with pytest.raises(run_format.RunFormatError, match=rf"metrics.json: '{lacking}' is a required property"):
+            run_format.check_run(broken)
 
 
 def test_a_run_whose_test_accuracy_is_not_what_its_predictions_get_right_is_refused(smoke_run, tmp_path):

@@ -3,6 +3,7 @@ them. Both backends write through this module and aggregation reads through it, 
 is spelled here and nowhere else.
 """
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -84,18 +85,28 @@ def _check_columns(file: Path, expected: list[str]) -> None:
         raise RunFormatError(f"{file}: columns {found}, expected {expected}")
 
 
+@functools.cache
+def _metrics_validator():
+    """A validator of metrics.json, its schema checked once: jsonschema.validate checks the schema
+    again for every run, most of the time it takes (0.6 s of 15 runs, 25 s of a multiverse's 693)."""
+    import jsonschema
+
+    validator = jsonschema.validators.validator_for(METRICS_SCHEMA)
+    validator.check_schema(METRICS_SCHEMA)
+    return validator(METRICS_SCHEMA)
+
+
 def check_run(directory) -> dict:
     """Raise RunFormatError if a run's files do not have the shared format; return its metrics.
 
     This is what lets aggregation ignore which backend ran.
     """
-    import jsonschema
+    from jsonschema.exceptions import best_match
 
     metrics = read_metrics(directory)
-    try:
-        jsonschema.validate(metrics, METRICS_SCHEMA)
-    except jsonschema.ValidationError as err:
-        raise RunFormatError(f"{path(directory, 'metrics')}: {err.message}") from None
+    error = best_match(_metrics_validator().iter_errors(metrics))  # what jsonschema.validate raises
+    if error is not None:
+        raise RunFormatError(f"{path(directory, 'metrics')}: {error.message}")
     for kind, columns in (("batches", BATCH_COLUMNS), ("epochs", EPOCH_COLUMNS), ("predictions", PREDICTION_COLUMNS)):
         _check_columns(path(directory, kind), columns)
     if not metrics["diverged"]:

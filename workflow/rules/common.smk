@@ -14,6 +14,7 @@ from mnist_mlp.runs.plan import (
     SCOPE_KEYS,
     defaults,
     experiment_runs,
+    SECTION_JOBS,
     jobs_around_training,
     multiverse_error,
     option_text,
@@ -284,10 +285,12 @@ def figure_ids(kinds=None, exclude=(), experiment=None):
 
 # The experiments with figures of the study, each drawn by a job of its own as soon as its runs end.
 FIGURE_SECTIONS = list(dict.fromkeys(fig["experiment"] for fig in STUDY["figures"]))
-SECTION_SIZES = {
-    section: sum(fig["experiment"] == section for fig in STUDY["figures"])
-    for section in FIGURE_SECTIONS
-}
+# Each run of a section with figures, by the most figures a section of its waits to draw.
+SECTION_FIGURES_OF_RUN = {}
+for section in FIGURE_SECTIONS:
+    size = sum(fig["experiment"] == section for fig in STUDY["figures"])
+    for run in runs_of(config["experiments"][section]):
+        SECTION_FIGURES_OF_RUN[run] = max(SECTION_FIGURES_OF_RUN.get(run, 0), size)
 
 
 def training_priority(wildcards):
@@ -297,12 +300,9 @@ def training_priority(wildcards):
     training job comes before a section's figures (priority 0), which fill the cores' gaps.
     """
     run = RunKey.from_wildcards(wildcards)
-    sizes = [
-        size
-        for section, size in SECTION_SIZES.items()
-        if run in runs_of(config["experiments"][section])
-    ]
-    return (2000 if run.backend == "torch" else 1000) + max(sizes, default=0)
+    return (2000 if run.backend == "torch" else 1000) + SECTION_FIGURES_OF_RUN.get(
+        run, 0
+    )
 
 
 def experiment_records(exp_ids):

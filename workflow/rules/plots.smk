@@ -13,7 +13,7 @@ for section in FIGURE_SECTIONS:
 
     rule:
         name:
-            "plot_section_" + re.sub(r"\W", "_", section)
+            f"{SECTION_JOBS}_" + re.sub(r"\W", "_", section)
         input:
             **experiment_inputs([section]),
             study=config["study_reported"],
@@ -38,9 +38,9 @@ for section in FIGURE_SECTIONS:
             svg=figure_files(curve_ids + confusion_ids, "svg"),
             csv=figure_files(curve_ids + confusion_ids, "csv"),
         log:
-            f"logs/plot_section/{section}.log",
+            f"logs/{SECTION_JOBS}/{section}.log",
         benchmark:
-            f"benchmarks/plot_section/{section}.tsv"
+            f"benchmarks/{SECTION_JOBS}/{section}.tsv"
         conda:
             "../../envs/mnist-mlp.yaml"
         resources:

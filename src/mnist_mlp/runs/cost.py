@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES
 from mnist_mlp.runs.key import parse_widths
-from mnist_mlp.runs.plan import JOBS_AFTER_TRAINING, JOBS_BEFORE_TRAINING, PLOT_JOBS, SECTION_JOBS
+from mnist_mlp.runs.plan import JOBS_AFTER_TRAINING, JOBS_BEFORE_TRAINING, OVERVIEW_JOB, PLOT_JOBS, SECTION_JOBS
 
 CALIBRATION = Path("benchmarks") / "cost_model.json"  # where bench/bench_study.py saves this machine's calibration
 
@@ -39,7 +39,8 @@ def predict(model: dict, jobs: list[dict], epochs: int, cores: int, startup: flo
     for cost in [*costs, around.get(SECTION_JOBS, 0.0)]:
         heapq.heappush(free, heapq.heappop(free) + cost)
     before = sum(around.get(j, 0.0) for j in JOBS_BEFORE_TRAINING)
-    overview, *later = (around.get(j, 0.0) for j in PLOT_JOBS)
+    overview = around.get(OVERVIEW_JOB, 0.0)
+    later = [around.get(j, 0.0) for j in PLOT_JOBS if j != OVERVIEW_JOB]
     # aggregation (and the multiverse's judging), then the plots that read them side by side, all
     # beside the overview, which reads the runs themselves; the report last
     serial = sum(around.get(j, 0.0) for j in JOBS_AFTER_TRAINING) + max(sum(later) / cores, max(later))

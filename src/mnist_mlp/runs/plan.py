@@ -26,7 +26,8 @@ SCOPE_KEYS = ("n_train", "dataset")
 JOBS_BEFORE_TRAINING = ("download", "preprocess")
 SECTION_JOBS = "plot_section"
 JOBS_AFTER_TRAINING = ("aggregate", "judge_multiverse")
-PLOT_JOBS = ("plot_overview", "plot_sensitivity", "plot_multiverse", "plot_choices")
+OVERVIEW_JOB = "plot_overview"  # reads the runs themselves: drawn beside aggregation, not after it
+PLOT_JOBS = (OVERVIEW_JOB, "plot_sensitivity", "plot_multiverse", "plot_choices")
 ONLY_WITH_SWEEPS = {"plot_sensitivity"}
 ONLY_WITH_MULTIVERSE = {"judge_multiverse", "plot_multiverse", "plot_choices"}
 

@@ -88,7 +88,7 @@ def _check_columns(file: Path, expected: list[str]) -> None:
 @functools.cache
 def _metrics_validator():
     """A validator of metrics.json, its schema checked once: jsonschema.validate checks the schema
-    again for every run, most of the time it takes (0.6 s of 15 runs, 25 s of a multiverse's 693)."""
+    again for every run, about 17 ms each (0.26 s of the default study's 15 runs)."""
     import jsonschema
 
     validator = jsonschema.validators.validator_for(METRICS_SCHEMA)

@@ -22,6 +22,15 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/export.smk"
 
 
+# Snakemake leaves its last scheduling timer running at the end, and the process would wait for it.
+onsuccess:
+    cancel_pending_timers()
+
+
+onerror:
+    cancel_pending_timers()
+
+
 # The download needs the network, which cluster compute nodes often lack.
 localrules:
     all,

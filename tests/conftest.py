@@ -43,11 +43,13 @@ def snakemake(
     check: bool = True,
     env: dict | None = None,
     sensitivity: bool = False,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess:
     """Run the real workflow in ``workdir`` on config.yaml (+ smoke.yaml) (+ sensitivity.yaml) + ``overlay``.
 
     The working directory is outside the repository, so the study's reported values are named
     by their absolute path. Only a test marked ``slow`` may run it, so ``-m "not slow"`` stays quick.
+    Past ``timeout`` seconds it is killed and subprocess.TimeoutExpired raised.
     """
     assert _current["slow"], "a test that runs the workflow must be marked slow (@pytest.mark.slow)"
     configs = [
@@ -73,7 +75,12 @@ def snakemake(
         *args,
     ]
     result = subprocess.run(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-8000:]}")

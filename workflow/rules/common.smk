@@ -24,6 +24,7 @@ from mnist_mlp.runs.plan import (
 )
 from mnist_mlp.runs.cost import saved_calibration, size_error
 from mnist_mlp.runs.provenance import git_commit
+from mnist_mlp.runs.threads import cancel_pending_timers
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.aggregate import axis_column
 from mnist_mlp.runs.run_format import FILES as RUN_FILES

@@ -18,8 +18,9 @@ Run by hand (not in CI), from the repository root, with MNIST's four files in re
    directory, the data jobs first and untimed, then ``snakemake --cores N``) and prints the
    measured wall time beside the prediction less its data jobs, with the training share: summed
    ``train_time_s`` / (wall x cores), and the useful share, the same with the per-epoch evaluation;
-   where the rest of the cores' time went; and the tail, the seconds from the last training job's
-   end to report.html.
+   the jobs' own ceiling on that share (useful time over the jobs' summed time, what no scheduling
+   can beat); where the rest of the cores' time went; and the tail, the seconds from the last
+   training job's end to report.html.
 """
 
 import argparse
@@ -226,7 +227,13 @@ def main():
         f"{(train_s + eval_s) / capacity:.3f}"
     )
     after = sum(v for k, v in around.items() if k not in JOBS_BEFORE_TRAINING)
-    idle = capacity - runs["job_s"].sum() - after
+    jobs_s = runs["job_s"].sum() + after
+    idle = capacity - jobs_s
+    print(
+        f"the jobs' own ceiling: (training + evaluation) / the jobs' summed time = {train_s + eval_s:.0f} / "
+        f"{jobs_s:.0f} = {(train_s + eval_s) / jobs_s:.3f}: the useful share with no core idle and no time in "
+        "Snakemake itself"
+    )
     print(
         f"the rest of the {capacity:.0f} core-seconds: training jobs outside train() {outside.sum():.1f}, "
         f"figures, aggregation and report {after:.1f}, Snakemake and idle cores {idle:.1f}"

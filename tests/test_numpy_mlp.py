@@ -9,7 +9,7 @@ from mnist_mlp.nn import backends
 from mnist_mlp.nn.init import init_params
 from mnist_mlp.nn.numpy_mlp import NumpyMLP
 from mnist_mlp.nn.training import log_softmax_loss, train
-from mnist_mlp.runs.execute import execute, learning_failure, make_model
+from mnist_mlp.runs.execute import FAILURE_ALPHA, binomial_tail_bound, execute, learning_failure, make_model
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
 
@@ -164,6 +164,24 @@ def test_failing_to_learn_has_three_named_causes():
     assert "not significantly above always answering 1" in learning_failure(
         history(near_chance, labels), labels, DATASET_INFO["mnist"]
     )
+
+
+def test_the_tail_bound_never_undercuts_the_exact_tail():
+    from scipy.special import bdtrc
+
+    for n in (100, 1_000, 10_000):
+        for p in (0.1, 0.1135, 0.5):
+            for k in range(0, n + 1, max(1, n // 200)):
+                assert bdtrc(k - 1, n, p) <= binomial_tail_bound(k, n, p) * (1 + 1e-9), (k, n, p)
+
+
+def test_a_run_a_point_above_chance_is_judged_by_the_exact_tail():
+    """12.35 % against 11.35 %: the bound (0.14) cannot tell, the exact p (about 0.001) says it learned."""
+    labels = np.repeat(np.arange(10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])
+    modest = labels.copy()
+    modest[:8765] = (modest[:8765] + 1) % 10
+    assert binomial_tail_bound(1235, 10_000, 0.1135) > FAILURE_ALPHA
+    assert learning_failure(history(modest, labels), labels, DATASET_INFO["mnist"]) is None
 
 
 def test_a_failure_names_the_class_as_its_dataset_does():

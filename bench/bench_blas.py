@@ -14,7 +14,6 @@ single-thread 2048^3 sgemm roofline of bench_backends.py.
 """
 
 import argparse
-import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -23,24 +22,32 @@ import torch
 from threadpoolctl import threadpool_limits
 from torch.profiler import ProfilerActivity, profile
 
-from mnist_mlp.data.arrays import epoch_batches, load_dataset, prepared_paths
+from mnist_mlp.data.arrays import load_dataset, prepared_paths
 from mnist_mlp.nn.numpy_mlp import softmax_cross_entropy_
-from bench_backends import KEY, SIZES, flops_per_sample, model_of, plain_torch_step_fn, sgemm_flops
+from bench_backends import (
+    KEY,
+    SIZES,
+    best_of,
+    first_epoch_batches,
+    flops_per_sample,
+    model_of,
+    plain_torch_step_fn,
+    sgemm_flops,
+)
 
 BATCH = 64
 PRODUCTS = ("matmul", "mm", "addmm")  # the operators whose time is a matrix product's
 
 
-def rate(fn, flops: float, repeats: int, calls: int = 200) -> float:
-    """GFLOP/s of fn(), the best of ``repeats`` loops of ``calls`` calls each."""
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
+def per_call_s(fn, repeats: int, calls: int = 200) -> float:
+    """Seconds per call of fn(), the best of ``repeats`` loops of ``calls`` calls each."""
+
+    def loop():
         for _ in range(calls):
             fn()
-        best = min(best, (time.perf_counter() - started) / calls)
-    return flops / best / 1e9
+
+    fn()
+    return best_of(repeats, loop) / calls
 
 
 def layer_products(fan_in: int, fan_out: int, repeats: int) -> dict[str, float]:
@@ -63,7 +70,7 @@ def layer_products(fan_in: int, fan_out: int, repeats: int) -> dict[str, float]:
         "delta below, MKL delta @ W(in,out).T": lambda: torch.mm(tdelta, tw_in_out.t()),
         "delta below, MKL delta @ W(out,in) [nn.Linear]": lambda: torch.mm(tdelta, tw_out_in),
     }
-    return {name: rate(fn, flops, repeats) for name, fn in cases.items()}
+    return {name: flops / per_call_s(fn, repeats) / 1e9 for name, fn in cases.items()}
 
 
 def print_layer_table(roofline: float, repeats: int) -> None:
@@ -140,7 +147,7 @@ def numpy_step_parts(x: np.ndarray, y: np.ndarray) -> dict:
 
 def print_numpy_step_parts(batches, repeats: int) -> None:
     x, y = batches[0]
-    times = {name: 1e6 / rate(fn, 1e9, repeats) for name, fn in numpy_step_parts(x, y).items()}
+    times = {name: 1e6 * per_call_s(fn, repeats) for name, fn in numpy_step_parts(x, y).items()}
     step = times.pop("the whole step")
     print(f"(c) the numpy step's work besides its matrix products, each part alone, us (the step: {step:.0f})")
     for name, us in times.items():
@@ -160,9 +167,7 @@ def main():
         print(f"1 thread; sgemm roofline (2048^3, OpenBLAS): {roofline / 1e9:.1f} GFLOP/s; torch {torch.__version__}")
         print()
         print_layer_table(roofline, args.repeats)
-        dataset = load_dataset(Path(args.data), KEY.dataset)
-        order = epoch_batches(len(dataset.y_train), BATCH, 0, 1)[: args.steps]
-        batches = [(np.ascontiguousarray(dataset.x_train[idx]), dataset.y_train[idx]) for idx in order]
+        batches = first_epoch_batches(load_dataset(Path(args.data), KEY.dataset))[: args.steps]
         print_profiled_step(roofline, batches, args.repeats)
         print()
         print_numpy_step_parts(batches, args.repeats)

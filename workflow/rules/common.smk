@@ -289,7 +289,7 @@ FIGURE_SECTIONS = list(dict.fromkeys(fig["experiment"] for fig in STUDY["figures
 # Each run of a section with figures, by the most figures a section of its waits to draw.
 SECTION_FIGURES_OF_RUN = {}
 for section in FIGURE_SECTIONS:
-    size = sum(fig["experiment"] == section for fig in STUDY["figures"])
+    size = len(figure_ids(experiment=section))
     for run in runs_of(config["experiments"][section]):
         SECTION_FIGURES_OF_RUN[run] = max(SECTION_FIGURES_OF_RUN.get(run, 0), size)
 

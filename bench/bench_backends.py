@@ -9,9 +9,14 @@ model of the same shape, and (b) the real training loop (batching, progress, per
 evaluation) of both backends, each on 1 and 2 threads; the single-thread sgemm FLOP/s as the
 roofline; and the ratios. FLOPs count 6 per weight per sample (forward, weight gradient, delta),
 less 2 per first-layer weight, whose delta is never computed.
+
+Then the same steps in Nielsen's network.py setting (784-30-10 and 784-100-10, batches of 10,
+sigmoid throughout, quadratic cost, N(0, 1) weights and biases, eta 3.0), where a step is so small
+that the time per call, not the arithmetic, decides the speed.
 """
 
 import argparse
+import itertools
 import time
 from dataclasses import replace
 
@@ -20,6 +25,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from mnist_mlp.data.arrays import Dataset, epoch_batches, load_dataset, prepared_paths
+from mnist_mlp.nn import backends
 from mnist_mlp.nn.training import train
 from mnist_mlp.runs.execute import RunSpec, make_model
 from mnist_mlp.runs.key import RunKey
@@ -35,14 +41,23 @@ def model_of(backend: str, device: str = "cpu"):
     return make_model(RunSpec(replace(KEY, backend=backend), epochs=1, batch_size=64, dtype="float32", device=device))
 
 
-def flops_per_sample() -> int:
-    weights = [a * b for a, b in zip(SIZES[:-1], SIZES[1:])]
+NIELSEN_HIDDEN = ((30,), (100,))  # network.py's [784, 30, 10] and the [784, 100, 10] of its chapter 1
+NIELSEN_BATCH = 10
+
+
+def nielsen_model(backend: str, hidden):
+    """Nielsen's network.py: sigmoid in every layer, quadratic cost, N(0, 1) weights and biases, eta 3.0."""
+    return backends.make_model(backend, "sigmoid", hidden, "standard_normal", 0, 3.0, 0.0, cost="sigmoid_quadratic")
+
+
+def flops_per_sample(sizes=SIZES) -> int:
+    weights = [a * b for a, b in itertools.pairwise(sizes)]
     return 6 * sum(weights) - 2 * weights[0]
 
 
-def first_epoch_batches(data: Dataset) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Epoch 1's batches of 64 (seed 0) as train() draws them, each copied contiguous."""
-    order = epoch_batches(len(data.y_train), 64, 0, 1)
+def first_epoch_batches(data: Dataset, batch_size: int = 64) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Epoch 1's batches (seed 0) as train() draws them, each copied contiguous."""
+    order = epoch_batches(len(data.y_train), batch_size, 0, 1)
     return [(np.ascontiguousarray(data.x_train[idx]), data.y_train[idx]) for idx in order]
 
 
@@ -68,7 +83,7 @@ def plain_torch_step_fn(batches):
     """The textbook PyTorch loop body, nothing of ours in it."""
     torch.manual_seed(0)
     layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(SIZES)):
         layers += [torch.nn.Linear(fan_in, fan_out)] + ([torch.nn.ReLU()] if i < len(SIZES) - 2 else [])
     model = torch.nn.Sequential(*layers)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -133,11 +148,11 @@ def torch_matmuls_fn(batches):
     return epoch
 
 
-def numpy_matmuls_fn(batches):
-    """The seven matrix products of a numpy step alone, into the backend's own buffers, in its order,
-    through numpy's BLAS (OpenBLAS)."""
-    model = model_of("numpy")
-    acts, deltas, _ = model._batch_buffers(64)
+def numpy_matmuls_fn(batches, model=None):
+    """The matrix products of a numpy step alone (seven for ``KEY``'s network), into the backend's own
+    buffers, in its order, through numpy's BLAS (OpenBLAS)."""
+    model = model or model_of("numpy")
+    acts, deltas, _ = model._batch_buffers(len(batches[0][1]))
 
     def epoch():
         for x, _ in batches:
@@ -267,6 +282,51 @@ def main():
     if torch.cuda.is_available():
         rate = n / best_of(args.repeats, loop_fn_cuda(data))
         print(f"loop: torch backend on {torch.cuda.get_device_name()}: {rate:.0f} samples/s")
+    print_nielsen_steps(data, args.repeats)
+
+
+def step_fn(model, batches):
+    def epoch():
+        for x, y in batches:
+            model.train_step(x, y)
+
+    return epoch
+
+
+def print_nielsen_steps(data: Dataset, repeats: int) -> None:
+    """Samples/s of each backend's step in Nielsen's setting, and where the numpy step's time goes."""
+    batches = first_epoch_batches(data, NIELSEN_BATCH)
+    full = [b for b in batches if len(b[1]) == NIELSEN_BATCH]
+    print()
+    print(
+        f"Nielsen's network.py setting: batch {NIELSEN_BATCH}, sigmoid throughout, quadratic cost, N(0, 1) weights "
+        f"and biases, eta 3.0; {len(data.y_train)} samples per epoch, best of {repeats}"
+    )
+    print(
+        f"{'network':14s} {'threads':>7s} {'numpy samples/s':>15s} {'torch samples/s':>15s} {'numpy/torch':>11s}"
+        f" {'numpy us/step':>13s} {'of which products':>17s}"
+    )
+    for hidden in NIELSEN_HIDDEN:
+        name = "-".join(map(str, [784, *hidden, 10]))
+        for threads in (1, 2):
+            with limit_threads(threads, include_torch=True):
+                fns = {
+                    "numpy": step_fn(nielsen_model("numpy", hidden), batches),
+                    "torch": step_fn(nielsen_model("torch", hidden), batches),
+                    "products": numpy_matmuls_fn(full, nielsen_model("numpy", hidden)),
+                }
+                for fn in fns.values():
+                    fn()  # warm-up
+                best = dict.fromkeys(fns, float("inf"))
+                for _ in range(repeats):
+                    for case, fn in fns.items():
+                        best[case] = min(best[case], best_of(1, fn))
+            numpy_rate, torch_rate = len(data.y_train) / best["numpy"], len(data.y_train) / best["torch"]
+            step_us, products_us = 1e6 * best["numpy"] / len(batches), 1e6 * best["products"] / len(full)
+            print(
+                f"{name:14s} {threads:7d} {numpy_rate:15.0f} {torch_rate:15.0f} {numpy_rate / torch_rate:10.2f}x"
+                f" {step_us:13.1f} {products_us:12.1f} ({products_us / step_us:.0%})"
+            )
 
 
 def loop_fn_cuda(data: Dataset):

@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from torch.profiler import ProfilerActivity, profile
 
 from mnist_mlp.data.arrays import load_dataset, prepared_paths
-from mnist_mlp.nn.numpy_mlp import softmax_cross_entropy_
+from mnist_mlp.nn.costs import softmax_cross_entropy_
 from bench_backends import (
     KEY,
     SIZES,

@@ -8,8 +8,11 @@ import pytest
 
 from conftest import run_dir, run_spec
 from mnist_mlp.data.arrays import Dataset, epoch_batches
-from mnist_mlp.nn.init import CONCRETE_SCHEMES
-from mnist_mlp.nn.training import train
+from mnist_mlp.nn import backends
+from mnist_mlp.nn.backends import BACKENDS
+from mnist_mlp.nn.costs import COSTS
+from mnist_mlp.nn.init import BIAS_DRAWS, CONCRETE_SCHEMES
+from mnist_mlp.nn.training import evaluate, train
 from mnist_mlp.runs import run_format
 from mnist_mlp.runs.execute import make_model
 
@@ -150,3 +153,105 @@ def test_the_torch_backend_updates_exactly_as_torch_optim_sgd(small_data, weight
 def test_a_dtype_neither_backend_trains_in_is_refused_by_name():
     with pytest.raises(ValueError, match="unknown dtype 'float16'; choose one of"):
         make_model(run_spec("numpy", "relu", 0.1, hidden=(8,), dtype="float16"))
+
+
+def model_of(backend, activation="sigmoid", hidden=(100, 30), init="glorot_normal", lr=0.5, wd=0.0, **options):
+    """A float64 model through ``backends.make_model``, with the options a run key does not carry yet."""
+    options.setdefault("dtype", "float64")
+    return backends.make_model(backend, activation, hidden, init, 0, lr, wd, **options)
+
+
+def trajectory(model, data, steps, batch_size=64) -> np.ndarray:
+    """The batch losses of ``steps`` steps of epoch 1's batches (seed 0)."""
+    x = data.x_train.astype(model.dtype)
+    batches = epoch_batches(len(data.y_train), batch_size, seed=0, epoch=1)[:steps]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.array([model.train_step(x[idx], data.y_train[idx])[0] for idx in batches])
+
+
+def test_the_torch_backend_has_every_cost():
+    from mnist_mlp.nn.torch_mlp import TORCH_COSTS
+
+    assert list(TORCH_COSTS) == list(COSTS)
+
+
+@pytest.mark.parametrize("l2, weight_decay", [("torch", 1e-3), ("textbook", 5.0)])
+@pytest.mark.parametrize("cost", COSTS)
+def test_every_cost_and_l2_form_gives_both_backends_one_float64_trajectory(study_data, cost, l2, weight_decay):
+    numpy_losses, torch_losses = (
+        trajectory(
+            model_of(backend, wd=weight_decay, cost=cost, l2=l2, n_train=len(study_data.y_train)), study_data, 200
+        )
+        for backend in BACKENDS
+    )
+    assert numpy_losses[-1] < numpy_losses[0]  # it learns
+    np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-9, atol=0)
+
+
+def test_nielsens_network_py_setting_gives_both_backends_one_float64_trajectory(study_data):
+    """784-30-10, sigmoid throughout, quadratic cost, N(0, 1) weights and biases, batches of 10 at eta 3.0."""
+    numpy_losses, torch_losses = (
+        trajectory(
+            model_of(backend, hidden=(30,), init="standard_normal", lr=3.0, cost="sigmoid_quadratic"),
+            study_data,
+            500,
+            10,
+        )
+        for backend in BACKENDS
+    )
+    assert numpy_losses[-50:].mean() < 0.5 * numpy_losses[:50].mean()  # it learns
+    np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("bias", BIAS_DRAWS)
+@pytest.mark.parametrize("init", ["glorot_normal", "torch_default", "standard_normal", "lecun_normal"])
+def test_every_bias_init_starts_both_backends_from_the_same_arrays(study_data, init, bias):
+    numpy_model, torch_model = (
+        model_of(backend, "tanh", (50, 20), init, lr=0.01, wd=1e-3, bias_init=bias) for backend in BACKENDS
+    )
+    for (w, b), (wt, bt) in zip(numpy_model.params, torch_model.params, strict=True):
+        np.testing.assert_array_equal(w, wt)
+        np.testing.assert_array_equal(b, bt)
+    if bias == "zero":
+        assert not any(b.any() for _, b in numpy_model.params)
+    # 20 steps at lr 0.01, as for the weight schemes: N(0, 1) draws make training chaotic
+    np.testing.assert_allclose(
+        trajectory(torch_model, study_data, 20), trajectory(numpy_model, study_data, 20), rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_textbook_l2_shrinks_the_weights_by_one_minus_eta_lambda_over_n_and_leaves_the_biases(small_data, backend):
+    """Nielsen's network2.py: w <- (1 - eta lambda / n) w - eta grad, b <- b - eta grad."""
+    lr, lam, n = 0.5, 5.0, 1000
+    x, y = small_data.x_train[:64], small_data.y_train[:64].copy()
+    decayed = model_of(backend, init="torch_default", lr=lr, wd=lam, l2="textbook", n_train=n)  # non-zero biases
+    plain = model_of(backend, init="torch_default", lr=lr)
+    before = [(w.copy(), b.copy()) for w, b in decayed.params]  # numpy's params are its live arrays
+    decayed.train_step(x.astype(np.float64), y)
+    plain.train_step(x.astype(np.float64), y)
+    for (w0, _), (w, b), (w_plain, b_plain) in zip(before, decayed.params, plain.params, strict=True):
+        np.testing.assert_array_equal(b, b_plain)  # the plain step: biases are not decayed
+        np.testing.assert_allclose(w, w_plain - lr * lam / n * w0, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("cost", COSTS)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_costs_evaluation_loss_is_the_training_loss_of_the_same_batch(small_data, backend, cost):
+    x, y = small_data.x_train[:100], small_data.y_train[:100]
+    for dtype, rel in (("float64", 1e-12), ("float32", 1e-5)):
+        model = model_of(backend, hidden=(30,), init="standard_normal", lr=3.0, cost=cost, dtype=dtype)
+        evaluation = evaluate(model, x, y)  # before the step, which reports the loss before it too
+        loss, n_correct = model.train_step(x.astype(dtype), y)
+        assert evaluation.loss == pytest.approx(loss, rel=rel), dtype
+        assert evaluation.accuracy == n_correct / len(y)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_unknown_cost_or_l2_form_and_textbook_decay_without_n_are_refused_by_name(backend):
+    with pytest.raises(ValueError, match="unknown cost 'hinge'; choose one of"):
+        model_of(backend, cost="hinge")
+    with pytest.raises(ValueError, match="unknown L2 form 'l1'; choose one of"):
+        model_of(backend, l2="l1")
+    with pytest.raises(ValueError, match="divides lambda by the training set's size; got n_train=None"):
+        model_of(backend, wd=5.0, l2="textbook")

@@ -1,14 +1,19 @@
 """The from-scratch backend: gradients against finite differences, determinism, real learning."""
 
+import itertools
+
 import numpy as np
 import pytest
 
 from conftest import run_spec
 from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.nn import backends
-from mnist_mlp.nn.init import init_params
+from mnist_mlp.nn.costs import COSTS, SigmoidCrossEntropy, cost_kind
+from mnist_mlp.nn.init import BIAS_INITS, CONCRETE_SCHEMES, init_params, resolve_bias
+from mnist_mlp.nn.l2 import L2_FORMS
 from mnist_mlp.nn.numpy_mlp import NumpyMLP
-from mnist_mlp.nn.training import log_softmax_loss, train
+from mnist_mlp.nn.costs import log_softmax_loss
+from mnist_mlp.nn.training import train
 from mnist_mlp.runs.execute import FAILURE_ALPHA, binomial_tail_bound, execute, learning_failure, make_model
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]
@@ -20,14 +25,14 @@ def regularised_loss(model: NumpyMLP, x, y) -> float:
     return log_softmax_loss(model.logits(x), y) / len(y) + decay
 
 
-def numerical_gradient(model, theta, x, y, eps=1e-6):
+def numerical_gradient(model, theta, x, y, eps=1e-6, loss=regularised_loss):
     grad = np.empty_like(theta)
     for i in np.ndindex(theta.shape):
         original = theta[i]
         theta[i] = original + eps
-        plus = regularised_loss(model, x, y)
+        plus = loss(model, x, y)
         theta[i] = original - eps
-        minus = regularised_loss(model, x, y)
+        minus = loss(model, x, y)
         theta[i] = original
         grad[i] = (plus - minus) / (2 * eps)
     return grad
@@ -52,12 +57,136 @@ def test_gradients_match_central_differences(small_data, activation, weight_deca
             assert error < 1e-6, f"{name}{layer}: relative error {error:.2e}"
 
 
+def l2_penalty(model: NumpyMLP) -> float:
+    """The L2 term as each form defines it: lambda/2 * sum of every squared weight and bias (torch), or
+    lambda/(2n) * sum of the squared weights alone (textbook)."""
+    if model.l2 == "textbook":
+        return model.weight_decay / (2 * model.n_train) * sum(float(np.sum(w * w)) for w in model.weights)
+    return 0.5 * model.weight_decay * sum(float(np.sum(t * t)) for t in model.weights + model.biases)
+
+
+def regularised_cost(model: NumpyMLP, x, y) -> float:
+    """The regularised loss of the model's own cost, by a separate route: the evaluation loss."""
+    return cost_kind(model.cost).summed_loss(model.logits(x), y) / len(y) + l2_penalty(model)
+
+
+@pytest.mark.parametrize("l2, weight_decay", [("torch", 1e-2), ("textbook", 0.5)])
+@pytest.mark.parametrize("cost", COSTS)
+def test_every_cost_and_l2_form_has_the_gradients_of_central_differences(small_data, cost, l2, weight_decay):
+    x, y = small_data.x_train[:16].astype(np.float64), small_data.y_train[:16]
+    params = init_params([784, 8, 6, 10], "glorot_normal", seed=1, dtype=np.float64)
+    params = [(w, b + 0.1) for w, b in params]  # non-zero biases: decaying them would show
+    model = NumpyMLP(params, "sigmoid", lr=0.1, weight_decay=weight_decay, cost=cost, l2=l2, n_train=50)
+    loss, grads = model.gradients(x, y)
+    assert loss == pytest.approx(regularised_cost(model, x, y), rel=1e-12)
+    for layer, (grad_w, grad_b) in enumerate(grads):
+        for name, analytic, theta in (("W", grad_w, model.weights[layer]), ("b", grad_b, model.biases[layer])):
+            numeric = numerical_gradient(model, theta, x, y, loss=regularised_cost)
+            error = relative_error(analytic, numeric)
+            assert error < 1e-6, f"{name}{layer}: relative error {error:.2e}"
+
+
+def test_each_cost_is_the_formula_it_states(small_data):
+    """Each evaluation loss against its textbook formula, written the naive way (fine for these logits)."""
+    model = NumpyMLP(init_params([784, 30, 10], "standard_normal", seed=0, dtype=np.float64), "sigmoid", lr=3.0)
+    z, y = model.logits(small_data.x_train[:200]), small_data.y_train[:200]
+    onehot = np.eye(10)[y]
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    a = 1 / (1 + np.exp(-z))
+    naive = {
+        "softmax_cross_entropy": -np.sum(np.log(p[np.arange(200), y])),
+        "sigmoid_quadratic": 0.5 * np.sum((a - onehot) ** 2),
+        "sigmoid_cross_entropy": -np.sum(onehot * np.log(a) + (1 - onehot) * np.log(1 - a)),
+    }
+    assert list(naive) == list(COSTS)
+    for cost, expected in naive.items():
+        assert cost_kind(cost).summed_loss(z, y) == pytest.approx(expected, rel=1e-9), cost
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_sigmoid_cross_entropy_stays_finite_for_logits_of_a_thousand(dtype):
+    y = np.array([3, 7])
+    z = np.full((2, 10), -1000.0, dtype=dtype)
+    z[0, 3] = 1000.0  # sure of its label: costs nothing
+    z[1, 2] = 1000.0  # sure of 2, and sure that it is not its label 7: costs 1000 for each of the two units
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        summed = SigmoidCrossEntropy.summed_loss(z, y)
+        delta = z.copy()
+        loss, n_correct = SigmoidCrossEntropy.delta_(delta, y, 1.0, np.empty_like(z))
+    assert summed == 2000.0 and loss == 1000.0 and n_correct == 1
+    expected = np.zeros_like(z)
+    expected[1, 2], expected[1, 7] = 0.5, -0.5  # (a - onehot(y)) / B
+    np.testing.assert_array_equal(delta, expected)
+
+
+def test_resolve_bias_gives_each_distinct_draw_one_name():
+    """Two bias options that draw the same arrays are one run; options that draw different ones are not."""
+    for scheme in CONCRETE_SCHEMES:
+        names = {option: resolve_bias(scheme, option) for option in BIAS_INITS}
+        drawn = {  # by what each option means, not by its name
+            option: init_params(
+                [784, 30, 10], scheme, seed=0, dtype=np.float64, bias="" if option == "default" else option
+            )
+            for option in BIAS_INITS
+        }
+        for one, other in itertools.combinations(BIAS_INITS, 2):
+            same = all(np.array_equal(p, q) for a, b in zip(drawn[one], drawn[other]) for p, q in zip(a, b))
+            assert same == (names[one] == names[other]), (scheme, one, other)
+        assert names["default"] == ""
+    assert resolve_bias("standard_normal", "like_weights") == resolve_bias("standard_normal", "standard_normal") == ""
+    assert (
+        resolve_bias("glorot_normal", "zero") == "" and resolve_bias("glorot_normal", "like_weights") == "like_weights"
+    )
+    assert resolve_bias("torch_default", "like_weights") == "" and resolve_bias("torch_default", "zero") == "zero"
+    with pytest.raises(ValueError, match="unknown bias init 'ones'; choose one of"):
+        resolve_bias("glorot_normal", "ones")
+
+
+def test_each_bias_init_draws_what_it_promises():
+    sizes, glorot_sd, lecun_sd = [784, 300, 10], np.sqrt(2 / 1084), np.sqrt(1 / 784)
+    for scheme, bias, check in (
+        ("glorot_normal", "like_weights", lambda b: abs(b.std() - glorot_sd) < 0.1 * glorot_sd),
+        (
+            "glorot_uniform",
+            "like_weights",
+            lambda b: np.abs(b).max() <= np.sqrt(6 / 1084) and b.std() > 0.9 * glorot_sd,
+        ),
+        ("lecun_normal", "like_weights", lambda b: abs(b.std() - lecun_sd) < 0.1 * lecun_sd),
+        ("he_normal", "standard_normal", lambda b: abs(b.std() - 1) < 0.1 and abs(b.mean()) < 0.2),
+        ("torch_default", "zero", lambda b: not b.any()),
+        ("standard_normal", "zero", lambda b: not b.any()),
+    ):
+        (w, b), _ = init_params(sizes, scheme, seed=0, dtype=np.float64, bias=bias)
+        assert b.shape == (300,) and check(b), (scheme, bias)
+        (own_w, _), _ = init_params(sizes, scheme, seed=0, dtype=np.float64)
+        np.testing.assert_array_equal(w, own_w)  # W is drawn first: the biases never move it
+
+
+def test_lecun_normal_weights_have_variance_one_over_fan_in_and_zero_biases():
+    for (w, b), fan_in in zip(init_params([784, 300, 100], "lecun_normal", seed=0, dtype=np.float64), (784, 300)):
+        assert abs(w.std() - np.sqrt(1 / fan_in)) < 0.01 * w.std() and abs(w.mean()) < 0.01 * w.std() and not b.any()
+
+
 def test_train_step_is_the_sgd_update_of_those_gradients(small_data):
     x, y = small_data.x_train[:32].astype(np.float64), small_data.y_train[:32]
     params = init_params([784, 20, 10], "glorot_normal", seed=0, dtype=np.float64)
     model = NumpyMLP(params, "tanh", lr=0.05, weight_decay=1e-3)
     _, grads = model.gradients(x, y)
     expected = [(w - 0.05 * gw, b - 0.05 * gb) for (w, b), (gw, gb) in zip(params, grads)]
+    model.train_step(x, y)
+    for (w, b), (ew, eb) in zip(model.params, expected):
+        np.testing.assert_allclose(w, ew, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(b, eb, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("l2", L2_FORMS)
+@pytest.mark.parametrize("cost", COSTS)
+def test_every_cost_and_l2_forms_step_is_the_sgd_update_of_its_gradients(small_data, cost, l2):
+    x, y = small_data.x_train[:32].astype(np.float64), small_data.y_train[:32]
+    params = init_params([784, 20, 10], "torch_default", seed=0, dtype=np.float64)  # non-zero biases
+    model = NumpyMLP(params, "sigmoid", lr=0.5, weight_decay=0.5, cost=cost, l2=l2, n_train=100)
+    _, grads = model.gradients(x, y)
+    expected = [(w - 0.5 * gw, b - 0.5 * gb) for (w, b), (gw, gb) in zip(params, grads)]
     model.train_step(x, y)
     for (w, b), (ew, eb) in zip(model.params, expected):
         np.testing.assert_allclose(w, ew, rtol=1e-12, atol=1e-15)

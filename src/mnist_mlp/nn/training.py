@@ -1,7 +1,7 @@
 """The training loop both backends share, and evaluation.
 
-A backend is anything with ``train_step(x, y) -> (loss, n_correct)``, ``logits(x)``, ``params`` and
-``dtype``: ``NumpyMLP`` and ``TorchMLP`` both are.
+A backend is anything with ``train_step(x, y) -> (loss, n_correct)``, ``logits(x)``, ``params``,
+``dtype`` and ``cost`` (the name of its cost): ``NumpyMLP`` and ``TorchMLP`` both are.
 """
 
 import math
@@ -13,6 +13,7 @@ import numpy as np
 from tqdm import tqdm
 
 from mnist_mlp.data.arrays import N_CLASSES, Dataset, epoch_batches
+from mnist_mlp.nn import costs
 
 EVAL_CHUNK = 10_000
 
@@ -42,21 +43,14 @@ class History:
         return self.samples_trained / self.train_time_s if self.train_time_s > 0 else float("nan")
 
 
-def log_softmax_loss(logits: np.ndarray, y: np.ndarray) -> float:
-    """Summed cross-entropy of a batch of logits, computed stably in float64."""
-    z = logits.astype(np.float64)
-    z -= z.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(z).sum(axis=1))
-    return float(np.sum(log_norm - z[np.arange(len(y)), y]))
-
-
 def evaluate(model, x: np.ndarray, y: np.ndarray, chunk: int = EVAL_CHUNK) -> Evaluation:
-    """Mean loss, accuracy and predictions of ``model`` on (x, y), in large chunks."""
+    """Mean loss in the model's own cost, accuracy and predictions of ``model`` on (x, y), in large chunks."""
+    summed_loss = costs.cost_kind(model.cost).summed_loss
     total_loss = 0.0
     predictions = np.empty(len(y), dtype=np.int64)
     for start in range(0, len(y), chunk):
         logits = model.logits(x[start : start + chunk])
-        total_loss += log_softmax_loss(logits, y[start : start + chunk])
+        total_loss += summed_loss(logits, y[start : start + chunk])
         predictions[start : start + chunk] = logits.argmax(axis=1)
     return Evaluation(total_loss / len(y), float(np.mean(predictions == y)), predictions)
 

@@ -15,7 +15,7 @@ import yaml
 
 from mnist_mlp.judge.allowed import fit_table
 
-STUDY = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "study_reported.yaml").read_text())
+STUDY = yaml.safe_load((Path(__file__).resolve().parents[1] / "studies" / "sarkar2022" / "study.yaml").read_text())
 
 
 def synthetic_table(n_universes: int, n_seeds: int) -> pd.DataFrame:

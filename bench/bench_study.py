@@ -80,6 +80,9 @@ def measured_vs_predicted(model: dict, jobs: list[dict], epochs: int) -> pd.Data
     return summed
 
 
+STUDY_CONFIG = REPO / "studies" / "sarkar2022" / "config.yaml"  # the study config/config.yaml names
+
+
 def merged_config(configs: list[Path]) -> dict:
     def merge(a, b):
         return {
@@ -88,7 +91,7 @@ def merged_config(configs: list[Path]) -> dict:
         }
 
     config = {}
-    for path in configs:
+    for path in configs[:1] + [STUDY_CONFIG] + configs[1:]:  # the study's own runs under the overlays
         config = merge(config, yaml.safe_load(path.read_text()) or {})
     return config
 

@@ -19,7 +19,7 @@ def scratch(mnist: Path, overlay: dict) -> tuple[Path, Path]:
         yaml.safe_dump(
             {
                 "data": {"source": "path", "path": str(mnist.resolve())},
-                "study_reported": str(REPO / "config" / "study_reported.yaml"),
+                "study": str(REPO / "studies" / "sarkar2022"),
                 **overlay,
             }
         )

@@ -16,6 +16,7 @@ from mnist_mlp.runs import plan
 from mnist_mlp.runs.key import RunKey
 
 REPO = Path(__file__).resolve().parents[1]
+SARKAR = REPO / "studies" / "sarkar2022"  # the first study's folder: its runs (config.yaml) and its report (study.yaml)
 CANONICAL_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
@@ -58,9 +59,7 @@ def snakemake(
         if used
     ]
     overlay_path = workdir / "overlay.yaml"
-    overlay_path.write_text(
-        yaml.safe_dump({"study_reported": str(REPO / "config" / "study_reported.yaml"), **(overlay or {})})
-    )
+    overlay_path.write_text(yaml.safe_dump({"study": str(SARKAR), **(overlay or {})}))
     configs.append(overlay_path)
     cmd = [
         sys.executable,
@@ -163,7 +162,7 @@ def smoke_run(tmp_path_factory, mnist_raw) -> Path:
 
 
 SMOKE_TRAIN = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())["data"]["n_train"]
-HIDDEN = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["model"]["hidden"]
+HIDDEN = yaml.safe_load((SARKAR / "config.yaml").read_text())["model"]["hidden"]
 
 
 def run_key(

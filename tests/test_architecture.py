@@ -11,11 +11,14 @@ import yaml
 from conftest import REPO
 from mnist_mlp.judge.claims import CLAIM_KINDS
 from mnist_mlp.judge.multiverse import LABELS
-from mnist_mlp.data.arrays import DATASETS
+from mnist_mlp.data.arrays import DATASETS, EVALUATION_SETS, SUBSETS
 from mnist_mlp.data.download import SOURCES
 from mnist_mlp.nn.activations import ACTIVATIONS
 from mnist_mlp.nn.backends import BACKENDS, DEVICES, DTYPES
-from mnist_mlp.nn.init import CONCRETE_SCHEMES, SCHEMES
+from mnist_mlp.judge.study import STATISTICS
+from mnist_mlp.nn.costs import COSTS
+from mnist_mlp.nn.init import BIAS_DRAWS, BIAS_INITS, CONCRETE_SCHEMES, SCHEMES
+from mnist_mlp.nn.l2 import L2_FORMS
 from mnist_mlp.present.figures import ACTIVATION_STYLES, FIGURE_KINDS
 from mnist_mlp.runs.plan import SETTING_KEYS
 from mnist_mlp.runs.run_format import METRICS_SCHEMA
@@ -72,6 +75,11 @@ def test_every_closed_list_in_the_schemas_is_the_codes_list():
     config = schema("config.schema.yaml")
     assert config["$defs"]["activation"]["enum"] == list(ACTIVATIONS)
     assert config["$defs"]["init"]["enum"] == list(SCHEMES)
+    assert config["$defs"]["bias_init"]["enum"] == list(BIAS_INITS)
+    assert config["$defs"]["cost"]["enum"] == list(COSTS)
+    assert config["$defs"]["l2"]["enum"] == list(L2_FORMS)
+    assert config["$defs"]["subset"]["enum"] == list(SUBSETS)
+    assert config["$defs"]["evaluate_on"]["enum"] == list(EVALUATION_SETS)
     assert config["$defs"]["experiment"]["properties"]["backend"]["enum"] == list(BACKENDS)
     assert config["properties"]["data"]["properties"]["source"]["enum"] == ["auto", *SOURCES]
     assert config["properties"]["data"]["properties"]["dataset"]["enum"] == list(DATASETS)
@@ -80,6 +88,8 @@ def test_every_closed_list_in_the_schemas_is_the_codes_list():
     study = schema("study_reported.schema.yaml")
     assert study["$defs"]["activation"]["enum"] == list(ACTIVATIONS)
     assert study["$defs"]["claim"]["properties"]["kind"]["enum"] == list(CLAIM_KINDS)
+    assert study["$defs"]["statistic"]["enum"] == list(STATISTICS)
+    assert study["$defs"]["set"]["enum"] == list(EVALUATION_SETS)
     assert study["properties"]["figures"]["items"]["properties"]["kind"]["enum"] == list(FIGURE_KINDS)
     assert study["properties"]["stated"]["additionalProperties"]["items"]["enum"] == list(SETTING_KEYS)
     assert study["properties"]["robustness"]["properties"]["labels"]["required"] == list(LABELS)
@@ -102,6 +112,11 @@ def test_every_closed_list_of_a_runs_metrics_is_the_codes_list():
         (*run, "dtype"): list(DTYPES),
         (*run, "device"): list(DEVICES),  # as run: auto resolved
         (*run, "dataset"): list(DATASETS),
+        (*run, "bias_init"): ["", *BIAS_DRAWS],  # as run: "" for the scheme's own
+        (*run, "cost"): list(COSTS),
+        (*run, "l2"): list(L2_FORMS),
+        (*run, "subset"): list(SUBSETS),
+        (*run, "evaluate_on"): list(EVALUATION_SETS),
     }
 
 

@@ -52,7 +52,7 @@ def test_the_tracked_files_plan_every_job_of_every_overlay(tracked_copy, tmp_pat
         sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "--directory", str(tmp_path / "work"),
         "--snakefile", str(tracked_copy / "Snakefile"), "--configfile",
         *(str(tracked_copy / "config" / c) for c in EVERY_OVERLAY), str(overlay),
-        "--config", f"study_reported={tracked_copy / 'config' / 'study_reported.yaml'}",
+        "--config", f"study={tracked_copy / 'studies' / 'sarkar2022'}",
     ]  # fmt: skip
     result = subprocess.run(cmd, cwd=tracked_copy, env=from_copy(tracked_copy), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -60,3 +60,18 @@ def test_the_tracked_files_plan_every_job_of_every_overlay(tracked_copy, tmp_pat
     scripts = re.findall(r'"\.\./scripts/([\w.]+)"', "".join(p.read_text() for p in RULES.glob("*.smk")))
     assert len(scripts) >= 10 and all((tracked_copy / "workflow" / "scripts" / s).is_file() for s in scripts)
     assert "report_html" in result.stdout and "judge_multiverse" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("study", sorted(p.name for p in (REPO / "studies").iterdir() if p.is_dir()))
+def test_the_tracked_files_plan_every_study(study, tracked_copy, tmp_path, mnist_raw):
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(yaml.safe_dump(local_data(mnist_raw)))
+    cmd = [
+        sys.executable, "-m", "snakemake", "-n", "--quiet", "rules", "--directory", str(tmp_path / "work"),
+        "--snakefile", str(tracked_copy / "Snakefile"), "--configfile", str(tracked_copy / "config" / "config.yaml"),
+        str(overlay), "--config", f"study={tracked_copy / 'studies' / study}",
+    ]  # fmt: skip
+    result = subprocess.run(cmd, cwd=tracked_copy, env=from_copy(tracked_copy), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "report_html" in result.stdout and "train" in result.stdout

@@ -376,3 +376,14 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
     errors = compare.stderr.read()
     assert compare.wait() == 141 and first_line == "Runs changed:\n"  # 141: the pipe did close under it
     assert errors == ""
+
+
+def test_a_table_written_before_a_runs_key_had_its_options_compares_as_unchanged():
+    old = OLD.drop(columns=[c for c in OLD.columns if c in ("subset", "cost", "epochs")])
+    new = run_table(OLD.assign(subset="random", validation=0, bias_init=float("nan"), cost="softmax_cross_entropy"))
+    result = diff(Results(old), Results(new))
+    assert not result["changed"] and not result["added"] and not result["removed"]
+    other = diff(Results(old), Results(run_table(OLD.assign(cost="sigmoid_quadratic"))))
+    assert all(c["settings"] == {"cost": ("softmax_cross_entropy", "sigmoid_quadratic")} for c in other["changed"])
+    text = render(other)  # an option is named only where it is not its default
+    assert "cost softmax_cross_entropy → sigmoid_quadratic" in text and "subset" not in text

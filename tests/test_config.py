@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, snakemake
+from conftest import REPO, SARKAR, snakemake
 
 
 @pytest.mark.slow
@@ -127,6 +127,20 @@ from conftest import REPO, snakemake
             "experiments",
             "'a/b' is not a valid name: letters, digits, '.', '_' and '-' only",
         ),
+        # what a fully specified study states
+        ({"model": {"cost": "hinge"}}, "model.cost", "'hinge' is not one of ['softmax_cross_entropy'"),
+        (
+            {"data": {"validation": 40000}},
+            "data.validation",
+            "30000 training images do not fit beside a validation set of 40000: 20000 of the 60000 are left",
+        ),
+        (
+            {"experiments": {"torch": {"evaluate_on": "validation"}}},
+            "experiments.torch.evaluate_on",
+            "validation needs a validation set: set data.validation",
+        ),
+        ({"study": "studies/nope"}, "study", "no study folder studies/nope (looked in"),
+        ({"study": "config"}, "study", "config holds no study.yaml; a study folder holds both"),
     ],
 )
 def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, key, reason):
@@ -191,12 +205,16 @@ def test_python_is_formatted_with_ruff():
 
 
 # the parser notices the unclosed mapping on the line after it: two below "accuracy:"
-STUDY_TEXT = (REPO / "config" / "study_reported.yaml").read_text()
+STUDY_TEXT = (SARKAR / "study.yaml").read_text()
 
 
 def malformed_study(tmp_path, name: str, edit) -> Path:
-    study = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
-    path = tmp_path / f"{name}.yaml"
+    """The first study's folder copied, its study.yaml edited: the path of that file."""
+    study = yaml.safe_load((SARKAR / "study.yaml").read_text())
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "config.yaml").write_text((SARKAR / "config.yaml").read_text())
+    path = folder / "study.yaml"
     path.write_text(edit(study) if name == "syntax" else yaml.safe_dump(edit(study) or study))
     return path
 
@@ -205,7 +223,7 @@ def malformed_study(tmp_path, name: str, edit) -> Path:
 @pytest.mark.parametrize(
     "name, edit, message",
     [
-        ("missing", lambda s: s.pop("figures") and None, "key (top level): 'figures' is a required property."),
+        ("missing", lambda s: s.pop("claims") and None, "key (top level): 'claims' is a required property."),
         (
             "wrong_type",
             lambda s: s["accuracy"]["baseline"].update(sigmoid="62%"),
@@ -224,7 +242,7 @@ def malformed_study(tmp_path, name: str, edit) -> Path:
         (
             "syntax",
             lambda s: (
-                (REPO / "config" / "study_reported.yaml")
+                (SARKAR / "study.yaml")
                 .read_text()
                 .replace("accuracy:\n", "accuracy:\n  baseline: {sigmoid: 62, tanh: 94.3\n", 1)
             ),
@@ -234,7 +252,9 @@ def malformed_study(tmp_path, name: str, edit) -> Path:
 )
 def test_a_malformed_study_file_is_one_line_naming_file_and_key(tmp_path, name, edit, message):
     path = malformed_study(tmp_path, name, edit)
-    result = snakemake(tmp_path, "-n", overlay={"study_reported": str(path)}, smoke=False, check=False)
+    result = snakemake(tmp_path, "-n", overlay={"study": str(path.parent)}, smoke=False, check=False)
     assert result.returncode != 0
-    assert f"Invalid study file {path}, {message}" in result.stdout
+    assert (
+        f"Invalid study file {path.relative_to(tmp_path)}, {message}" in result.stdout
+    )  # named from the working directory
     assert "Traceback" not in result.stdout

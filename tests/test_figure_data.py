@@ -14,14 +14,21 @@ import yaml
 from matplotlib.collections import LineCollection
 from matplotlib.container import BarContainer
 
-from conftest import CANONICAL_TEST_COUNTS, REPO, run_key
+from conftest import CANONICAL_TEST_COUNTS, REPO, SARKAR, run_key
 from mnist_mlp.judge.sensitivity import setting_summary, study_marks
-from mnist_mlp.judge.study import comparison_rows
+from mnist_mlp.judge.study import comparison_rows, reported_numbers
 from mnist_mlp.data.arrays import chance_level
 from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.nn.training import confusion_matrix
 from mnist_mlp.present import figures
-from mnist_mlp.present.figures import ACTIVATION_STYLES, COLUMNS, REPORTED_LABEL, chance_label, plot_confusion_figure
+from mnist_mlp.present.figures import (
+    ACTIVATION_STYLES,
+    COLUMNS,
+    REPORTED_LABEL,
+    by_place,
+    chance_label,
+    plot_confusion_figure,
+)
 from mnist_mlp.runs.aggregate import confusion_table, experiment_tables
 from mnist_mlp.runs.key import RunKey
 
@@ -31,10 +38,11 @@ plot_curve_figure = partial(figures.plot_curve_figure, chance_pct=CHANCE_PCT, da
 plot_reported_vs_reproduced = partial(figures.plot_reported_vs_reproduced, chance_pct=CHANCE_PCT, dataset=MNIST)
 plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT, dataset=MNIST)
 plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT, dataset=MNIST)
-STUDY = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
+STUDY = yaml.safe_load((SARKAR / "study.yaml").read_text())
 SPECS = {fig["id"]: fig for fig in STUDY["figures"]}
-REPORTED = STUDY["accuracy"]
-CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+REPORTED = STUDY["accuracy"]  # the sweeps mark the study's final accuracies
+MARKS = by_place(reported_numbers(STUDY, "mnist"))  # the curve figures mark every number, where it names an epoch
+CONFIG = yaml.safe_load((SARKAR / "config.yaml").read_text())
 TITLES = {exp: cfg["title"] for exp, cfg in CONFIG["experiments"].items()} | {"diverge": "forced to diverge"}
 ACCURACY_KINDS = ("train_accuracy", "epoch_accuracy")
 
@@ -90,7 +98,7 @@ def study_figures(tables: dict, curves: pd.DataFrame | None = None, runs: pd.Dat
     return {
         fig_id: plot_confusion_figure(spec, runs, tables["confusion"], MNIST)
         if spec["kind"] == "confusion"
-        else plot_curve_figure(spec, runs, curves, 5, REPORTED)
+        else plot_curve_figure(spec, runs, curves, 5, MARKS)
         for fig_id, spec in SPECS.items()
     }
 
@@ -111,9 +119,9 @@ def sweep_figure(tables: dict, unstated: bool):
 
 def every_figure(tables: dict) -> dict:
     figures = study_figures(tables)
-    figures["grid"] = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, REPORTED)
+    figures["grid"] = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, MARKS)
     figures["bars"] = plot_reported_vs_reproduced(
-        comparison_rows(tables["runs"], STUDY["accuracy"], STUDY["verdicts"]["close_pp"], TITLES), TITLES
+        comparison_rows(tables["runs"], reported_numbers(STUDY, "mnist"), STUDY["verdicts"]["close_pp"], TITLES), TITLES
     )
     figures["sweep_known"] = sweep_figure(tables, unstated=False)
     figures["sweep_unstated"] = sweep_figure(tables, unstated=True)
@@ -161,7 +169,7 @@ def test_a_curve_figures_table_holds_exactly_the_numbers_on_its_lines(tables):
 
 
 def test_the_grid_and_sweep_tables_hold_the_numbers_on_their_lines(tables):
-    grid = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, REPORTED)
+    grid = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, MARKS)
     lines = data_lines(grid)
     assert set(lines) == set(grid.table["series"]) and "baseline / relu / reported by the study" in lines
     for series, line in lines.items():
@@ -190,7 +198,7 @@ def test_the_grid_and_sweep_tables_hold_the_numbers_on_their_lines(tables):
 
 def test_std_in_the_table_is_the_error_bar_drawn(tables):
     curves = with_seed(tables["curves"], 1, 0.9)
-    plotted = plot_curve_figure(SPECS["fig09a"], with_seed(tables["runs"], 1, 1.0), curves, 5, REPORTED)
+    plotted = plot_curve_figure(SPECS["fig09a"], with_seed(tables["runs"], 1, 1.0), curves, 5, MARKS)
     (ax,) = plotted.figure.axes
     half_heights = sorted(
         abs(seg[1][1] - seg[0][1]) / 2
@@ -235,7 +243,7 @@ def test_accuracy_is_in_percent_on_a_shared_0_to_100_axis_with_the_chance_line(t
 
 
 def test_the_overview_and_sweep_accuracy_panels_are_in_percent_with_the_chance_line(tables):
-    grid = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, REPORTED)
+    grid = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, MARKS)
     assert len(grid.figure.axes) == len(TITLES)
     for ax in grid.figure.axes:
         assert ax.get_ylim() == (0, 100) and chance_lines(ax)
@@ -243,7 +251,7 @@ def test_the_overview_and_sweep_accuracy_panels_are_in_percent_with_the_chance_l
     baseline_relu = runs[(runs["experiment"] == "baseline") & (runs["activation"] == "relu")]["test_accuracy"]
     assert grid.table.set_index("series").loc["baseline / relu", "y"] == pytest.approx(baseline_relu.mean() * 100)
     bars = plot_reported_vs_reproduced(
-        comparison_rows(runs, STUDY["accuracy"], STUDY["verdicts"]["close_pp"], TITLES), TITLES
+        comparison_rows(runs, reported_numbers(STUDY, "mnist"), STUDY["verdicts"]["close_pp"], TITLES), TITLES
     )
     (ax,) = bars.figure.axes
     assert ax.get_ylim() == (0, 100) and chance_lines(ax)
@@ -257,12 +265,12 @@ def test_the_overview_and_sweep_accuracy_panels_are_in_percent_with_the_chance_l
 
 def test_the_studys_number_is_a_star_at_the_last_epoch_of_its_curve(tables):
     curves = with_epoch(tables["curves"], 1.1)
-    plotted = plot_curve_figure(SPECS["fig02"], tables["runs"], curves, 5, REPORTED)
+    plotted = plot_curve_figure(SPECS["fig02"], tables["runs"], curves, 5, MARKS)
     stars = [line for line in plotted.figure.axes[0].lines if line.get_label() == REPORTED_LABEL]
     assert [line.get_marker() for line in stars] == ["*"]
     assert stars[0].get_xydata().tolist() == [[2.0, 62.0]]  # baseline sigmoid: 62 %, at the last of 2 epochs
     assert plotted.table[plotted.table["series"] == REPORTED_LABEL][["x", "y"]].values.tolist() == [[2.0, 62.0]]
-    loss = plot_curve_figure(SPECS["fig09b"], tables["runs"], curves, 5, REPORTED)
+    loss = plot_curve_figure(SPECS["fig09b"], tables["runs"], curves, 5, MARKS)
     assert REPORTED_LABEL not in set(loss.table["series"])  # a test accuracy has no place on a loss plot
 
 
@@ -312,11 +320,11 @@ def test_an_activation_looks_the_same_in_every_figure(tables):
 
 
 def test_train_and_test_differ_without_colour_and_grid_lines_do_not_hide_each_other(tables):
-    plotted = plot_curve_figure(SPECS["fig12a"], tables["runs"], tables["curves"], 5, REPORTED)
+    plotted = plot_curve_figure(SPECS["fig12a"], tables["runs"], tables["curves"], 5, MARKS)
     train, test = (data_lines(plotted)[f"{split} accuracy"] for split in ("train", "test"))
     assert train.get_linestyle() != test.get_linestyle()
     assert train.get_markerfacecolor() != test.get_markerfacecolor()
-    grid = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, REPORTED)
+    grid = plot_test_accuracy_grid(tables["runs"], tables["curves"], TITLES, MARKS)
     for ax in grid.figure.axes:
         curves = [line for line in ax.lines if activation_of(line.get_label())]
         assert len({(line.get_linestyle(), line.get_marker()) for line in curves}) == len(curves)
@@ -362,8 +370,10 @@ def test_the_workflow_writes_each_figures_numbers_beside_it_and_sharp_pngs(smoke
         csv = pd.read_csv(png.with_suffix(".csv"))
         assert list(csv.columns) == COLUMNS and len(csv), png.name
     written = pd.read_csv(figures / "fig02.csv")
-    plotted = plot_curve_figure(SPECS["fig02"], tables["runs"], tables["curves"], 20, REPORTED)
+    plotted = plot_curve_figure(SPECS["fig02"], tables["runs"], tables["curves"], 20, MARKS)
     pd.testing.assert_frame_equal(written, plotted.table, check_dtype=False)
-    dpi = CONFIG["plots"]["dpi"]
+    dpi = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["plots"][
+        "dpi"
+    ]  # the entry point says how figures are drawn
     width, height = plotted.figure.get_size_inches()
     assert png_size(figures / "fig02.png") == (round(width * 2 * dpi), round(height * 2 * dpi))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from conftest import CANONICAL_TEST_COUNTS, REPO
+from conftest import CANONICAL_TEST_COUNTS, REPO, SARKAR
 from mnist_mlp.data.arrays import chance_level
 from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.present import figures
@@ -36,7 +36,7 @@ plot_reported_vs_reproduced = partial(figures.plot_reported_vs_reproduced, chanc
 plot_sweep = partial(figures.plot_sweep, chance_pct=CHANCE_PCT, dataset=MNIST)
 plot_test_accuracy_grid = partial(figures.plot_test_accuracy_grid, chance_pct=CHANCE_PCT, dataset=MNIST)
 
-SPECS = {fig["id"]: fig for fig in yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["figures"]}
+SPECS = {fig["id"]: fig for fig in yaml.safe_load((SARKAR / "study.yaml").read_text())["figures"]}
 
 
 def bands(fig) -> int:
@@ -213,7 +213,7 @@ def accuracy_tables(experiments: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def test_config_text_that_fits_is_drawn_as_before_and_longer_text_is_cut_with_an_ellipsis():
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = yaml.safe_load((SARKAR / "config.yaml").read_text())
     for exp in config["experiments"].values():
         for width in (GRID_TITLE_WIDTH, SWEEP_TITLE_WIDTH):
             assert fit_text(exp["title"], width, CONFIG_TEXT_LINES) == textwrap.fill(exp["title"], width)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, SMOKE_TRAIN
+from conftest import REPO, SARKAR, SMOKE_TRAIN
 from mnist_mlp import fmt
 from mnist_mlp.judge.claims import CLAIM_KINDS, INTERVAL_METHODS, Evidence, Rules, judge
 from mnist_mlp.judge.multiverse import LABELS
@@ -18,7 +18,7 @@ from mnist_mlp.present.manifest import build_command
 from mnist_mlp.present.summary import PARTS
 
 SCHEMA = json.loads((REPO / "workflow" / "schemas" / "claims.schema.json").read_text())
-STUDY = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
+STUDY = yaml.safe_load((SARKAR / "study.yaml").read_text())
 
 
 def test_the_schema_holds_the_package_closed_lists():

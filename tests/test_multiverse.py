@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, SMOKE_TRAIN, smoke_overlay, snakemake
+from conftest import REPO, SARKAR, SMOKE_TRAIN, smoke_overlay, snakemake
 from mnist_mlp.data.arrays import prepared_paths
 from mnist_mlp.judge.multiverse import (
     CONDITIONAL,
@@ -191,7 +191,7 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     overlay = smoke_overlay(mnist_raw, **TWO_BY_TWO)
     snakemake(work, "--cores", "2", overlay=overlay)
     verdicts = pd.read_csv(work / "results" / "multiverse_verdicts.csv")
-    claims = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())["claims"]
+    claims = yaml.safe_load((SARKAR / "study.yaml").read_text())["claims"]
     assert len(verdicts) == 4 * len(claims) and verdicts["position"].nunique() == 4
     # the default universe is the config's own: init auto, the config's training images
     default = verdicts[verdicts["default"]]

@@ -241,6 +241,13 @@ def test_a_run_records_its_key_its_training_and_the_sizes_of_its_data(small_data
         "dataset": "mnist",
         "n_train": 2000,  # counted in the data it trained on (the key names the smoke config's 3000)
         "n_test": 1000,
+        # the options every run made before they existed has: recorded, so that a run says them all
+        "subset": "random",
+        "validation": 0,
+        "bias_init": "",  # the scheme's own
+        "cost": "softmax_cross_entropy",
+        "l2": "torch",
+        "evaluate_on": "test",
     }
 
 

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from markupsafe import escape
 
-from conftest import REPO, SMOKE_TRAIN, planned_rules, smoke_overlay, snakemake
+from conftest import REPO, SARKAR, SMOKE_TRAIN, planned_rules, smoke_overlay, snakemake
 
-STUDY = yaml.safe_load((REPO / "config" / "study_reported.yaml").read_text())
+STUDY = yaml.safe_load((SARKAR / "study.yaml").read_text())
 
 
 def test_report_recreates_every_figure_table_and_claim_of_the_study(smoke_run):

@@ -3,9 +3,10 @@
 import re
 from dataclasses import dataclass
 
+import pandas as pd
 import pytest
 
-from mnist_mlp.runs.key import RunKey, parse_widths, setting
+from mnist_mlp.runs.key import RunKey, option, parse_widths
 from mnist_mlp.runs.plan import run_key
 
 KEY = RunKey("mnist", 30000, "torch", "tanh", "glorot_normal", (500, 250, 100), 0.1, 1e-5, 2)
@@ -47,7 +48,8 @@ def test_hidden_widths_read_back_from_every_spelling_and_refuse_nonsense():
 def test_the_pattern_and_its_constraints_match_exactly_the_keys_folders():
     pattern = RunKey.pattern("dir")
     assert pattern == (
-        "results/runs/{dataset}_n{n_train}/{backend}/{activation}/{init}/h{hidden}/lr{lr}_wd{weight_decay}/seed{seed}"
+        "results/runs/{dataset}_n{n_train}{subset}{validation}/{backend}/{activation}/{init}{bias_init}/h{hidden}{cost}"
+        "/lr{lr}_wd{weight_decay}{l2}/seed{seed}{epochs}{batch_size}{evaluate_on}"
     )
     assert pattern.format(**KEY.wildcards()) == KEY.path("dir")
     constraints = RunKey.wildcard_constraints()
@@ -71,14 +73,67 @@ def test_auto_init_is_resolved_where_the_key_is_made_so_that_a_run_has_one_folde
 def test_a_new_setting_joins_paths_wildcards_and_parsing_by_adding_a_field():
     @dataclass(frozen=True)
     class WithWidth(RunKey):
-        width: int = setting("width", r"\d+", str, int)
+        width: int = option("seed", "w", r"[0-9]+", 64, str, int)
 
     common = ("mnist", 300, "numpy", "relu", "he_normal", (10,), 0.1, 0.0)
-    key = WithWidth(*common, 0, 64)
-    assert key.folder() == "mnist_n300/numpy/relu/he_normal/h10/lr0.1_wd0.0/seed0/width64"
-    assert WithWidth.pattern().endswith("/seed{seed}/width{width}")
-    assert WithWidth.wildcard_constraints()["width"] == r"\d+"
+    key = WithWidth(*common, 0, width=32)
+    assert key.folder() == "mnist_n300/numpy/relu/he_normal/h10/lr0.1_wd0.0/seed0_w32"
+    assert WithWidth.pattern().endswith("/seed{seed}{epochs}{batch_size}{evaluate_on}{width}")
+    assert WithWidth.wildcard_constraints()["width"] == "(?:_w(?:[0-9]+))?"
     assert WithWidth.parse(key.path("log")) == key
-    assert key.row()["width"] == 64 and "width" in WithWidth.names()
-    assert key.without("seed") != WithWidth(*common, 1, 32).without("seed")
-    assert key.without("seed") == WithWidth(*common, 1, 64).without("seed")
+    assert key.row()["width"] == 32 and "width" in WithWidth.names()
+    assert key.without("seed") != WithWidth(*common, 1).without("seed")
+    assert key.without("seed") == WithWidth(*common, 1, width=32).without("seed")
+    # at its default the option is not in the folder: a run made before it existed keeps its folder
+    assert WithWidth(*common, 0).folder() == RunKey(*common, 0).folder()
+    assert WithWidth.parse(RunKey(*common, 0).path()) == WithWidth(*common, 0)
+
+
+def test_an_option_is_spelled_only_away_from_its_default_and_read_back_from_paths_and_tables():
+    nielsen = RunKey(
+        "mnist", 50000, "numpy", "sigmoid", "standard_normal", (30,), 3.0, 0.0, 1,
+        subset="first", validation=10000, cost="sigmoid_quadratic", epochs=30, batch_size=10,
+    )  # fmt: skip
+    assert (
+        nielsen.folder()
+        == "mnist_n50000_first_val10000/numpy/sigmoid/standard_normal/h30_sigmoid_quadratic/lr3.0_wd0.0/seed1_e30_b10"
+    )
+    textbook = RunKey(
+        "mnist", 3000, "torch", "relu", "lecun_normal", (20,), 0.1, 1e-3, 0,
+        validation=500, bias_init="like_weights", l2="textbook", evaluate_on="validation",
+    )  # fmt: skip
+    assert textbook.folder() == (
+        "mnist_n3000_val500/torch/relu/lecun_normal_bias-like_weights/h20/lr0.1_wd0.001_l2-textbook/seed0_on-validation"
+    )
+    for key in (nielsen, textbook, KEY):
+        assert RunKey.parse(key.path("benchmark")) == key
+        assert RunKey.from_wildcards(key.wildcards()) == key
+        assert RunKey.from_row(key.row()) == key
+        assert RunKey.from_row(pd.DataFrame([key.row()]).iloc[0]) == key  # empty cells read back as NaN
+    assert RunKey.from_row({n: v for n, v in KEY.row().items() if n not in RunKey.option_defaults()}) == KEY
+    assert KEY.wildcards()["cost"] == "" and nielsen.wildcards()["cost"] == "_sigmoid_quadratic"
+
+
+def test_settings_spelled_two_ways_are_one_run_and_the_configs_epochs_name_none():
+    default = {
+        "dataset": "mnist", "n_train": 3000, "hidden": [20], "init": "auto", "weight_decay": 0, "subset": "random",
+        "validation": 0, "bias_init": "default", "cost": "softmax_cross_entropy", "l2": "torch", "epochs": 15,
+        "batch_size": 64, "evaluate_on": "test",
+    }  # fmt: skip
+    experiment = {"backend": "numpy", "lr": 0.1}
+    plain = run_key(experiment, "relu", 0, default)
+    # zero biases are what He-normal draws; without weight decay its form changes nothing; the config's epochs
+    for same in ({"bias_init": "zero"}, {"l2": "textbook"}, {"epochs": 15}, {"batch_size": 64}):
+        assert run_key({**experiment, **same}, "relu", 0, default) == plain, same
+    assert plain.folder() == "mnist_n3000/numpy/relu/he_normal/h20/lr0.1_wd0.0/seed0"
+    own = run_key(
+        {**experiment, "epochs": 30, "bias_init": "standard_normal", "weight_decay": 1e-3, "l2": "textbook"},
+        "relu",
+        0,
+        default,
+    )
+    assert (
+        own.folder() == "mnist_n3000/numpy/relu/he_normal_bias-standard_normal/h20/lr0.1_wd0.001_l2-textbook/seed0_e30"
+    )
+    nielsen = run_key({**experiment, "init": "standard_normal", "bias_init": "like_weights"}, "sigmoid", 0, default)
+    assert nielsen.bias_init == ""  # N(0, 1) biases are what standard_normal draws anyway

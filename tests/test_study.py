@@ -4,15 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SARKAR
 from mnist_mlp.judge.claims import Evidence, Rules, judge, judge_reported
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
-from mnist_mlp.judge.study import accuracy_rows, accuracy_summary, load_study
+from mnist_mlp.judge.study import Reported, StudyNumbers, accuracy_rows, load_study
 from mnist_mlp.data.arrays import chance_level
 
 N = 10_000
 RULES = Rules(alpha=0.05, margin_pp=0.5, loss_margin_pct=5)
-STUDY = load_study(REPO / "config" / "study_reported.yaml")
+STUDY = load_study(SARKAR / "study.yaml")
 
 
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # MNIST's test set
@@ -168,18 +168,17 @@ def test_train_loss_rising_with_weight_decay():
 
 
 def test_without_the_sweep_the_weight_decay_claim_is_untested_with_its_command():
-    verdict = judge(RISES, Evidence(pd.DataFrame(columns=["experiment"]), None), RULES)
-    assert verdict.verdict == UNTESTED and "--configfile config/sensitivity.yaml" in verdict.details[0]
+    command = "snakemake --cores 2 --configfile config/sensitivity.yaml"  # the study's overlays.sensitivity
+    verdict = judge(RISES, Evidence(pd.DataFrame(columns=["experiment"]), None, sweep_command=command), RULES)
+    assert verdict.verdict == UNTESTED and verdict.details[0].endswith(f"run {command}")
+    unnamed = judge(RISES, Evidence(pd.DataFrame(columns=["experiment"]), None), RULES)
+    assert unnamed.verdict == UNTESTED and "the study names no overlay" in unnamed.details[0]
 
 
 def test_accuracy_rows_show_reported_reproduced_and_missing():
     runs = evidence(base__relu=[0.95, 0.97], base__tanh=[None, 0.9], base__sigmoid=[0.113]).runs
-    rows = {
-        r["activation"]: r
-        for r in accuracy_rows(
-            accuracy_summary(runs), {"base": {"relu": 95.7, "sigmoid": 62, "elu": 90}}, "base", close_pp=2
-        )
-    }
+    reported = [Reported("base", "relu", 95.7), Reported("base", "sigmoid", 62), Reported("base", "elu", 90)]
+    rows = {r["activation"]: r for r in accuracy_rows(runs, reported, "base", close_pp=2)}
     assert rows["relu"]["mean"] == 96.0 and round(rows["relu"]["difference"], 6) == 0.3
     assert rows["relu"]["health"] == "ok" and rows["relu"]["reproduction"] == "within"
     assert rows["relu"]["std"] == pytest.approx(1.414, abs=1e-3)
@@ -196,7 +195,8 @@ def test_the_rule_sentence_states_every_threshold():
 
 def test_the_studys_own_numbers_contradict_its_l2_claim():
     rules = Rules.from_study(STUDY)
-    verdicts = {c["id"]: judge_reported(c, STUDY["accuracy"], rules, 11.35).verdict for c in STUDY["claims"]}
+    numbers = StudyNumbers.of(STUDY)
+    verdicts = {c["id"]: judge_reported(c, numbers, rules, 11.35).verdict for c in STUDY["claims"]}
     # 2.2's mean over activations (95.87%) is 0.53 points above 2.1's (95.33%): by the margin alone, "overall"
     # holds, though its ReLU drops from 97 to 96.3; 11.3% at lr 0.001 is the commonest-digit guess
     assert verdicts == {

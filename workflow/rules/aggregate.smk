@@ -5,22 +5,22 @@ rule aggregate:
         benchmarks=[run.path("benchmark") for run in all_runs()],
     output:
         runs=report(
-            "results/runs.csv",
+            PRODUCTS.results("runs.csv"),
             caption="../../report/runs_table.rst",
             category="Runs",
         ),
-        curves="results/curves.csv",
-        confusion="results/confusion.csv",
+        curves=PRODUCTS.results("curves.csv"),
+        confusion=PRODUCTS.results("confusion.csv"),
         sensitivity=report(
-            "results/sensitivity.csv",
+            PRODUCTS.results("sensitivity.csv"),
             caption="../../report/sensitivity_table.rst",
             category="Runs",
         ),
-        multiverse="results/multiverse.csv",
+        multiverse=PRODUCTS.results("multiverse.csv"),
     log:
-        "logs/aggregate.log",
+        PRODUCTS.log("aggregate"),
     benchmark:
-        "benchmarks/aggregate.tsv"
+        PRODUCTS.benchmark("aggregate")
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:

@@ -5,12 +5,18 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from mnist_mlp.runs.config_check import config_error, unknown_experiment_ids
+from mnist_mlp.runs.config_check import config_error
 from mnist_mlp.data.datasets import FILES as RAW_FILE_NAMES
 from mnist_mlp.data.datasets import identify
 from mnist_mlp.data.download import source_problem
-from mnist_mlp.data.arrays import data_stem, prepared_paths
+from mnist_mlp.data.arrays import (
+    DATA_STEM_PATTERN,
+    data_stem,
+    prepared_files,
+    prepared_paths,
+)
 from mnist_mlp.runs.plan import (
+    JOBS_BEFORE_TRAINING,
     SCOPE_KEYS,
     defaults,
     experiment_runs,
@@ -18,11 +24,13 @@ from mnist_mlp.runs.plan import (
     jobs_around_training,
     multiverse_error,
     option_text,
+    split_error,
     sweep_variants,
     universe_variants,
     unknown_experiments,
 )
 from mnist_mlp.runs.cost import saved_calibration, size_error
+from mnist_mlp.runs.layout import RESERVED_IDS, find_study, products_of, study_files
 from mnist_mlp.runs.provenance import git_commit
 from mnist_mlp.runs.threads import cancel_pending_timers
 from mnist_mlp.runs.key import RunKey
@@ -33,11 +41,49 @@ from mnist_mlp.judge.study import (
     BARS_FIGURE,
     EXTRA_FIGURES,
     choices_figure,
+    figure_list,
     GRID_FIGURE,
     load_study,
     multiverse_figure,
     sensitivity_figure,
+    study_error,
 )
+
+
+def study_folder(value):
+    """The study folder ``value`` (config key ``study``) names; one line naming it if there is none."""
+    folder, problem = find_study(str(value), os.getcwd(), workflow.basedir)
+    if problem:
+        raise WorkflowError(f"Invalid config, key study: {problem}.")
+    return folder
+
+
+def default_study():
+    """The study config/config.yaml names: the one whose report is report.html."""
+    with open(os.path.join(workflow.basedir, "config", "config.yaml")) as f:
+        value = (yaml.safe_load(f) or {}).get("study")
+    return find_study(str(value), os.getcwd(), workflow.basedir)[0] if value else None
+
+
+if "study" not in config:
+    raise WorkflowError(
+        "Invalid config, key study: missing; config/config.yaml names the study to build "
+        "(study: studies/sarkar2022), or give one with --config study=studies/<id>."
+    )
+STUDY_FOLDER = study_folder(config["study"])
+STUDY_FILES = study_files(STUDY_FOLDER)
+
+
+# The study's own runs, under the command line's config files and --config, which Snakemake applies again after it
+configfile: STUDY_FILES["config"]
+
+
+PRODUCTS = products_of(STUDY_FOLDER, default_study(), os.getcwd())
+if PRODUCTS.own in RESERVED_IDS:
+    raise WorkflowError(
+        f"Invalid config, key study: a study may not be named {PRODUCTS.own!r}, which results/ "
+        f"uses for {RESERVED_IDS[PRODUCTS.own]}; rename the folder {STUDY_FOLDER}."
+    )
 
 
 def validate_config():
@@ -83,9 +129,21 @@ RAW_FILES = list(RAW_FILE_NAMES)  # train images, train labels, test images, tes
 
 
 DEFAULTS = defaults(config)  # each setting an experiment does not give
+
+
+def check_splits():
+    """Every experiment's training images fit beside its validation set, which it evaluates on only if it holds one."""
+    error = split_error(config["experiments"], DEFAULTS)
+    if error:
+        raise WorkflowError(f"Invalid config, key {error[0]}: {error[1]}.")
+
+
+check_splits()
 # The preprocessed data of the config's own training subset: its summary holds the test set's
 # class counts (chance), the same for every subset.
-DATA_SUMMARY = prepared_paths(DEFAULTS["dataset"], DEFAULTS["n_train"])["summary"]
+DATA_SUMMARY = prepared_paths(
+    DEFAULTS["dataset"], DEFAULTS["n_train"], DEFAULTS["subset"], DEFAULTS["validation"]
+)["summary"]
 
 
 wildcard_constraints:
@@ -118,7 +176,10 @@ def datasets_used():
 def data_stems():
     """The preprocessed data every run trains on, one per (dataset, training-subset size)."""
     return list(
-        dict.fromkeys(data_stem(run.dataset, run.n_train) for run in all_runs())
+        dict.fromkeys(
+            data_stem(run.dataset, run.n_train, run.subset, run.validation)
+            for run in all_runs()
+        )
     )
 
 
@@ -170,14 +231,9 @@ def experiment_titles():
 
 
 def read_study(path):
-    """The study's reported values, claims and figure list (config key study_reported), checked
-    against its schema and the config's experiments: any fault is one line naming file and key.
+    """What the study reports: its numbers, claims and figure list (the study folder's study.yaml),
+    checked against its schema and the config's experiments: any fault is one line naming file and key.
     """
-    if not os.path.isfile(path):
-        raise WorkflowError(
-            f"Invalid config, key study_reported: {path} not found (relative to the working "
-            f"directory {os.getcwd()}); point it at the repository's config/study_reported.yaml."
-        )
     try:
         study = load_study(path)
     except yaml.YAMLError as err:
@@ -188,19 +244,20 @@ def read_study(path):
     with open(workflow.source_path("../schemas/study_reported.schema.yaml")) as f:
         error = config_error(study, yaml.safe_load(f))
     if error is None:
-        error = next(
-            (
-                (key, f"no experiment {exp!r} in the config")
-                for key, exp in unknown_experiment_ids(study, config["experiments"])
-            ),
-            None,
+        error = study_error(
+            study, config["experiments"], config["train"]["seeds"], DEFAULTS
+        )
+    if error is None and config["multiverse"].get("axes") and "robustness" not in study:
+        error = (
+            "robustness",
+            "a multiverse (multiverse.axes) labels each claim by the study's robustness rules: add them",
         )
     if error:
         raise WorkflowError(f"Invalid study file {path}, key {error[0]}: {error[1]}.")
     return study
 
 
-STUDY = read_study(config["study_reported"])
+STUDY = read_study(STUDY_FILES["study"])
 
 
 def check_multiverse():
@@ -277,7 +334,7 @@ def project_path(path):
 def figure_ids(kinds=None, exclude=(), experiment=None):
     return [
         fig["id"]
-        for fig in STUDY["figures"]
+        for fig in figure_list(STUDY)
         if (kinds is None or fig["kind"] in kinds)
         and fig["kind"] not in exclude
         and experiment in (None, fig["experiment"])
@@ -285,7 +342,7 @@ def figure_ids(kinds=None, exclude=(), experiment=None):
 
 
 # The experiments with figures of the study, each drawn by a job of its own as soon as its runs end.
-FIGURE_SECTIONS = list(dict.fromkeys(fig["experiment"] for fig in STUDY["figures"]))
+FIGURE_SECTIONS = list(dict.fromkeys(fig["experiment"] for fig in figure_list(STUDY)))
 # Each run of a section with figures, by the most figures a section of its waits to draw.
 SECTION_FIGURES_OF_RUN = {}
 for section in FIGURE_SECTIONS:
@@ -304,6 +361,11 @@ def training_priority(wildcards):
     return (2000 if run.backend == "torch" else 1000) + SECTION_FIGURES_OF_RUN.get(
         run, 0
     )
+
+
+def epochs_of(wildcards):
+    """The epochs a training job trains: its run's own (an experiment's), else train.epochs."""
+    return RunKey.from_wildcards(wildcards).epochs or config["train"]["epochs"]
 
 
 def experiment_records(exp_ids):
@@ -325,7 +387,14 @@ def experiment_inputs(exp_ids):
 
 
 def figure_files(ids, ext):
-    return [f"results/figures/{fig_id}.{ext}" for fig_id in ids]
+    return [PRODUCTS.results(f"figures/{fig_id}.{ext}") for fig_id in ids]
+
+
+def job_benchmark(job):
+    """The benchmark file of a job around training (a name ``jobs_around_training`` gives): the data
+    jobs' are every study's, the rest this study's own."""
+    shared = job.split("/")[0] in JOBS_BEFORE_TRAINING
+    return f"benchmarks/{job}.tsv" if shared else PRODUCTS.benchmark(job)
 
 
 def raw_paths(dataset):
@@ -335,7 +404,7 @@ def raw_paths(dataset):
 
 def get_final_output():
     """The report, and every file of every run (a deleted run folder is rebuilt)."""
-    return ["report.html"] + [path for kind in RUN_FILES for path in run_paths(kind)]
+    return [PRODUCTS.report] + [path for kind in RUN_FILES for path in run_paths(kind)]
 
 
 def check_raw_files():
@@ -354,6 +423,11 @@ def check_raw_files():
 
 
 check_raw_files()
+
+
+JOBS_AROUND_TRAINING = jobs_around_training(
+    datasets_used(), data_stems(), FIGURE_SECTIONS, bool(SWEEPS), bool(MULTIVERSE_AXES)
+)
 
 
 def overlay_files():

@@ -23,11 +23,11 @@ rule preprocess:
         # cleared, say) must not rerun the study.
         ancient(expand("resources/{{dataset}}/{name}", name=RAW_FILES)),
     output:
-        **prepared_paths("{dataset}", "{n_train}"),
+        **prepared_files(DATA_STEM_PATTERN),
     log:
-        f"logs/preprocess/{data_stem('{dataset}', '{n_train}')}.log",
+        f"logs/preprocess/{DATA_STEM_PATTERN}.log",
     benchmark:
-        f"benchmarks/preprocess/{data_stem('{dataset}', '{n_train}')}.tsv"
+        f"benchmarks/preprocess/{DATA_STEM_PATTERN}.tsv"
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:
@@ -36,5 +36,8 @@ rule preprocess:
     params:
         n_train=lambda w: int(w.n_train),
         subset_seed=config["data"]["subset_seed"],
+        # the first n images or a seeded random n, and how many images are held out for validation
+        subset=lambda w: RunKey.unspelled("subset", w.subset),
+        validation=lambda w: RunKey.unspelled("validation", w.validation),
     script:
         "../scripts/preprocess.py"

@@ -6,23 +6,24 @@
 
 rule mlflow:
     input:
-        runs="results/runs.csv",
-        sweeps="results/sensitivity.csv",
-        universes="results/multiverse.csv",
-        claims="results/claims.json",
-        report="report.html",
+        runs=PRODUCTS.results("runs.csv"),
+        sweeps=PRODUCTS.results("sensitivity.csv"),
+        universes=PRODUCTS.results("multiverse.csv"),
+        claims=PRODUCTS.results("claims.json"),
+        report=PRODUCTS.report,
         # each run's per-epoch losses and accuracies, its metric histories
         epochs=run_paths("epochs"),
     log:
-        "logs/mlflow.log",
+        PRODUCTS.log("mlflow"),
     conda:
         "../../envs/mlflow.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        db="results/mlflow.db",
-        # the config files read on top of config/config.yaml: one MLflow experiment per build config
+        db=PRODUCTS.results("mlflow.db"),
+        # the config files read on top of the study's: one MLflow experiment per build config
         overlays=overlay_files(),
+        study=STUDY_FOLDER if PRODUCTS.own else None,
     script:
         "../scripts/export_mlflow.py"

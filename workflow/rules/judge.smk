@@ -2,21 +2,21 @@ if MULTIVERSE_AXES:
 
     rule judge_multiverse:
         input:
-            multiverse="results/multiverse.csv",
+            multiverse=PRODUCTS.results("multiverse.csv"),
             # every claim is judged image by image in every universe
             predictions=run_paths("predictions"),
-            study=config["study_reported"],
+            study=STUDY_FILES["study"],
         output:
-            verdicts="results/multiverse_verdicts.csv",
+            verdicts=PRODUCTS.results("multiverse_verdicts.csv"),
             # how well the study's numbers fit each universe, and which they allow
-            fit="results/multiverse_fit.csv",
+            fit=PRODUCTS.results("multiverse_fit.csv"),
             # how much each choice moves each claim's difference, and one test across all universes
-            choices="results/multiverse_choices.csv",
-            joint="results/multiverse_joint.csv",
+            choices=PRODUCTS.results("multiverse_choices.csv"),
+            joint=PRODUCTS.results("multiverse_joint.csv"),
         log:
-            "logs/judge_multiverse.log",
+            PRODUCTS.log("judge_multiverse"),
         benchmark:
-            "benchmarks/judge_multiverse.tsv"
+            PRODUCTS.benchmark("judge_multiverse")
         conda:
             "../../envs/mnist-mlp.yaml"
         resources:

@@ -16,7 +16,7 @@ for section in FIGURE_SECTIONS:
             f"{SECTION_JOBS}_" + re.sub(r"\W", "_", section)
         input:
             **experiment_inputs([section]),
-            study=config["study_reported"],
+            study=STUDY_FILES["study"],
             data_summary=DATA_SUMMARY,
         output:
             png=[
@@ -38,9 +38,9 @@ for section in FIGURE_SECTIONS:
             svg=figure_files(curve_ids + confusion_ids, "svg"),
             csv=figure_files(curve_ids + confusion_ids, "csv"),
         log:
-            f"logs/{SECTION_JOBS}/{section}.log",
+            PRODUCTS.log(f"{SECTION_JOBS}/{section}"),
         benchmark:
-            f"benchmarks/{SECTION_JOBS}/{section}.tsv"
+            PRODUCTS.benchmark(f"{SECTION_JOBS}/{section}")
         conda:
             "../../envs/mnist-mlp.yaml"
         resources:
@@ -61,7 +61,7 @@ rule plot_overview:
     input:
         # every run's own files rather than aggregate's tables: drawn beside aggregation
         **experiment_inputs(list(config["experiments"])),
-        study=config["study_reported"],
+        study=STUDY_FILES["study"],
         data_summary=DATA_SUMMARY,
     output:
         grid=report(
@@ -79,9 +79,9 @@ rule plot_overview:
         bars_svg=figure_files([BARS_FIGURE], "svg")[0],
         bars_csv=figure_files([BARS_FIGURE], "csv")[0],
     log:
-        "logs/plot_overview.log",
+        PRODUCTS.log("plot_overview"),
     benchmark:
-        "benchmarks/plot_overview.tsv"
+        PRODUCTS.benchmark("plot_overview")
     conda:
         "../../envs/mnist-mlp.yaml"
     resources:
@@ -100,9 +100,9 @@ if SWEEPS:
 
     rule plot_sensitivity:
         input:
-            runs="results/runs.csv",
-            sensitivity="results/sensitivity.csv",
-            study=config["study_reported"],
+            runs=PRODUCTS.results("runs.csv"),
+            sensitivity=PRODUCTS.results("sensitivity.csv"),
+            study=STUDY_FILES["study"],
             data_summary=DATA_SUMMARY,
         output:
             png=[
@@ -116,9 +116,9 @@ if SWEEPS:
             svg=figure_files(SENSITIVITY_FIGURES, "svg"),
             csv=figure_files(SENSITIVITY_FIGURES, "csv"),
         log:
-            "logs/plot_sensitivity.log",
+            PRODUCTS.log("plot_sensitivity"),
         benchmark:
-            "benchmarks/plot_sensitivity.tsv"
+            PRODUCTS.benchmark("plot_sensitivity")
         conda:
             "../../envs/mnist-mlp.yaml"
         resources:
@@ -148,17 +148,17 @@ if MULTIVERSE_AXES:
 
     rule plot_multiverse:
         input:
-            verdicts="results/multiverse_verdicts.csv",
-            study=config["study_reported"],
+            verdicts=PRODUCTS.results("multiverse_verdicts.csv"),
+            study=STUDY_FILES["study"],
             data_summary=DATA_SUMMARY,
         output:
             png=figure_files(MULTIVERSE_FIGURES, "png"),
             svg=figure_files(MULTIVERSE_FIGURES, "svg"),
             csv=figure_files(MULTIVERSE_FIGURES, "csv"),
         log:
-            "logs/plot_multiverse.log",
+            PRODUCTS.log("plot_multiverse"),
         benchmark:
-            "benchmarks/plot_multiverse.tsv"
+            PRODUCTS.benchmark("plot_multiverse")
         conda:
             "../../envs/mnist-mlp.yaml"
         resources:
@@ -173,16 +173,16 @@ if MULTIVERSE_AXES:
 
     rule plot_choices:
         input:
-            choices="results/multiverse_choices.csv",
-            study=config["study_reported"],
+            choices=PRODUCTS.results("multiverse_choices.csv"),
+            study=STUDY_FILES["study"],
         output:
             png=figure_files(CHOICES_FIGURES, "png"),
             svg=figure_files(CHOICES_FIGURES, "svg"),
             csv=figure_files(CHOICES_FIGURES, "csv"),
         log:
-            "logs/plot_choices.log",
+            PRODUCTS.log("plot_choices"),
         benchmark:
-            "benchmarks/plot_choices.tsv"
+            PRODUCTS.benchmark("plot_choices")
         conda:
             "../../envs/mnist-mlp.yaml"
         resources:

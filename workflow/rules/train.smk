@@ -1,6 +1,6 @@
 rule train:
     input:
-        data=prepared_paths("{dataset}", "{n_train}")["data"],
+        data=prepared_files(DATA_STEM_PATTERN)["data"],
     output:
         **{kind: f"{RunKey.pattern('dir')}/{name}" for kind, name in RUN_FILES.items()},
     log:
@@ -13,11 +13,13 @@ rule train:
     threads: config["train"]["threads"]
     resources:
         mem_mb=lambda w: 2500 if w.backend == "torch" else 1000,
-        runtime=lambda w: max(10, config["train"]["epochs"] * 2),
+        runtime=lambda w: max(10, epochs_of(w) * 2),
         gpu=lambda w: int(w.backend == "torch" and config["train"]["device"] == "cuda"),
     params:
-        epochs=config["train"]["epochs"],
-        batch_size=config["train"]["batch_size"],
+        # the run's own (an experiment's, named in its folder), else the config's
+        epochs=lambda w: epochs_of(w),
+        batch_size=lambda w: RunKey.from_wildcards(w).batch_size
+        or config["train"]["batch_size"],
         dtype=config["train"]["dtype"],
         # Only torch runs depend on the device; numpy runs must not rerun when it changes.
         device=lambda w: config["train"]["device"] if w.backend == "torch" else "cpu",

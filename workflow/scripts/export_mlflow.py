@@ -15,7 +15,7 @@ def main(snakemake):
         claims = json.loads(Path(snakemake.input.claims).read_text())
         report = Path(snakemake.input.report)
         records = [run_record(folder, member, report) for folder, member in memberships(*tables).items()]
-        name = experiment_name(snakemake.params.overlays)
+        name = experiment_name(snakemake.params.overlays, snakemake.params.study)
         counts = export(Path(snakemake.params.db), name, records, parent_record(claims))
         log.info("%s", counts)
         console(

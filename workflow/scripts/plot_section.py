@@ -1,7 +1,7 @@
 from mnist_mlp.data.arrays import chance_of_test_set
 from mnist_mlp.data.datasets import DATASET_INFO
-from mnist_mlp.judge.study import figure_specs, load_study, reported_accuracy
-from mnist_mlp.present.figures import plot_confusion_figure, plot_curve_figure, save
+from mnist_mlp.judge.study import figure_specs, load_study, reported_curves, reported_numbers
+from mnist_mlp.present.figures import by_place, plot_confusion_figure, plot_curve_figure, save
 from mnist_mlp.runs.aggregate import experiment_tables
 from mnist_mlp.runs.jobs import job
 
@@ -15,16 +15,19 @@ def main(snakemake):
         dataset = DATASET_INFO[p.dataset]
         curves = dict(
             smooth=p.smooth,
-            reported=reported_accuracy(study, p.dataset),
+            reported=by_place(reported_numbers(study, p.dataset)),
             chance_pct=chance_of_test_set(snakemake.input.data_summary),
             dataset=dataset,
         )
+        printed = {(c.experiment, c.activation): c for c in reported_curves(study, p.dataset)}
         # the outputs list the curve figures first, then the confusion matrices
         for fig_id, png, svg, csv in zip(p.curve_ids + p.confusion_ids, out.png, out.svg, out.csv):
+            spec = specs[fig_id]
             if fig_id in p.curve_ids:
-                plotted = plot_curve_figure(specs[fig_id], tables["runs"], tables["curves"], **curves)
+                curve = printed.get((spec["experiment"], spec.get("activation")))
+                plotted = plot_curve_figure(spec, tables["runs"], tables["curves"], **curves, curve=curve)
             else:
-                plotted = plot_confusion_figure(specs[fig_id], tables["runs"], tables["confusion"], dataset)
+                plotted = plot_confusion_figure(spec, tables["runs"], tables["confusion"], dataset)
             save(plotted, png, svg, csv, p.dpi)
 
 

@@ -8,15 +8,15 @@ from mnist_mlp.runs.jobs import job
 
 def main(snakemake):
     with job(snakemake.log[0], snakemake.output) as log:
-        train_images, train_labels, test_images, test_labels = snakemake.input
-        arrays = preprocess(
-            train_images, train_labels, test_images, test_labels, snakemake.params.n_train, snakemake.params.subset_seed
-        )
+        p = snakemake.params
+        arrays = preprocess(*snakemake.input, p.n_train, p.subset_seed, p.subset, p.validation)
         np.savez(snakemake.output.data, **arrays)
         summary = {
             "n_train": len(arrays["y_train"]),
             "n_test": len(arrays["y_test"]),
-            "subset_seed": snakemake.params.subset_seed,
+            "subset_seed": p.subset_seed,
+            "subset": p.subset,
+            "n_validation": p.validation,
             "train_class_counts": arrays["train_class_counts"].tolist(),
             "test_class_counts": np.bincount(arrays["y_test"], minlength=10).tolist(),
         }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from mnist_mlp.judge.claims import Rules
-from mnist_mlp.judge.study import load_study
+from mnist_mlp.judge.study import load_study, study_overlays
 from mnist_mlp.present import history
 from mnist_mlp.present.compare import from_record
 from mnist_mlp.present.manifest import build_command, manifest, run_costs, write
@@ -18,12 +18,10 @@ from mnist_mlp.runs.aggregate import read_benchmark
 from mnist_mlp.runs.jobs import job, process_started
 
 
-def other_jobs(benchmarks: list[str], started: float) -> list[dict]:
-    """What each job around training cost, this one included, timed from its start until now."""
-    # named by their file below benchmarks/: "aggregate", "preprocess/mnist_n30000"
-    jobs = [
-        {"job": str(Path(p).with_suffix("")).removeprefix("benchmarks/"), **read_benchmark(Path(p))} for p in benchmarks
-    ]
+def other_jobs(names: list[str], benchmarks: list[str], started: float) -> list[dict]:
+    """What each job around training cost (``names``: "aggregate", "preprocess/mnist_n30000", ...,
+    each beside its benchmark file), this one included, timed from its start until now."""
+    jobs = [{"job": name, **read_benchmark(Path(p))} for name, p in zip(names, benchmarks)]
     return jobs + [
         {
             "job": "report_html (this job, up to rendering)",
@@ -69,12 +67,16 @@ def main(snakemake):
             snakemake.params.titles,
             figures,
             summary,
-            other_jobs(snakemake.input.job_benchmarks, started),
+            other_jobs(snakemake.params.jobs, snakemake.input.job_benchmarks, started),
             config,
             snakemake.params.dataset,
             commit,
             multiverse,
-            build_command(snakemake.params.overlays),
+            build_command(snakemake.params.overlays, **snakemake.params.target),
+            {
+                part: build_command(files, report=None, study=snakemake.params.target["study"])
+                for part, files in study_overlays(study).items()
+            },
         )
         claims = manifest(
             context["page"],
@@ -85,6 +87,8 @@ def main(snakemake):
             study["verdicts"]["close_pp"],
             snakemake.params.overlays,
             run_costs(context["runs"]["rows"]),
+            **snakemake.params.target,
+            sweeps=study_overlays(study).get("sensitivity", []),
         )
         write(Path(snakemake.output.claims), claims, Path(snakemake.input.claims_schema))
         record = history.make_record(

@@ -16,21 +16,39 @@ TRAIN_SET_SIZE = 60_000  # images in the training file: the largest training sub
 IMAGE_PIXELS = 28 * 28
 UNIFORM_GUESS_PCT = 100 / N_CLASSES  # a guess that ignores the class counts too
 PREPARED_ROOT = "results/data"
+# Which images of the training file a run trains on: a seeded random subset (the default), or the
+# first n (as Nielsen's mnist.pkl.gz holds them). Either is drawn from the images a validation set
+# leaves: the last ``validation`` images of the training file, held out as mnist.pkl.gz holds out
+# the last 10,000.
+SUBSETS = ("random", "first")
+EVALUATION_SETS = ("test", "validation")  # what a run is evaluated on after every epoch
+# The rules' pattern of a data stem: its options' wildcards carry their own "_first", "_val10000".
+DATA_STEM_PATTERN = "{dataset}_n{n_train}{subset}{validation}"
 
 
-def data_stem(dataset: str, n_train) -> str:
+def data_stem(dataset: str, n_train, subset: str = SUBSETS[0], validation: int = 0) -> str:
     """The name of a dataset's preprocessed files (see ``prepared_paths``) and of the preprocess
-    job's log and benchmark: mnist_n30000."""
-    return f"{dataset}_n{n_train}"
+    job's log and benchmark: mnist_n30000; mnist_n50000_first_val10000 for the first 50,000 images
+    with the last 10,000 held out. A run's first folder is spelled the same (``runs.key``)."""
+    return (
+        f"{dataset}_n{n_train}"
+        + ("" if subset == SUBSETS[0] else f"_{subset}")
+        + (f"_val{validation}" if validation else "")
+    )
 
 
-def prepared_paths(dataset: str, n_train) -> dict[str, str]:
-    """Where preprocessing writes ``dataset``'s training subset of ``n_train`` images, one pair per
-    size so that runs on different sizes live side by side: ``data``, the arrays training reads
-    (results/data/mnist_n30000.npz), and ``summary``, its sizes and class counts (JSON). Called
-    with "{dataset}" and "{n_train}" it gives the rules' wildcard patterns."""
-    stem = data_stem(dataset, n_train)
+def prepared_files(stem: str) -> dict[str, str]:
+    """Where preprocessing writes the data of ``stem`` (``data_stem``, or DATA_STEM_PATTERN for the
+    rules' wildcard patterns): ``data``, the arrays training reads (results/data/mnist_n30000.npz),
+    and ``summary``, its sizes and class counts (JSON)."""
     return {"data": f"{PREPARED_ROOT}/{stem}.npz", "summary": f"{PREPARED_ROOT}/{stem}_summary.json"}
+
+
+def prepared_paths(dataset: str, n_train, subset: str = SUBSETS[0], validation: int = 0) -> dict[str, str]:
+    """``prepared_files`` of ``dataset``'s training subset of ``n_train`` images (``subset``), with
+    ``validation`` images held out: one pair per split, so that runs on different splits live side by
+    side."""
+    return prepared_files(data_stem(dataset, n_train, subset, validation))
 
 
 def chance_level(class_counts) -> float:
@@ -74,6 +92,16 @@ class Dataset:
     y_train: np.ndarray  # (n_train,) int64
     x_test: np.ndarray
     y_test: np.ndarray
+    x_val: np.ndarray | None = None  # the validation set held out of the training file, if any
+    y_val: np.ndarray | None = None
+
+    def evaluation_set(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The images and labels of ``name`` (EVALUATION_SETS): what a run is evaluated on after every epoch."""
+        if name == "test":
+            return self.x_test, self.y_test
+        if name == "validation" and self.x_val is not None:
+            return self.x_val, self.y_val
+        raise DataError(f"no {name} set in this data; a validation set is held out with data.validation")
 
 
 def load_idx_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -93,13 +121,28 @@ def load_idx_pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.
     return images.reshape(len(images), IMAGE_PIXELS), labels
 
 
-def training_subset(n_available: int, n_train: int, seed: int) -> np.ndarray:
-    """The sorted indices of a seeded random subset of ``n_train`` of ``n_available`` images."""
+def training_subset(n_available: int, n_train: int, seed: int, subset: str = SUBSETS[0]) -> np.ndarray:
+    """The sorted indices of ``n_train`` of the first ``n_available`` images: a seeded random subset,
+    or (``subset`` "first") the first ``n_train``."""
     if not 0 < n_train <= n_available:
         raise ValueError(f"n_train must be in 1..{n_available}, got {n_train}")
-    if n_train == n_available:
-        return np.arange(n_available)
+    if subset not in SUBSETS:
+        raise ValueError(f"unknown subset {subset!r}; choose one of {SUBSETS}")
+    if n_train == n_available or subset == "first":
+        return np.arange(n_train)
     return np.sort(np.random.default_rng(seed).choice(n_available, size=n_train, replace=False))
+
+
+def split_problem(n_train: int, validation: int, n_images: int = TRAIN_SET_SIZE) -> str | None:
+    """Why ``n_train`` training images cannot be drawn beside a validation set of ``validation``, or None."""
+    if validation < 0 or validation >= n_images:
+        return f"a validation set of {validation} images leaves none of the {n_images} to train on"
+    if n_train > n_images - validation:
+        return (
+            f"{n_train} training images do not fit beside a validation set of {validation}: "
+            f"{n_images - validation} of the {n_images} are left"
+        )
+    return None
 
 
 def scale_pixels(images: np.ndarray) -> np.ndarray:
@@ -107,32 +150,56 @@ def scale_pixels(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / np.float32(255)
 
 
-def preprocess(train_images, train_labels, test_images, test_labels, n_train: int, seed: int) -> dict:
+def preprocess(
+    train_images,
+    train_labels,
+    test_images,
+    test_labels,
+    n_train: int,
+    seed: int,
+    subset: str = SUBSETS[0],
+    validation: int = 0,
+) -> dict:
     """Scale, subset and label-check a dataset's four raw files (MNIST's, Fashion-MNIST's: the files say which).
+
+    Args:
+        n_train, seed, subset: the training images: ``training_subset`` of those the validation set leaves.
+        validation: the last ``validation`` images of the training file are held out as a validation set.
 
     Returns:
         A dict of arrays, ready for ``np.savez``: x_train, y_train, x_test, y_test, the subset's
         ``train_indices`` into the original 60,000, its ``train_class_counts``, ``dataset`` (its
         key in ``datasets.DATASETS``) and ``source_sha256`` (the verified decompressed-content
-        SHA-256s of the four files, as JSON).
+        SHA-256s of the four files, as JSON); with a validation set also x_val, y_val and
+        ``val_indices``.
     """
     dataset, sources = verified_sources(train_images, train_labels, test_images, test_labels)
     (x_train, y_train), (x_test, y_test) = (
         load_idx_pair(train_images, train_labels),
         load_idx_pair(test_images, test_labels),
     )
-    subset = training_subset(len(x_train), n_train, seed)
-    y_sub = y_train[subset].astype(np.int64)
-    return {
-        "x_train": scale_pixels(x_train[subset]),
+    problem = split_problem(n_train, validation, len(x_train))
+    if problem:
+        raise ValueError(problem)
+    kept = len(x_train) - validation
+    chosen = training_subset(kept, n_train, seed, subset)
+    y_sub = y_train[chosen].astype(np.int64)
+    arrays = {
+        "x_train": scale_pixels(x_train[chosen]),
         "y_train": y_sub,
         "x_test": scale_pixels(x_test),
         "y_test": y_test.astype(np.int64),
-        "train_indices": subset,
+        "train_indices": chosen,
         "train_class_counts": np.bincount(y_sub, minlength=N_CLASSES),
         "dataset": np.array(dataset),
         "source_sha256": np.array(json.dumps(sources, sort_keys=True)),
     }
+    if validation:
+        held_out = np.arange(kept, len(x_train))
+        arrays.update(
+            x_val=scale_pixels(x_train[held_out]), y_val=y_train[held_out].astype(np.int64), val_indices=held_out
+        )
+    return arrays
 
 
 def dataset_of(path: Path) -> str:
@@ -157,7 +224,8 @@ def load_dataset(path: Path, dataset: str) -> Dataset:
             f"{path} holds {DATASET_INFO[made_from].title}, not {DATASET_INFO[dataset].title}; delete it and run again"
         )
     with np.load(path) as f:
-        return Dataset(f["x_train"], f["y_train"], f["x_test"], f["y_test"])
+        validation = (f["x_val"], f["y_val"]) if "x_val" in f.files else (None, None)
+        return Dataset(f["x_train"], f["y_train"], f["x_test"], f["y_test"], *validation)
 
 
 def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:

@@ -64,8 +64,17 @@ def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
     return np.diag(confusion) / confusion.sum(axis=1)
 
 
-def train(model, data: Dataset, epochs: int, batch_size: int, seed: int, progress: bool = True) -> History:
-    """Train ``model`` by mini-batch SGD, evaluating on the test set after every epoch.
+def train(
+    model,
+    data: Dataset,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    progress: bool = True,
+    evaluate_on: str = "test",
+) -> History:
+    """Train ``model`` by mini-batch SGD, evaluating on ``evaluate_on`` (the test set, or the validation
+    set held out of the training images) after every epoch, and on the test set at the end.
 
     Training accuracy and loss per epoch are the running means over that epoch's batches (what the
     forward passes already computed), as in the study's "accuracy on train set" figures.
@@ -76,6 +85,8 @@ def train(model, data: Dataset, epochs: int, batch_size: int, seed: int, progres
     """
     history = History()
     x, y = data.x_train.astype(model.dtype, copy=False), data.y_train  # float64 runs copy once
+    x_eval, y_eval = data.evaluation_set(evaluate_on)
+    x_eval = x_eval.astype(model.dtype, copy=False)  # once, not at every epoch's evaluation
     x_batch = np.empty((batch_size, x.shape[1]), dtype=model.dtype)
     for epoch in range(1, epochs + 1):
         batches = epoch_batches(len(y), batch_size, seed, epoch)
@@ -100,18 +111,18 @@ def train(model, data: Dataset, epochs: int, batch_size: int, seed: int, progres
         if history.diverged:
             break
         started = time.perf_counter()
-        test = evaluate(model, data.x_test, data.y_test)
+        held = evaluate(model, x_eval, y_eval)
         history.eval_time_s += time.perf_counter() - started
         history.epochs.append(
             {
                 "epoch": epoch,
                 "train_loss": loss_sum / n_seen,
                 "train_accuracy": n_correct / n_seen,
-                "test_loss": test.loss,
-                "test_accuracy": test.accuracy,
+                f"{evaluate_on}_loss": held.loss,
+                f"{evaluate_on}_accuracy": held.accuracy,
             }
         )
-        history.final = test
-    if history.diverged:
-        history.final = None
+    if not history.diverged and history.epochs:
+        # on the test set, which the last epoch's evaluation already was unless it was another set
+        history.final = held if evaluate_on == "test" else evaluate(model, data.x_test, data.y_test)
     return history

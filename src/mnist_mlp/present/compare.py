@@ -15,7 +15,8 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+import typing
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import jsonschema
@@ -112,18 +113,25 @@ class Kind:
 
 
 NAME = Kind("a name", _names)
-# The settings are typed as RunKey types them: they name a run, so none may be missing.
+OPTIONS = RunKey.option_defaults()  # settings a run made before they existed lacks: it has their default
+
+
+def _setting_kind(f) -> Kind:
+    """A setting typed as RunKey types it: it names a run, so it may not be missing, but for an
+    option at its default (an empty bias_init, say, or epochs left to train.epochs)."""
+    typ = next((a for a in typing.get_args(f.type) if a is not type(None)), f.type)
+    kind = {
+        str: NAME,
+        float: Kind("a number", _numbers, float),
+        int: Kind("an integer", _integers, int),
+        tuple: Kind("layer widths (500-250-100)", _widths),
+    }[typ]
+    return replace(kind, optional=True, dtype=None if typ is int else kind.dtype) if f.name in OPTIONS else kind
+
+
 KINDS = {
     **dict.fromkeys(["experiment", *SWEEP_NAME], NAME),
-    **{
-        f.name: {
-            str: NAME,
-            float: Kind("a number", _numbers, float),
-            int: Kind("an integer", _integers, int),
-            tuple: Kind("layer widths (500-250-100)", _widths),
-        }[f.type]
-        for f in fields(RunKey)
-    },
+    **{f.name: _setting_kind(f) for f in fields(RunKey)},
     **dict.fromkeys(NUMBERS, Kind("a number", _numbers, float, optional=True)),
     **dict.fromkeys(STATES, Kind("True or False", _states, bool)),
 }
@@ -136,6 +144,7 @@ def _shown(value) -> str:
 def checked(table: pd.DataFrame, used: list[str]) -> pd.DataFrame:
     """``table`` with its ``used`` columns typed as KINDS says; raises NotARunTable naming the first
     missing column or mistyped cell."""
+    table = with_options_of_their_time(table)
     missing = [c for c in used if c not in table.columns]
     if missing:
         raise NotARunTable(f"no column {', '.join(missing)}")
@@ -227,6 +236,19 @@ def with_settings_of_its_time(runs: pd.DataFrame, config: dict | None) -> pd.Dat
     return runs.assign(**missing)
 
 
+def with_options_of_their_time(table: pd.DataFrame) -> pd.DataFrame:
+    """A table written before a run's key carried an option (its cost, its epochs, ...), with that
+    option at its default: every run of it had it. An empty cell of an option is its default too
+    (a CSV writes the default bias_init, "", as nothing)."""
+    return table.assign(
+        **{
+            name: table[name].where(table[name].notna(), default) if name in table.columns else default
+            for name, default in OPTIONS.items()
+            if default is not None or name not in table.columns
+        }
+    )
+
+
 def read_results(path) -> Results:
     """Results from a history record, a runs.csv or a results folder; raises NotARunTable naming the file."""
     path = Path(path)
@@ -289,6 +311,7 @@ def run_changes(old: pd.DataFrame, new: pd.DataFrame) -> dict:
     Changed runs come first by whether their state changed, then by the size of their test
     accuracy change, then by their train loss's relative change.
     """
+    old, new = with_options_of_their_time(old), with_options_of_their_time(new)
     merged = old.merge(new, on=ROW_KEYS, how="outer", suffixes=("_old", "_new"), indicator=True)
     records = merged.to_dict("records")
     pick = lambda r, side: {
@@ -372,8 +395,13 @@ def run_name(run: dict) -> str:
 
 
 def run_settings(run: dict) -> str:
-    """ "backend numpy, init he_normal, lr 0.1, weight decay 0": the settings a row may change."""
-    return ", ".join(f"{name.replace('_', ' ')} {setting_text(run[name])}" for name in SETTINGS)
+    """ "backend numpy, init he_normal, lr 0.1, weight decay 0": the settings a row may change, an
+    option only away from its default (every run had it before the option existed)."""
+    return ", ".join(
+        f"{name.replace('_', ' ')} {setting_text(run[name])}"
+        for name in SETTINGS
+        if name not in OPTIONS or not _same(run[name], OPTIONS[name] if OPTIONS[name] is not None else np.nan)
+    )
 
 
 def number_change(what: str, pair) -> str:

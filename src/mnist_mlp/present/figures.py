@@ -21,6 +21,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator  # noqa: E402
 
 from mnist_mlp.data.datasets import DatasetInfo  # noqa: E402
+from mnist_mlp.judge.study import REPORTED_CURVE, expected_best  # noqa: E402
 from mnist_mlp.nn import activations  # noqa: E402
 from mnist_mlp.runs.aggregate import axis_column  # noqa: E402
 from mnist_mlp.runs.plan import setting_label  # noqa: E402
@@ -50,14 +51,25 @@ ACTIVATION_STYLES = {
 }
 ACTIVATIONS = list(activations.ACTIVATIONS)  # the closed list, in its order; a test checks the styles cover it
 # Train and test of one activation share its colour and marker; line and marker fill tell them apart.
-SPLIT_STYLES = {"train": {"linestyle": "-"}, "test": {"linestyle": "--", "markerfacecolor": "white"}}
+SPLIT_STYLES = {
+    "train": {"linestyle": "-"},
+    "test": {"linestyle": "--", "markerfacecolor": "white"},
+    "validation": {"linestyle": "--", "markerfacecolor": "white"},
+}
 BATCH_STYLE = {"color": "0.7", "lw": 0.6}
 METRIC_LABELS = {
     "batch_loss": "batch loss",
     "train_loss": "train loss",
     "test_loss": "test loss",
+    "validation_loss": "validation loss",
     "train_accuracy": "train accuracy",
     "test_accuracy": "test accuracy",
+    "validation_accuracy": "validation accuracy",
+}
+COST_LABELS = {  # a loss axis, by the runs' cost (nn.costs.COSTS)
+    "softmax_cross_entropy": "cross-entropy loss",
+    "sigmoid_quadratic": "quadratic cost",
+    "sigmoid_cross_entropy": "cross-entropy loss (per output unit)",
 }
 
 CHANCE_STYLE = {"color": "0.35", "lw": 1.0, "linestyle": (0, (1, 1.5))}
@@ -204,6 +216,36 @@ def draw_reported(ax, series: str, x, y: float | None, colour: str) -> pd.DataFr
     return rows(series, [x], [y])
 
 
+def by_place(numbers) -> dict:
+    """The study's numbers (``judge.study.Reported``) by experiment and activation, the first of each:
+    what the curve figures mark."""
+    table = {}
+    for number in numbers:
+        table.setdefault(number.experiment, {}).setdefault(number.activation, number)
+    return table
+
+
+def mark(reported: dict, experiment: str, activation: str, last) -> tuple:
+    """Where the study's number of ``experiment`` with ``activation`` is marked on an accuracy curve:
+    (epoch, percent) at the epoch it names, else at ``last``; (None, None) where it gives none."""
+    number = reported.get(experiment, {}).get(activation)
+    if number is None:
+        return None, None
+    return (number.epoch if number.epoch is not None else last), number.value
+
+
+def evaluated_on(curves: pd.DataFrame, experiment: str) -> str:
+    """The set ``experiment``'s runs are evaluated on after every epoch, as their curves name it."""
+    metrics = set(curves.loc[curves["experiment"] == experiment, "metric"])
+    return "validation" if "validation_accuracy" in metrics else "test"
+
+
+def loss_label(runs: pd.DataFrame, experiment: str) -> str:
+    """A loss axis of ``experiment``, named by its runs' cost."""
+    costs = runs.loc[runs["experiment"] == experiment, "cost"] if "cost" in runs else pd.Series(dtype=object)
+    return COST_LABELS[costs.iloc[0]] if len(costs) else COST_LABELS["softmax_cross_entropy"]
+
+
 def reported_handle(colour: str = "0.6") -> Line2D:
     return Line2D([], [], markerfacecolor=colour, label=REPORTED_LABEL, **REPORTED_STYLE)
 
@@ -272,7 +314,7 @@ def mark_missing_or_diverged(ax, runs: pd.DataFrame, experiment: str, activation
         )
 
 
-def _batch_loss(ax, curves, exp, act, smooth) -> list[pd.DataFrame]:
+def _batch_loss(ax, curves, exp, act, smooth, loss_name) -> list[pd.DataFrame]:
     stats = band(curves, exp, act, "batch_loss")
     # thousands of noisy points: as vectors they would make the SVG (and the report) megabytes larger
     ax.plot(stats["x"], stats["mean"], label="every batch", rasterized=True, **BATCH_STYLE)
@@ -280,7 +322,7 @@ def _batch_loss(ax, curves, exp, act, smooth) -> list[pd.DataFrame]:
         rows("every batch", stats["x"], stats["mean"]),
         draw_band(ax, stats, f"moving mean of {smooth} batches", ACTIVATION_STYLES[act], smooth=smooth),
     ]
-    ax.set_ylabel("cross-entropy loss")
+    ax.set_ylabel(loss_name)
     return drawn
 
 
@@ -291,12 +333,13 @@ def _loss_by_activation(ax, curves, exp) -> list[pd.DataFrame]:
     return drawn
 
 
-def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct, noun) -> list[pd.DataFrame]:
-    """Train (and test) accuracy or loss of one activation, with the study's number on accuracy."""
+def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct, noun, loss_name) -> list[pd.DataFrame]:
+    """Train (and test, or validation) accuracy or loss of one activation, with the study's number on accuracy."""
+    held = evaluated_on(curves, exp)
     metrics = {
         "train_accuracy": ["train_accuracy"],
-        "epoch_accuracy": ["train_accuracy", "test_accuracy"],
-        "epoch_loss": ["train_loss", "test_loss"],
+        "epoch_accuracy": ["train_accuracy", f"{held}_accuracy"],
+        "epoch_loss": ["train_loss", f"{held}_loss"],
     }[kind]
     colour_marker = {k: ACTIVATION_STYLES[act][k] for k in ("color", "marker")}
     drawn = [
@@ -304,12 +347,47 @@ def _per_epoch(ax, curves, exp, act, kind, reported, chance_pct, noun) -> list[p
         for m in metrics
     ]
     if kind == "epoch_loss":
-        ax.set_ylabel("cross-entropy loss")
+        ax.set_ylabel(loss_name)
         log_if_collapsed([ax], pd.concat(drawn)["y"])
         return drawn
     accuracy_axis(ax, "train accuracy (%)" if kind == "train_accuracy" else "accuracy (%)", chance_pct, noun)
     last = max((d["x"].max() for d in drawn if len(d)), default=None)
-    return drawn + [draw_reported(ax, REPORTED_LABEL, last, reported.get(exp, {}).get(act), colour_marker["color"])]
+    return drawn + [draw_reported(ax, REPORTED_LABEL, *mark(reported, exp, act, last), colour_marker["color"])]
+
+
+def _reported_curve(ax, curves, curve, chance_pct, noun) -> list[pd.DataFrame]:
+    """This build's per-epoch accuracy of the curve's set, mean ± std over seeds and, where the study's
+    points are the best of k runs, the best of k of this build's at each epoch; the epochs the study
+    prints as stars. The axis spans the curves, not 0 to 100: the points differ by tenths."""
+    colour_marker = {k: ACTIVATION_STYLES[curve.activation][k] for k in ("color", "marker")}
+    metric = f"{curve.statistic.set}_accuracy"
+    sel = curves[
+        (curves["experiment"] == curve.experiment)
+        & (curves["activation"] == curve.activation)
+        & (curves["metric"] == metric)
+    ]
+    stats = band(curves, curve.experiment, curve.activation, metric)
+    n_seeds = int(stats["count"].max()) if len(stats) else 0
+    drawn = [
+        draw_band(ax, stats, f"this build, mean ± std of {n_seeds} seeds", {**colour_marker, **SPLIT_STYLES["test"]})
+    ]
+    k = curve.statistic.best_of
+    if k > 1 and n_seeds >= k:
+        by_epoch = (100 * sel["value"]).groupby(sel["x"])
+        best = by_epoch.apply(lambda v: expected_best(v.to_numpy(), k)).dropna()
+        label = f"this build, best of {k} runs" + (f" (expected, of {n_seeds})" if n_seeds > k else "")
+        ax.plot(best.index, best.to_numpy(), label=label, color=colour_marker["color"], lw=1.2, linestyle=":")
+        drawn.append(rows(label, best.index, best.to_numpy()))
+    epochs, values = zip(*curve.points)
+    ax.plot(epochs, values, label=REPORTED_LABEL, markerfacecolor=colour_marker["color"], **REPORTED_STYLE)
+    drawn.append(rows(REPORTED_LABEL, list(epochs), list(values)))
+    ys = pd.concat([pd.concat(drawn)["y"], stats["mean"] - stats["std"], stats["mean"] + stats["std"]]).astype(float)
+    low, high = max(0.0, ys.min() - 1), min(100.0, ys.max() + 1)
+    ax.set_ylim(low, high)
+    ax.set_ylabel(f"{curve.statistic.set} accuracy (%)")
+    if low <= chance_pct <= high:
+        draw_chance(ax, chance_pct, noun)
+    return drawn
 
 
 def plot_curve_figure(
@@ -321,23 +399,28 @@ def plot_curve_figure(
     *,
     chance_pct: float,
     dataset: DatasetInfo,
+    curve=None,
 ) -> Plotted:
-    """One figure of the study from its spec (see config/study_reported.yaml).
+    """One figure of the study from its spec (a study.yaml ``figures`` entry, or one of
+    ``judge.study.figure_list``'s for a reported curve).
 
     Args:
-        reported: the study's test accuracies in percent, by experiment and activation; marked at
-            the last epoch of accuracy curves.
+        reported: the study's numbers by experiment and activation (``by_place``); marked on accuracy
+            curves at the epoch each names, else at the last.
         chance_pct: the chance line on accuracy axes (``data.arrays.chance_level`` of the test set).
         dataset: the runs' dataset, whose noun names the chance line.
+        curve: the study's curve (``judge.study.Curve``) a figure of kind ``reported_curve`` draws.
     """
     fig, ax = plt.subplots(figsize=(6, 3.8), layout="constrained")
     exp, act, kind = spec["experiment"], spec.get("activation"), spec["kind"]
     if kind == "batch_loss":
-        drawn = _batch_loss(ax, curves, exp, act, smooth)
+        drawn = _batch_loss(ax, curves, exp, act, smooth, loss_label(runs, exp))
     elif kind == "loss_by_activation":
         drawn = _loss_by_activation(ax, curves, exp)
+    elif kind == REPORTED_CURVE:
+        drawn = _reported_curve(ax, curves, curve, chance_pct, dataset.noun)
     else:
-        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {}, chance_pct, dataset.noun)
+        drawn = _per_epoch(ax, curves, exp, act, kind, reported or {}, chance_pct, dataset.noun, loss_label(runs, exp))
     epoch_axis(ax)
     ax.legend(loc="best")
     ax.grid(alpha=0.3)
@@ -422,18 +505,14 @@ def plot_test_accuracy_grid(
     drawn = []
     for ax, exp in zip(axes, titles):
         for a, style in ACTIVATION_STYLES.items():
-            stats = band(curves, exp, a, "test_accuracy")
+            stats = band(curves, exp, a, f"{evaluated_on(curves, exp)}_accuracy")
             if stats.empty:
                 continue
             # see-through, so that where two activations coincide both stay visible
             drawn.append(draw_band(ax, stats, f"{exp} / {a}", style, alpha=0.8))
             drawn.append(
                 draw_reported(
-                    ax,
-                    f"{exp} / {a} / {REPORTED_LABEL}",
-                    stats["x"].max(),
-                    reported.get(exp, {}).get(a),
-                    style["color"],
+                    ax, f"{exp} / {a} / {REPORTED_LABEL}", *mark(reported, exp, a, stats["x"].max()), style["color"]
                 )
             )
         ax.set_title(fit_text(titles[exp], GRID_TITLE_WIDTH, CONFIG_TEXT_LINES))
@@ -441,8 +520,9 @@ def plot_test_accuracy_grid(
         ax.grid(alpha=0.3)
         mark_missing_or_diverged(ax, runs, exp, sorted(set(runs.loc[runs["experiment"] == exp, "activation"])))
         accuracy_axis(ax, "test accuracy (%)" if ax.get_subplotspec().is_first_col() else "", chance_pct, dataset.noun)
+    ran = [a for a in ACTIVATIONS if a in set(runs["activation"])]  # a study of one activation names one
     fig.legend(
-        handles=legend_handles(chance=chance_label(chance_pct, dataset.noun), reported=bool(reported)),
+        handles=legend_handles(ran, chance=chance_label(chance_pct, dataset.noun), reported=bool(reported)),
         loc="outside upper center",
         ncol=5,
         frameon=False,

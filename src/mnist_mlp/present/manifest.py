@@ -12,17 +12,21 @@ from pathlib import Path
 import jsonschema
 import pandas as pd
 
-from mnist_mlp.judge.claims import INTERVAL_METHODS, SENSITIVITY_COMMAND, Comparison, Rules
+from mnist_mlp.judge.claims import INTERVAL_METHODS, Comparison, Rules
 from mnist_mlp.judge.stats import UNTESTED
 
 SETUP = "git clone <this repository> mnist-mlp-study && cd mnist-mlp-study && python -m pip install -r requirements.txt"
-SENSITIVITY_OVERLAY = SENSITIVITY_COMMAND.rsplit(" ", 1)[-1]
 
 
-def build_command(overlays: list[str], cores: int = 2) -> str:
-    """The command that builds the report (and this manifest) from ``overlays`` on config/config.yaml."""
-    command = f"snakemake --cores {cores} report.html"
-    return command + (" --configfile " + " ".join(map(shlex.quote, overlays)) if overlays else "")
+def build_command(
+    overlays: list[str], cores: int = 2, report: str | None = "report.html", study: str | None = None
+) -> str:
+    """The command that builds the report (and this manifest) at ``report`` (everything, None) from
+    ``overlays`` on the study's config: the one config/config.yaml names, or (``study``) the folder
+    given with --config."""
+    command = f"snakemake --cores {cores}" + (f" {shlex.quote(report)}" if report else "")
+    command += " --configfile " + " ".join(map(shlex.quote, overlays)) if overlays else ""
+    return command + (f" --config study={shlex.quote(study)}" if study else "")
 
 
 def run_costs(run_rows: list[dict]) -> pd.DataFrame:
@@ -63,9 +67,9 @@ def _comparison(c: Comparison, alpha: float) -> dict:
     }
 
 
-def _claim(row: dict, rules: Rules, overlays: list[str], costs: pd.DataFrame) -> dict:
-    if row["verdict"] == UNTESTED and SENSITIVITY_OVERLAY not in overlays:
-        overlays = overlays + [SENSITIVITY_OVERLAY]  # what would test it
+def _claim(row: dict, rules: Rules, overlays: list[str], costs: pd.DataFrame, target: dict, sweeps: list[str]) -> dict:
+    if row["verdict"] == UNTESTED:  # what would test it: the study's sweeps
+        overlays = list(dict.fromkeys(overlays + sweeps))
     return {
         "id": row["id"],
         "section": str(row["section"]),
@@ -78,16 +82,24 @@ def _claim(row: dict, rules: Rules, overlays: list[str], costs: pd.DataFrame) ->
         "robustness": row["robustness"],
         "comparisons": [_comparison(c, rules.alpha) for c in row["comparisons"]],
         "runs": row["runs"],
-        "command": build_command(overlays),
+        "command": build_command(overlays, **target),
         "cost": cost(row["runs"], costs),
     }
 
 
 def _number(experiment: dict, row: dict, close_pp: float) -> dict:
+    statistic = row["statistic"]
     return {
         "experiment": experiment["section"].anchor,
         "section": experiment["section"].title,
         "activation": row["activation"],
+        "statistic": {
+            "of": statistic.of,
+            "best_of": statistic.best_of,
+            "set": statistic.set,
+            "words": statistic.words(),
+        },
+        "reported_epoch": row["reported_epoch"],
         "reported_pct": row["reported"],
         "reproduced_pct": row["mean"],
         "std_pct": row["std"],
@@ -108,6 +120,9 @@ def manifest(
     close_pp: float,
     overlays: list[str],
     costs: pd.DataFrame,
+    report: str = "report.html",
+    study: str | None = None,
+    sweeps: list[str] = (),
 ) -> dict:
     """The manifest of one build.
 
@@ -118,16 +133,19 @@ def manifest(
         experiments: the report's experiment sections, each with its accuracy rows.
         overlays: the config files read on top of config/config.yaml, as the command line gave them.
         costs: ``run_costs``.
+        report, study: where the report is, and the study folder given with --config (None for the one
+            config/config.yaml names): what the commands name.
+        sweeps: the study's sensitivity overlay, which an untested claim's command adds.
     """
-    study = page["study"]
+    target = {"report": report, "study": study}
     return {
-        "study": {"title": study["title"], "author": study["author"], "date": str(study["date"])},
+        "study": {k: str(page["study"][k]) for k in ("title", "author", "date")},
         "dataset": dataset,
         "commit": page["commit"],
         "generated": page["generated"],
         "setup": SETUP,
-        "command": build_command(overlays),
-        "claims": [_claim(row, rules, list(overlays), costs) for row in claim_rows],
+        "command": build_command(overlays, **target),
+        "claims": [_claim(row, rules, list(overlays), costs, target, list(sweeps)) for row in claim_rows],
         "numbers": [_number(e, row, close_pp) for e in experiments for row in e["rows"] if row["reported"] is not None],
     }
 

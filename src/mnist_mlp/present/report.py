@@ -12,7 +12,14 @@ from mnist_mlp.data.arrays import chance_level
 from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.judge.claims import Evidence, Rules
 from mnist_mlp.judge.sensitivity import consistency_rule
-from mnist_mlp.judge.study import comparison_rows, figure_specs, reported_accuracy
+from mnist_mlp.judge.study import (
+    StudyNumbers,
+    comparison_rows,
+    figure_specs,
+    reported_accuracy,
+    reported_curves,
+    reported_numbers,
+)
 from mnist_mlp.present import sections
 from mnist_mlp.present.html import Figures
 from mnist_mlp.present.robustness import Multiverse, robust_section
@@ -45,6 +52,7 @@ def build_context(
     commit: str,
     multiverse: Multiverse = Multiverse(),
     command: str = "",
+    overlay_commands: dict | None = None,
 ) -> dict:
     """Every section of the report, each built from what it shows.
 
@@ -61,22 +69,32 @@ def build_context(
         multiverse: the multiverse's tables (or None), the axes, the scope axes among them, and the
             config's own option of each scope axis.
         command: the command that rebuilds this report, for the summary.
+        overlay_commands: the command that runs each of the study's overlays ("sensitivity",
+            "multiverse"), where it names them.
     """
+    overlay_commands = overlay_commands or {}
     info, reported = DATASET_INFO[dataset], reported_accuracy(study, dataset)
+    ours = reported_numbers(study, dataset)  # every number the study reports, on these runs' dataset
     figs, close_pp = Figures(figures, info), study["verdicts"]["close_pp"]
     chance_pct = chance_level(data_summary["test_class_counts"])
     agreement = sections.backend_agreement(runs)
-    rows = comparison_rows(runs, reported, close_pp, titles)
-    experiments = sections.experiments(titles, study.get("notes", {}), rows, agreement, figure_specs(study), runs, figs)
-    numbers = sections.study_numbers(experiments, sum(len(v) for v in study["accuracy"].values()), close_pp)
-    claim_rows = sections.claim_rows(study, Evidence(runs, sweeps), chance_pct)
+    rows = comparison_rows(runs, ours, close_pp, titles)
+    curves = sections.curve_rows(reported_curves(study, dataset), runs, close_pp)
+    experiments = sections.experiments(
+        titles, study.get("notes", {}), rows, agreement, figure_specs(study), runs, figs, curves
+    )
+    numbers = sections.study_numbers(experiments, len(StudyNumbers.of(study).numbers), close_pp)
+    evidence = Evidence(runs, sweeps, sweep_command=overlay_commands.get("sensitivity"))
+    claim_rows = sections.claim_rows(study, evidence, chance_pct)
     close_rule = consistency_rule(close_pp, study["verdicts"]["alpha"])
-    robust = robust_section(multiverse, claim_rows, study["robustness"], figs, close_rule)
+    robust = robust_section(
+        multiverse, claim_rows, study.get("robustness"), figs, close_rule, overlay_commands.get("multiverse")
+    )
     claims = sections.with_robustness(
-        sections.claims(claim_rows, Rules.from_study(study).sentence(), chance_pct), robust
+        sections.claims(claim_rows, Rules.from_study(study).sentence(study["claims"]), chance_pct), robust
     )
     run_rows = sections.run_rows(runs, sweeps, titles, multiverse.runs)
-    reproduction = bool(reported)
+    reproduction = bool(ours)
     context = {
         "page": sections.page(study["study"], info, DATASET_INFO[study["study"]["dataset"]], reproduction, commit),
         "numbers": numbers,
@@ -87,7 +105,14 @@ def build_context(
         ),
         "experiments": experiments,
         "unstated": sections.unstated(
-            runs, sweeps, config.get("sensitivity") or {}, reported, study["verdicts"], numbers["off"], figs
+            runs,
+            sweeps,
+            config.get("sensitivity") or {},
+            reported,
+            study["verdicts"],
+            numbers["off"],
+            figs,
+            overlay_commands.get("sensitivity"),
         ),
         "robust": robust,
         "beyond": sections.beyond(study.get("anchors", {}).get(dataset, []), numbers["best"], reproduction, figs),

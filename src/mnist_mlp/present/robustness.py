@@ -35,7 +35,6 @@ CHOICES_METHOD = (
     "nothing to compare) is not balanced and is not decomposed: the row says which. Each option's mean difference "
     "against this report's own option says which way a choice moves the claim."
 )
-COMMAND = "snakemake --cores 2 --configfile config/sensitivity.yaml config/multiverse.yaml"
 SPECIFICATION_CAPTION = (
     "Top: the difference the claim rests on in each universe (its weakest comparison, in points) with its "
     "test-set interval, sorted, coloured by the universe's verdict; the grey band is the margin within which a "
@@ -67,19 +66,25 @@ class Multiverse:
 
 
 def robust_section(
-    multiverse: Multiverse, claims: list[dict], settings: dict, figures: Figures, close_rule: str
+    multiverse: Multiverse,
+    claims: list[dict],
+    settings: dict | None,
+    figures: Figures,
+    close_rule: str,
+    command: str | None = None,
 ) -> dict:
     """Each claim over the universes, or only the command that would judge them (``rows`` None)
-    when no multiverse ran.
+    when no multiverse ran: None where the study names no multiverse overlay.
 
     Args:
         claims: the report's claim rows (id, section, text, verdict).
-        settings: the ``robustness`` thresholds and label rules of config/study_reported.yaml.
+        settings: the ``robustness`` thresholds and label rules of the study file (None without them).
         close_rule: when a universe fits one of the study's numbers, in words (``sensitivity.consistency_rule``).
+        command: the command that runs the study's multiverse overlay, or None.
     """
     verdicts, scope_axes, own_scope = multiverse.verdicts, multiverse.scope_axes, multiverse.own_scope
     if verdicts is None or verdicts.empty:
-        return {"section": SECTION, "command": COMMAND, "rows": None}
+        return {"section": SECTION, "command": command, "rows": None}
     choices = [a for a in multiverse.axes if a not in scope_axes]
     allowed = _allowed_choices(multiverse.fit, choices)
     rows = [
@@ -101,7 +106,7 @@ def robust_section(
     fit = multiverse.fit
     return {
         "section": SECTION,
-        "command": COMMAND,
+        "command": command,
         "rows": rows,
         "axes": choices,
         "scope_axes": list(scope_axes),

@@ -3,13 +3,14 @@ its part of the template's context, with its ``Section`` (title and anchor, said
 multiverse's section is ``robustness``; "Since the last report" is ``since``."""
 
 import datetime
+import re
 
 import pandas as pd
 import yaml
 
 from mnist_mlp.data.arrays import IMAGE_PIXELS, N_CLASSES, UNIFORM_GUESS_PCT
 from mnist_mlp.data.datasets import DatasetInfo
-from mnist_mlp.judge.claims import SENSITIVITY_COMMAND, Evidence, Rules, judge, judge_reported
+from mnist_mlp.judge.claims import Evidence, Rules, judge, judge_reported
 from mnist_mlp.judge.sensitivity import (
     closest_settings,
     coinciding_experiments,
@@ -17,8 +18,14 @@ from mnist_mlp.judge.sensitivity import (
     explained_gaps,
     setting_summary,
 )
-from mnist_mlp.judge.study import BARS_FIGURE, EXTRA_FIGURES, sensitivity_figure
+from mnist_mlp.judge.study import BARS_FIGURE, EXTRA_FIGURES, StudyNumbers, curve_points, sensitivity_figure
+from mnist_mlp.fmt import count
+from mnist_mlp.nn.costs import COSTS
+from mnist_mlp.nn.costs import DESCRIPTIONS as COST_DESCRIPTIONS
+from mnist_mlp.nn.init import BIAS_DESCRIPTIONS, BIAS_INITS
 from mnist_mlp.nn.init import DESCRIPTIONS as INIT_DESCRIPTIONS
+from mnist_mlp.nn.l2 import DESCRIPTIONS as L2_DESCRIPTIONS
+from mnist_mlp.nn.l2 import L2_FORMS
 from mnist_mlp.present import compare
 from mnist_mlp.present.html import Figures, Section, run_anchor, run_links
 from mnist_mlp.runs import run_format
@@ -44,11 +51,16 @@ def page(study: dict, info: DatasetInfo, study_info: DatasetInfo, reproduction: 
         study: the ``study`` entry of config/study_reported.yaml (title, author, date, setup, unstated).
         reproduction: whether the runs are on the dataset the study's numbers are of.
     """
+    first = study.get("first_epoch", 1)
     return {
         "study": study,
         "dataset": info,
         "study_dataset": study_info,
         "reproduction": reproduction,
+        # where the study counts its epochs from another number than this report does (from 1)
+        "epoch_note": f" (the study counts its epochs from {first}; they are counted here from 1)"
+        if first != 1
+        else "",
         "commit": commit,
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -56,11 +68,11 @@ def page(study: dict, info: DatasetInfo, study_info: DatasetInfo, reproduction: 
 
 def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]:
     """Each claim judged on this run's evidence and on the study's own numbers."""
-    rules = Rules.from_study(study)
+    rules, numbers = Rules.from_study(study), StudyNumbers.of(study)
     rows = []
     for claim in study["claims"]:
         ours = judge(claim, evidence, rules)
-        theirs = judge_reported(claim, study["accuracy"], rules, chance_pct)
+        theirs = judge_reported(claim, numbers, rules, chance_pct)
         rows.append(
             {
                 **claim,
@@ -132,7 +144,7 @@ def differences(data_summary: dict, setup: dict, model: dict, train: dict, agree
     and the two backends' agreement.
 
     Args:
-        data_summary: the preprocessed data's summary (n_train, subset_seed, n_test).
+        data_summary: the preprocessed data's summary (n_train, subset_seed, n_test; subset, n_validation).
         setup: the study's stated setup (n_train, n_test, epochs, batch_size).
         model, train: the config's ``model`` and ``train``.
     """
@@ -143,21 +155,77 @@ def differences(data_summary: dict, setup: dict, model: dict, train: dict, agree
         "layers": [IMAGE_PIXELS, *model["hidden"], N_CLASSES],
         "init": model["init"],
         "init_text": INIT_DESCRIPTIONS[model["init"]],
+        "settings": chosen_settings(data_summary, model, train),
         "train": train,
         "agreement": agreement,
     }
 
 
+def chosen_settings(data_summary: dict, model: dict, train: dict) -> list[str]:
+    """The settings of these runs that differ from what every run did before they could be chosen
+    (the data's split, the biases, the output layer and cost, the form of weight decay, the set
+    evaluated after every epoch), each in words; none for a study that leaves them all as they were."""
+    said = []
+    if data_summary.get("subset", "random") != "random" or data_summary.get("n_validation"):
+        which = "the first" if data_summary.get("subset") == "first" else "a seeded random subset of"
+        held = data_summary.get("n_validation")
+        said.append(
+            f"Training images: {which} {count(data_summary['n_train'])} of the training file"
+            + (f", whose last {count(held)} are held out as a validation set" if held else "")
+            + "."
+        )
+    if model.get("cost", COSTS[0]) != COSTS[0]:
+        said.append(f"Output layer and cost: {COST_DESCRIPTIONS[model['cost']]}.")
+    if model.get("bias_init", BIAS_INITS[0]) != BIAS_INITS[0]:
+        said.append(f"Biases: {BIAS_DESCRIPTIONS[model['bias_init']]}.")
+    if train.get("l2", L2_FORMS[0]) != L2_FORMS[0]:
+        said.append(f"Weight decay, where an experiment has any: {L2_DESCRIPTIONS[train['l2']]}.")
+    if train.get("evaluate_on", "test") != "test":
+        said.append(
+            f"After every epoch each run is evaluated on its {train['evaluate_on']} set; the test set is evaluated "
+            "once, at the end."
+        )
+    return said
+
+
+def curve_rows(curves: list, runs: pd.DataFrame, close_pp: float) -> dict:
+    """The curves the study reports, by experiment: each with its points beside this build's
+    (``judge.study.curve_points``), how many could be compared and how many lie within ``close_pp``."""
+    by_experiment = {}
+    for curve in curves:
+        points = curve_points(curve, runs, close_pp)
+        compared = [p for p in points if p["reproduction"]]
+        by_experiment.setdefault(curve.experiment, []).append(
+            {
+                "curve": curve,
+                "points": points,
+                "n_compared": len(compared),
+                "n_within": sum(p["reproduction"] == "within" for p in compared),
+                "close_pp": close_pp,
+            }
+        )
+    return by_experiment
+
+
 def experiments(
-    titles: dict, notes: dict, rows: dict, agreement: list[dict], specs: dict, runs: pd.DataFrame, figures: Figures
+    titles: dict,
+    notes: dict,
+    rows: dict,
+    agreement: list[dict],
+    specs: dict,
+    runs: pd.DataFrame,
+    figures: Figures,
+    curves: dict | None = None,
 ) -> list[dict]:
-    """One section per experiment of the study: its accuracies beside the study's, and its figures.
+    """One section per experiment of the study: its accuracies beside the study's, the curves it
+    reports beside this build's, and its figures.
 
     Args:
         titles: experiment id -> title, in report order.
         notes: experiment id -> a note the study file keeps for it.
         rows: experiment id -> its accuracy rows (``judge.study.comparison_rows``).
         specs: the study's figures by id.
+        curves: experiment id -> its reported curves (``curve_rows``).
     """
 
     def dirs(experiment, activation=None):
@@ -169,6 +237,9 @@ def experiments(
             "section": Section(exp, title),
             "note": notes.get(exp),
             "rows": rows[exp],
+            # the table names each number's statistic unless every one is the final test accuracy of one run
+            "statistics": any(not row["statistic"].default for row in rows[exp] if row["reported"] is not None),
+            "curves": (curves or {}).get(exp, []),
             "agreement": [a for a in agreement if exp in (a["numpy"], a["torch"])],
             "figures": [
                 figures.entry(f, spec["label"], spec["caption"], dirs(exp, spec.get("activation")), spec["kind"])
@@ -180,19 +251,38 @@ def experiments(
     ]
 
 
+def short_name(title: str, experiment: str) -> str:
+    """An experiment as a list names it: its section number where its title starts with one ("1.2.1"),
+    else its id."""
+    first = title.split(" ")[0]
+    return first if re.fullmatch(r"\d+(\.\d+)*", first) else experiment
+
+
 def study_numbers(experiment_sections: list[dict], n_reported: int, close_pp: float) -> dict:
     """The study's reported accuracies against this run's: how many could be compared, how many
-    lie within ``close_pp`` points, which do not, and this run's best."""
+    lie within ``close_pp`` points, which do not, and this run's best; ``what`` names them ("test
+    accuracies" where every one is the final test accuracy of one run, else "accuracies": then
+    ``statistics``, each is of a statistic its table names)."""
     measured = [
-        {**row, "experiment": s["section"].anchor, "section": s["section"].title}
+        {
+            **row,
+            "experiment": s["section"].anchor,
+            "section": s["section"].title,
+            "short": short_name(s["section"].title, s["section"].anchor),
+        }
         for s in experiment_sections
         for row in s["rows"]
         if row["mean"] is not None
     ]
     compared = [row for row in measured if row["difference"] is not None]
     off = [row for row in compared if abs(row["difference"]) > close_pp]
+    statistics = any(s["statistics"] for s in experiment_sections)
+    first = next((s["section"].anchor for s in experiment_sections if s["statistics"]), None)
     return {
         "n_reported": n_reported,
+        "what": "accuracies" if statistics else "test accuracies",
+        "statistics": statistics,
+        "first_with_statistics": first,  # the section that says once how a statistic is reproduced
         "n_compared": len(compared),
         "n_close": len(compared) - len(off),
         "close_pp": close_pp,
@@ -209,16 +299,17 @@ def unstated(
     verdicts: dict,
     off_numbers: list[dict],
     figures: Figures,
+    command: str | None = None,
 ) -> dict:
     """What the study left unstated: each sensitivity sweep, the study's numbers furthest from ours
     against the tested choices, and the setting closest to the study; or only the command that
-    would run them (``sweeps`` None) when no sweep ran.
+    would run them (``sweeps`` None) when no sweep ran: None where the study names no sweeps.
 
     Args:
         reported: the study's accuracies on the runs' dataset (none on another dataset).
         verdicts: the ``verdicts`` thresholds of config/study_reported.yaml.
     """
-    done = {"section": UNSTATED, "explained": EXPLAINED, "closest": CLOSEST, "command": SENSITIVITY_COMMAND}
+    done = {"section": UNSTATED, "explained": EXPLAINED, "closest": CLOSEST, "command": command}
     if sweeps.empty:
         return {**done, "sweeps": None}
     summary = setting_summary(sweeps)

@@ -63,6 +63,21 @@ def hosts(compute: list[dict]) -> list[str]:
     )
 
 
+# How the summary's methodology says each kind of claim is judged, beyond the paired comparison of final
+# accuracies every "beats" claim makes (judge.claims.KINDS states the rules themselves).
+JUDGED = {
+    "peak": "comparisons of each run's peak are paired by seed, with the seeds' interval alone",
+    "reaches": "an accuracy the study states is reached when this build's same statistic comes within the tolerance of its numbers",
+    "still_improving": "a curve still rises when its last epochs are above as many before them, over seeds",
+}
+
+
+def judged(claims: list[dict]) -> list[str]:
+    """How the claims other than paired comparisons of final accuracies are judged, in words (JUDGED)."""
+    used = {c["kind"] for c in claims} | {"peak" for c in claims if c.get("statistic") == "peak"}
+    return [words for key, words in JUDGED.items() if key in used]
+
+
 def summary(context: dict, unstated_words: list[str], command: str) -> dict:
     """The summary, from the report's other sections (``report.build_context``).
 
@@ -78,6 +93,7 @@ def summary(context: dict, unstated_words: list[str], command: str) -> dict:
         "section": SUMMARY,
         "parts": {key: Section(f"summary-{key}", title) for key, title in PARTS.items()},
         "verdict_counts": pd.Series([c["verdict"] for c in context["claims"]["rows"]]).value_counts().to_dict(),
+        "judged": judged(context["claims"]["rows"]),
         "label_counts": labels,
         "counts": run_counts(runs["rows"]),
         "as_stated": as_stated(differences["setup"], differences["data"], differences["train"]),

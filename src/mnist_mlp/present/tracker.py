@@ -34,9 +34,10 @@ def client(db: Path):
     return MlflowClient(tracking_uri=f"sqlite:///{Path(db).resolve()}")
 
 
-def experiment_name(config_files: list[str]) -> str:
-    """One MLflow experiment per build config: named by its config files, in order."""
-    return "mnist-mlp-study: " + " + ".join(["config/config.yaml", *config_files])
+def experiment_name(config_files: list[str], study: str | None = None) -> str:
+    """One MLflow experiment per build config: named by its config files, in order, after the study
+    folder where it is not the one config/config.yaml names."""
+    return "mnist-mlp-study: " + " + ".join([study or "config/config.yaml", *config_files])
 
 
 def memberships(runs: pd.DataFrame, sweeps: pd.DataFrame, universes: pd.DataFrame) -> dict[str, dict]:

@@ -24,6 +24,9 @@ METRIC_COLUMNS = [
     "train_time_s",
     "samples_per_s",
 ]
+# The accuracy after each epoch on the set the run is evaluated on (evaluate_on): its peak, the epoch
+# of it, and the last epoch's; empty where a run diverged. What a reported peak is held against.
+EPOCH_STATISTICS = ["peak_accuracy", "peak_epoch", "last_epoch_accuracy"]
 
 
 def read_benchmark(path: Path) -> dict:
@@ -38,7 +41,17 @@ COMPUTE_COLUMNS = ["host", "threads", "blas", "cpu"]  # where it ran, and what i
 def table_columns(keys: list[str]) -> list[str]:
     """The columns of a table of runs named by ``keys`` (runs.csv: RUN_KEYS), in order: the keys,
     the metrics, device, compute, the job's benchmark, what the run's files take on disk and its folder."""
-    return [*keys, *METRIC_COLUMNS, "device", *COMPUTE_COLUMNS, "job_s", "max_rss_mb", "disk_mb", "dir"]
+    return [
+        *keys,
+        *METRIC_COLUMNS,
+        *EPOCH_STATISTICS,
+        "device",
+        *COMPUTE_COLUMNS,
+        "job_s",
+        "max_rss_mb",
+        "disk_mb",
+        "dir",
+    ]
 
 
 def _compute(metrics: dict) -> dict:
@@ -55,6 +68,9 @@ def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.Dat
         {
             **{k: r[k] for k in keys},
             **{k: metrics_by_dir[r["dir"]][k] for k in METRIC_COLUMNS},
+            **run_format.epoch_statistics(
+                r["dir"], run_format.evaluated_on(metrics_by_dir[r["dir"]]), metrics_by_dir[r["dir"]]["diverged"]
+            ),
             "device": metrics_by_dir[r["dir"]]["run"]["device"],
             **_compute(metrics_by_dir[r["dir"]]),
             **read_benchmark(Path(r["benchmark"])),

@@ -61,13 +61,3 @@ def config_error(config: dict, schema: dict) -> tuple[str, str] | None:
     if error is None:
         return None
     return ".".join(str(part) for part in error.absolute_path) or "(top level)", _explain(error)
-
-
-def unknown_experiment_ids(study: dict, experiments) -> list[tuple[str, str]]:
-    """(key, experiment id) for every place in the study file that names an experiment the config lacks."""
-    named = [(f"accuracy.{e}", e) for e in study.get("accuracy", {})]
-    for i, claim in enumerate(study.get("claims", [])):
-        named += [(f"claims.{i}.{k}", claim[k]) for k in ("experiment", "better", "worse", "variant_of") if k in claim]
-    named += [(f"figures.{i}.experiment", fig["experiment"]) for i, fig in enumerate(study.get("figures", []))]
-    named += [(f"stated.{e}", e) for e in study.get("stated", {})]
-    return [(key, exp) for key, exp in named if exp not in experiments]

@@ -36,7 +36,19 @@ def make_model(spec: RunSpec):
     """The backend's model at its seeded initial weights."""
     key = spec.key
     return backends.make_model(
-        key.backend, key.activation, key.hidden, key.init, key.seed, key.lr, key.weight_decay, spec.dtype, spec.device
+        key.backend,
+        key.activation,
+        key.hidden,
+        key.init,
+        key.seed,
+        key.lr,
+        key.weight_decay,
+        spec.dtype,
+        spec.device,
+        cost=key.cost,
+        bias_init=key.bias_init,
+        l2=key.l2,
+        n_train=key.n_train,  # the images it trains on: the textbook L2's n
     )
 
 
@@ -50,7 +62,9 @@ def execute(spec: RunSpec, data: Dataset, progress: bool = True, laps=None):
     started = time.perf_counter()
     model = make_model(spec)
     lap("model")
-    history = train(model, data, spec.epochs, spec.batch_size, spec.key.seed, progress=progress)
+    history = train(
+        model, data, spec.epochs, spec.batch_size, spec.key.seed, progress=progress, evaluate_on=spec.key.evaluate_on
+    )
     lap("loop")
     metrics = summarise(spec, model, data, history)
     metrics["wall_time_s"] = time.perf_counter() - started

@@ -8,8 +8,11 @@ import math
 
 from mnist_mlp.fmt import count, number
 from mnist_mlp.data.arrays import TRAIN_SET_SIZE as MAX_TRAIN
+from mnist_mlp.data.arrays import EVALUATION_SETS, SUBSETS, split_problem
 from mnist_mlp.data.datasets import DATASET_INFO
-from mnist_mlp.nn.init import SCHEMES, resolve_scheme
+from mnist_mlp.nn.costs import COSTS
+from mnist_mlp.nn.init import BIAS_INITS, SCHEMES, resolve_bias, resolve_scheme
+from mnist_mlp.nn.l2 import L2_FORMS
 from mnist_mlp.runs.key import RunKey, spell_widths
 
 SETTING_KEYS = ("init", "lr", "weight_decay", "hidden", "n_train", "dataset")  # what a sweep or an axis may change
@@ -48,31 +51,67 @@ def jobs_around_training(
 
 
 def defaults(config: dict) -> dict:
-    """What a run uses for each setting an experiment does not give (the config's data and model)."""
+    """What a run uses for each setting an experiment does not give (the config's data, model and
+    training)."""
+    data, model, train = config["data"], config["model"], config["train"]
     return {
-        "dataset": config["data"]["dataset"],
-        "n_train": config["data"]["n_train"],
-        "hidden": config["model"]["hidden"],
-        "init": config["model"]["init"],
+        "dataset": data["dataset"],
+        "n_train": data["n_train"],
+        "subset": data["subset"],
+        "validation": data["validation"],
+        "hidden": model["hidden"],
+        "init": model["init"],
+        "bias_init": model["bias_init"],
+        "cost": model["cost"],
         "weight_decay": 0,
+        "l2": train["l2"],
+        "epochs": train["epochs"],
+        "batch_size": train["batch_size"],
+        "evaluate_on": train["evaluate_on"],
     }
+
+
+# What a run uses for a setting neither its experiment nor ``defaults`` gives: what every run used
+# before the setting could be chosen (RunKey's option defaults; the epochs and batch size of train).
+RUN_DEFAULTS = {
+    "subset": SUBSETS[0],
+    "validation": 0,
+    "bias_init": BIAS_INITS[0],
+    "cost": COSTS[0],
+    "l2": L2_FORMS[0],
+    "epochs": None,
+    "batch_size": None,
+    "evaluate_on": EVALUATION_SETS[0],
+}
 
 
 def run_key(experiment: dict, activation: str, seed: int, default: dict) -> RunKey:
     """The run of ``experiment`` with ``activation`` and ``seed``, ``default`` (see ``defaults``)
-    filling what it does not set; ``auto`` init is resolved, so that a run asked for as ``auto``
-    and as the scheme ``auto`` picks is the same run."""
-    get = {**default, **experiment}.__getitem__
+    filling what it does not set. Settings with several spellings are given one, so that runs that
+    coincide are one job: ``auto`` init is resolved, so is a bias initialisation that draws what the
+    weights' scheme draws anyway, an L2 form without weight decay, and an experiment's epochs or batch
+    size equal to the config's (a run trained as train.epochs says names no epochs in its folder)."""
+    get = {**RUN_DEFAULTS, **default, **experiment}.__getitem__
+    init = resolve_scheme(get("init"), activation)
+    own = lambda name: None if get(name) == default.get(name) else get(name)  # noqa: E731
     return RunKey(
         dataset=get("dataset"),
         n_train=get("n_train"),
         backend=get("backend"),
         activation=activation,
-        init=resolve_scheme(get("init"), activation),
+        init=init,
         hidden=get("hidden"),
         lr=get("lr"),
         weight_decay=get("weight_decay"),
         seed=seed,
+        subset=get("subset"),
+        validation=get("validation"),
+        bias_init=resolve_bias(init, get("bias_init")),
+        cost=get("cost"),
+        l2=get("l2") if get("weight_decay") else L2_FORMS[0],
+        epochs=own("epochs"),
+        batch_size=own("batch_size"),
+        evaluate_on=get("evaluate_on"),
     )
 
 
@@ -131,6 +170,21 @@ def sweep_variants(experiments: dict, sweeps: dict) -> list[dict]:
                     )
                 )
     return variants
+
+
+def split_error(experiments: dict, default: dict) -> tuple[str, str] | None:
+    """The first experiment whose data cannot be split as it asks, as (key, message), or None: more
+    training images than a validation set leaves, or evaluation on a validation set it does not hold out."""
+    for exp_id, experiment in experiments.items():
+        get = {**default, **experiment}.__getitem__
+        where = "experiments." + exp_id if any(k in experiment for k in ("n_train", "validation")) else "data"
+        problem = split_problem(get("n_train"), get("validation"))
+        if problem:
+            return f"{where}.validation", problem
+        if get("evaluate_on") == "validation" and not get("validation"):
+            where = "experiments." + exp_id if "evaluate_on" in experiment else "train"
+            return f"{where}.evaluate_on", "validation needs a validation set: set data.validation (images held out)"
+    return None
 
 
 def unknown_experiments(experiments: dict, sweeps: dict) -> list[tuple[str, str]]:

@@ -16,13 +16,27 @@ if TYPE_CHECKING:
 
 FILES = {
     "batches": "batches.csv",  # the loss of every batch
-    "epochs": "epochs.csv",  # train and test loss and accuracy per epoch
+    "epochs": "epochs.csv",  # train loss and accuracy, and the evaluation set's, per epoch
     "metrics": "metrics.json",  # final numbers, confusion matrix, timing, settings
     "predictions": "predictions.csv",  # the final model's class for every test image (none if diverged)
     "weights": "weights.npz",  # the final weights and biases
 }
 BATCH_COLUMNS = ["epoch", "batch", "loss"]
 EPOCH_COLUMNS = ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy"]
+
+
+def epoch_columns(evaluate_on: str = "test") -> list[str]:
+    """epochs.csv's columns for a run evaluated on ``evaluate_on`` after every epoch: EPOCH_COLUMNS,
+    with the validation set's loss and accuracy in place of the test set's where it is evaluated on that."""
+    return [c.replace("test_", f"{evaluate_on}_") for c in EPOCH_COLUMNS]
+
+
+def evaluated_on(metrics: dict) -> str:
+    """The set a run was evaluated on after every epoch, as its metrics.json records it (the test set
+    for a run recorded before the choice existed)."""
+    return metrics["run"].get("evaluate_on", "test")
+
+
 PREDICTION_COLUMNS = ["label", "predicted"]
 METRICS_SCHEMA = json.loads((Path(__file__).parent / "metrics.schema.json").read_text())
 
@@ -44,13 +58,14 @@ def write_run(
     Args:
         params: the final [(W, b), ...].
         batch_loss: (epoch, batch, loss) per batch.
-        epochs: one dict per completed epoch, with EPOCH_COLUMNS.
+        epochs: one dict per completed epoch, with ``epoch_columns`` of the run's evaluation set.
         metrics: as documented by metrics.schema.json.
         labels: the test labels.
         predictions: the final model's predicted class per test image, or None if it diverged.
     """
     write_csv(path(directory, "batches"), BATCH_COLUMNS, batch_loss)
-    write_csv(path(directory, "epochs"), EPOCH_COLUMNS, ([e[c] for c in EPOCH_COLUMNS] for e in epochs))
+    columns = epoch_columns(evaluated_on(metrics))
+    write_csv(path(directory, "epochs"), columns, ([e[c] for c in columns] for e in epochs))
     path(directory, "metrics").write_text(json.dumps(metrics, indent=1) + "\n")
     write_csv(
         path(directory, "predictions"),
@@ -107,7 +122,8 @@ def check_run(directory) -> dict:
     error = best_match(_metrics_validator().iter_errors(metrics))  # what jsonschema.validate raises
     if error is not None:
         raise RunFormatError(f"{path(directory, 'metrics')}: {error.message}")
-    for kind, columns in (("batches", BATCH_COLUMNS), ("epochs", EPOCH_COLUMNS), ("predictions", PREDICTION_COLUMNS)):
+    epochs = epoch_columns(evaluated_on(metrics))
+    for kind, columns in (("batches", BATCH_COLUMNS), ("epochs", epochs), ("predictions", PREDICTION_COLUMNS)):
         _check_columns(path(directory, kind), columns)
     if not metrics["diverged"]:
         _check_predictions(directory, metrics)
@@ -151,6 +167,20 @@ def read_epochs(directory) -> "pd.DataFrame":
     import pandas as pd
 
     return pd.read_csv(path(directory, "epochs"))
+
+
+def epoch_statistics(directory, evaluate_on: str, diverged: bool) -> dict:
+    """What a run's per-epoch accuracy on its evaluation set gives a reported statistic: its peak
+    over epochs and the epoch of it, and its last epoch's; NaN for a run that diverged, which has no
+    accuracy."""
+    if diverged:
+        return {"peak_accuracy": math.nan, "peak_epoch": math.nan, "last_epoch_accuracy": math.nan}
+    accuracy = read_epochs(directory).set_index("epoch")[f"{evaluate_on}_accuracy"]
+    return {
+        "peak_accuracy": float(accuracy.max()),
+        "peak_epoch": float(accuracy.idxmax()),  # the first epoch to reach it; a number, empty where none
+        "last_epoch_accuracy": float(accuracy.iloc[-1]),
+    }
 
 
 def read_predictions(directory) -> "pd.DataFrame":

@@ -310,3 +310,25 @@ def test_each_reported_curve_gets_a_figure_and_its_epochs_are_counted_from_one()
     peak = next(n for n in reported_numbers(study, "mnist") if n.experiment == "h30")
     assert peak.epoch == 29 and peak.statistic == Statistic("peak", 3)  # the book's "Epoch 28", counted from 0
     assert reported_numbers(study, "fashion_mnist") == []  # the book's numbers are MNIST's
+
+
+def test_curves_csv_keeps_every_batch_of_a_study_sized_run_and_block_means_of_a_longer_one():
+    from mnist_mlp.runs.aggregate import MAX_BATCH_POINTS, batch_points
+
+    def batches(n_epochs, per_epoch):
+        epochs = np.repeat(np.arange(1, n_epochs + 1), per_epoch)
+        return pd.DataFrame(
+            {
+                "epoch": epochs,
+                "batch": np.tile(np.arange(per_epoch), n_epochs),
+                "loss": np.arange(n_epochs * per_epoch, dtype=float),
+            }
+        )
+
+    study = batches(15, 469)  # the first study's runs: 7,035 batches, every one kept
+    metric, x, loss = batch_points(study, MAX_BATCH_POINTS)
+    assert metric == "batch_loss" and len(loss) == 7035 and x.iloc[-1] == 15.0
+    long = batches(30, 5000)  # Nielsen's: 150,000 batches of 10
+    metric, x, loss = batch_points(long, MAX_BATCH_POINTS)
+    assert metric == "batch_loss_mean_15" and len(loss) == 10_000
+    assert loss.iloc[0] == np.mean(np.arange(15)) and x.iloc[-1] == 30.0  # each block's mean, at its last batch

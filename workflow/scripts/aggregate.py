@@ -1,4 +1,11 @@
-from mnist_mlp.runs.aggregate import confusion_table, curves_table, multiverse_table, run_table, sweep_table
+from mnist_mlp.runs.aggregate import (
+    MAX_BATCH_POINTS,
+    confusion_table,
+    curves_table,
+    multiverse_table,
+    run_table,
+    sweep_table,
+)
 from mnist_mlp.runs.jobs import job
 from mnist_mlp.runs.run_format import check_run
 
@@ -13,7 +20,7 @@ def main(snakemake):
         run_table(records, metrics).to_csv(out.runs, index=False)
         sweep_table(sweep_records, metrics).to_csv(out.sensitivity, index=False)
         multiverse_table(universe_records, metrics, snakemake.params.axes).to_csv(out.multiverse, index=False)
-        curves_table(records).to_csv(out.curves, index=False)
+        curves_table(records, max_batch_points=MAX_BATCH_POINTS).to_csv(out.curves, index=False)
         confusion_table(records, metrics).to_csv(out.confusion, index=False)
         log.info(
             "aggregated %d distinct runs: %d experiment runs, %d sweep runs, %d universe runs",

@@ -120,17 +120,34 @@ def multiverse_table(records: list[dict], metrics_by_dir: dict, axes: list[str])
     return _table(records, metrics_by_dir, [*universe_columns(axes), "experiment", *SETTINGS])
 
 
-def curves_table(records: list[dict], batch_loss: bool = True) -> pd.DataFrame:
+# The most batch losses curves.csv holds of one run: a run of more batches (Nielsen's 150,000 at batch
+# size 10) gives the mean of each k consecutive ones, as metric batch_loss_mean_<k>; its own batches.csv
+# keeps every one.
+MAX_BATCH_POINTS = 10_000
+
+
+def batch_points(batches: pd.DataFrame, max_points: int | None) -> tuple[str, pd.Series, pd.Series]:
+    """A run's batch losses as curves.csv holds them: (metric, x in fractional epochs, loss), every batch
+    or, past ``max_points``, the means of blocks of k consecutive batches (the block's last x)."""
+    per_epoch = batches.groupby("epoch")["batch"].transform("max") + 1
+    x = batches["epoch"] - 1 + (batches["batch"] + 1) / per_epoch
+    if max_points is None or len(batches) <= max_points:
+        return "batch_loss", x, batches["loss"]
+    k = -(-len(batches) // max_points)
+    block = np.arange(len(batches)) // k
+    return f"batch_loss_mean_{k}", x.groupby(block).last(), batches["loss"].groupby(block).mean()
+
+
+def curves_table(records: list[dict], batch_loss: bool = True, max_batch_points: int | None = None) -> pd.DataFrame:
     """All curves in long form: RUN_KEYS, metric, x (epochs, fractional for batches), value; the
-    per-epoch curves alone without ``batch_loss``."""
+    per-epoch curves alone without ``batch_loss``; at most ``max_batch_points`` batch losses a run
+    (``batch_points``)."""
     frames = []
     for run in records:
         keys = {k: run[k] for k in RUN_KEYS}
         if batch_loss:
-            batches = run_format.read_batches(run["dir"])
-            per_epoch = batches.groupby("epoch")["batch"].transform("max") + 1
-            batch_x = batches["epoch"] - 1 + (batches["batch"] + 1) / per_epoch
-            frames.append(pd.DataFrame({**keys, "metric": "batch_loss", "x": batch_x, "value": batches["loss"]}))
+            metric, x, loss = batch_points(run_format.read_batches(run["dir"]), max_batch_points)
+            frames.append(pd.DataFrame({**keys, "metric": metric, "x": x.to_numpy(), "value": loss.to_numpy()}))
         epochs = run_format.read_epochs(run["dir"])
         long = epochs.melt(id_vars="epoch", var_name="metric", value_name="value").rename(columns={"epoch": "x"})
         long["x"] = long["x"].astype(float)  # as beside the batches' fractional epochs, with or without them

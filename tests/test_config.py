@@ -237,7 +237,7 @@ def malformed_study(tmp_path, name: str, edit) -> Path:
         (
             "unknown_experiment",
             lambda s: s["accuracy"].update(baselin={"relu": 95}),
-            "key accuracy.baselin: no experiment 'baselin' in the config.",
+            "key accuracy.baselin: no experiment 'baselin' in the config (its experiments: baseline, lr_0.001, lr_0.1, torch, torch_l2).",
         ),
         (
             "syntax",

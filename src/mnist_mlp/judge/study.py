@@ -168,7 +168,10 @@ def study_error(study: dict, experiments: dict, seeds: list, default: dict) -> t
     """
     for place in _named(study):
         if place.experiment not in experiments:
-            return place.key, f"no experiment {place.experiment!r} in the config"
+            return (
+                place.key,
+                f"no experiment {place.experiment!r} in the config (its experiments: {', '.join(experiments)})",
+            )
         ran = experiments[place.experiment]["activations"]
         if place.activation is not None and place.activation not in ran:
             return place.activation_key, (

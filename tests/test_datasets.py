@@ -10,6 +10,7 @@ import pytest
 from mnist_mlp.data.arrays import DataError, preprocess, verified_sources
 from mnist_mlp.data.datasets import DATASET_INFO, FILES, content_sha256, gz_md5, identify
 from mnist_mlp.data.download import DownloadError, download_dataset, fetch_from_mirrors
+from mnist_mlp.data.idx import read_idx
 
 FASHION, MNIST = DATASET_INFO["fashion_mnist"], DATASET_INFO["mnist"]
 DEBIAN = Path(FASHION.debian_dir)
@@ -64,3 +65,12 @@ def test_preprocessing_says_which_dataset_its_files_are(fashion_raw):
 def test_a_dataset_without_a_source_says_which_it_has(tmp_path):
     with pytest.raises(DownloadError, match="Fashion-MNIST has no pypi source; its sources are mirrors, debian, path"):
         download_dataset(tmp_path, "fashion_mnist", "pypi")
+
+
+@pytest.mark.parametrize("dataset, raw", [("mnist", "mnist_raw"), ("fashion_mnist", "fashion_raw")])
+def test_each_datasets_test_class_counts_are_its_test_labels(dataset, raw, request):
+    """The counts the captions and chance are stated from are the pinned test labels' own."""
+    labels = read_idx(request.getfixturevalue(raw) / "t10k-labels-idx1-ubyte.gz")
+    info = DATASET_INFO[dataset]
+    assert list(info.test_class_counts) == np.bincount(labels, minlength=10).tolist()
+    assert info.chance_pct == pytest.approx(100 * np.bincount(labels).max() / len(labels))

@@ -114,6 +114,7 @@ def test_snakemake_report_includes_the_figures_with_captions(smoke_run, mnist_ra
     assert "fig07.png" in html and "reported_vs_reproduced.png" in html
     assert "runs.csv" in html and "Every run of the study's experiments" in html  # the run table, as in report.html
     assert "Not in the study" in html  # a caption from report/
+    assert "chance line at 11.35 %" in html and "at 10 %" not in html  # the dataset's own chance, not a guess's
 
 
 def find_chromium() -> str | None:

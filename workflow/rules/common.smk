@@ -6,6 +6,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from mnist_mlp.runs.config_check import config_error
+from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.data.datasets import FILES as RAW_FILE_NAMES
 from mnist_mlp.data.datasets import identify
 from mnist_mlp.data.download import source_problem
@@ -322,6 +323,20 @@ def multiverse_run_records():
         for v in MULTIVERSE_VARIANTS
         for run in runs_of(v["experiment"])
     ]
+
+
+def caption_words(dataset):
+    """What the figures' captions (report/*.rst) say of the runs' dataset: its name, what one class
+    is, and chance (always answering its test set's commonest class)."""
+    info = DATASET_INFO[dataset]
+    return {
+        "dataset": info.title,
+        "noun": info.noun,
+        "chance": f"{info.chance_pct:.2f} %",
+    }
+
+
+CAPTION_WORDS = caption_words(config["data"]["dataset"])
 
 
 def project_path(path):

@@ -53,6 +53,8 @@ for section in FIGURE_SECTIONS:
             dpi=config["plots"]["dpi"],
             smooth=config["plots"]["smooth_batches"],
             dataset=config["data"]["dataset"],
+            # what the captions say of the dataset
+            words=CAPTION_WORDS,
         script:
             "../scripts/plot_section.py"
 
@@ -92,6 +94,8 @@ rule plot_overview:
         titles=experiment_titles(),
         dpi=config["plots"]["dpi"],
         dataset=config["data"]["dataset"],
+        # what the captions say of the dataset
+        words=CAPTION_WORDS,
     script:
         "../scripts/plot_overview.py"
 

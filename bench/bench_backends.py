@@ -195,7 +195,7 @@ def loop_fn(backend: str, data: Dataset):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=prepared_paths(KEY.dataset, KEY.n_train)["data"])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()

@@ -156,7 +156,7 @@ def print_numpy_step_parts(batches, repeats: int) -> None:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=prepared_paths(KEY.dataset, KEY.n_train)["data"])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=200, help="steps of the profiled torch.nn step")

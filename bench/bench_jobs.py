@@ -63,7 +63,7 @@ def breakdown(workdir: Path, configs: list[Path], backend: str) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--mnist", type=Path, default=REPO / "resources" / "mnist")

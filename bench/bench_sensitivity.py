@@ -1,8 +1,8 @@
-"""What a finished run of the study cost, from Snakemake's own measurements: run it by hand after
+"""What a finished run of the study cost, from Snakemake's own measurements, run by hand on a built
+working directory.
 
     /usr/bin/time snakemake --cores 2 --configfile config/sensitivity.yaml
-
-as  python bench/bench_sensitivity.py [--workdir .] [--cores 2] [--wall-s SECONDS]
+    python bench/bench_sensitivity.py [--workdir .] [--cores 2] [--wall-s SECONDS]
 
 Prints the number of distinct training jobs of the config's runs (results/runs.csv and
 results/sensitivity.csv), their summed job time per backend, the largest peak memory, the wall time
@@ -20,7 +20,7 @@ from mnist_mlp.runs.aggregate import read_benchmark
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, default=Path("."))
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--wall-s", type=float, help="measured wall time of the whole snakemake run")

@@ -142,17 +142,22 @@ def calibrate(cores: int, mnist: Path, epochs: int = 2) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument(
         "--configfile",
         type=Path,
         action="append",
         default=[],
-        help="overlays on config/config.yaml, e.g. config/sensitivity.yaml",
+        help="overlays on the first study's config, e.g. config/sensitivity.yaml",
     )
     parser.add_argument("--mnist", type=Path, default=REPO / "resources" / "mnist")
-    parser.add_argument("--predict-only", action="store_true")
+    parser.add_argument(
+        "--predict-only",
+        action="store_true",
+        help="predict without running the study: every distinct training job priced from scratch, as if "
+        "none were built (the calibration's short run still runs, unless --model names a saved one)",
+    )
     parser.add_argument(
         "--measured",
         action="store_true",

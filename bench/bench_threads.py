@@ -35,7 +35,7 @@ def run(spec: RunSpec, data, threads: int):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=prepared_paths(KEY.dataset, KEY.n_train)["data"])
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--backend", nargs="+", default=["numpy", "torch"])

@@ -1,5 +1,5 @@
 """Are two working directories' runs the same, timing aside? For checking that a speed-up changed
-no number: build the same config with the old and the new code, then
+no number: build the same config with the old and the new code, one working directory each.
 
     python bench/same_runs.py OLD_WORKDIR NEW_WORKDIR
 
@@ -47,7 +47,7 @@ def compare(old: Path, new: Path) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("old", type=Path)
     parser.add_argument("new", type=Path)
     args = parser.parse_args()

@@ -10,6 +10,7 @@ import pytest
 from mnist_mlp.judge.choices import SEEDS, components, decompose
 from mnist_mlp.judge.claims import Outcomes, Rules, paired
 from mnist_mlp.judge.joint import Grid, draw, joint_test, maxt_adjusted, statistics
+from mnist_mlp.judge.simulate import simulated_outcomes
 from mnist_mlp.judge.stats import HOLDS
 
 RULES = Rules(alpha=0.05, margin_pp=0.5, loss_margin_pct=5)
@@ -69,20 +70,6 @@ def test_a_missing_cell_or_an_uneven_seed_count_is_not_decomposed_and_says_why()
     uneven["he", 0.1] = uneven["he", 0.1][:2]
     assert "different numbers of seeds" in decompose(uneven, AXES, OPTIONS, OWN).reason
     assert decompose({(): np.ones(3)}, [], {}, ()).reason.startswith("no choice varies here")
-
-
-def simulated_outcomes(rng, n_universes, n_images, n_seeds, effect, shared_b=True) -> list[list[Outcomes]]:
-    """Paired outcomes of one comparison per universe, with universes correlated as a real
-    multiverse's are: every image has one difficulty, and (``shared_b``) side B is the same run in
-    every universe, as when a choice only touches side A. ``effect`` raises A's chance per image."""
-    difficulty = rng.beta(8, 2, n_images)
-    b = rng.random((n_seeds, n_images)) < difficulty
-    universes = []
-    for _ in range(n_universes):
-        b_side = b if shared_b else rng.random((n_seeds, n_images)) < difficulty
-        a_side = rng.random((n_seeds, n_images)) < np.clip(difficulty + effect, 0, 1)
-        universes.append([Outcomes((a_side.astype(np.int8) - b_side.astype(np.int8)), 1)])
-    return universes
 
 
 @pytest.mark.parametrize("shared_b", [True, False])

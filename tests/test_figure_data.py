@@ -377,3 +377,17 @@ def test_the_workflow_writes_each_figures_numbers_beside_it_and_sharp_pngs(smoke
     ]  # the entry point says how figures are drawn
     width, height = plotted.figure.get_size_inches()
     assert png_size(figures / "fig02.png") == (round(width * 2 * dpi), round(height * 2 * dpi))
+
+
+def test_the_bars_draw_no_spread_one_seed_cannot_measure(tables):
+    def bars_of(runs):
+        rows = comparison_rows(runs, reported_numbers(STUDY, "mnist"), STUDY["verdicts"]["close_pp"], TITLES)
+        plotted = plot_reported_vs_reproduced(rows, TITLES)
+        (ax,) = plotted.figure.axes
+        caps = [c for c in ax.collections if isinstance(c, LineCollection)]
+        return caps, [t.get_text() for t in ax.get_legend().get_texts()]
+
+    caps, legend = bars_of(tables["runs"])  # the smoke run: one seed
+    assert caps == [] and "reproduced here (one seed: no spread)" in legend
+    caps, legend = bars_of(with_seed(tables["runs"], 1, 1.0))
+    assert caps and "reproduced here (± std over seeds)" in legend

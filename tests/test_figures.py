@@ -293,7 +293,7 @@ def test_with_no_number_of_the_studys_the_bars_are_this_runs_alone():
     bars = {"e0": [{"activation": a, "reported": None, "mean": 85.0, "std": 0.5} for a in figures.ACTIVATIONS]}
     figure, table = plot_reported_vs_reproduced(bars, {"e0": "1.1 Backpropagation"})
     legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
-    assert figures.REPORTED_LABEL not in legend and "this run (mean ± std)" in legend
+    assert figures.REPORTED_LABEL not in legend and "this run (± std over seeds)" in legend
     assert len(figure.axes[0].containers) == 2  # one set of bars and its error bars, no hatched ones
     assert set(table["series"]) == {"this run"}
 

@@ -14,7 +14,7 @@ from mnist_mlp import fmt
 from mnist_mlp.judge.claims import CLAIM_KINDS, INTERVAL_METHODS, Evidence, Rules, judge
 from mnist_mlp.judge.multiverse import LABELS
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
-from mnist_mlp.present.manifest import build_command
+from mnist_mlp.present.manifest import build_command, write
 from mnist_mlp.present.summary import PARTS
 
 SCHEMA = json.loads((REPO / "workflow" / "schemas" / "claims.schema.json").read_text())
@@ -46,6 +46,15 @@ def built(smoke_run):
     )
 
 
+def test_a_number_in_the_manifest_is_written_without_binary_noise_and_nan_as_null(tmp_path):
+    schema = tmp_path / "schema.json"
+    schema.write_text("{}")
+    out = tmp_path / "claims.json"
+    write(out, {"difference_pp": 97.02 - 95.43, "p": 1.2345e-15, "missing": float("nan"), "n": [0.1 + 0.2]}, schema)
+    assert json.loads(out.read_text()) == {"difference_pp": 1.59, "p": 1.2345e-15, "missing": None, "n": [0.3]}
+    assert "1.5900000000000" not in out.read_text()
+
+
 def test_the_manifest_validates_and_each_claim_is_its_judgement(built, smoke_run, monkeypatch):
     manifest, runs, _ = built
     jsonschema.validate(manifest, SCHEMA)
@@ -57,9 +66,10 @@ def test_the_manifest_validates_and_each_claim_is_its_judgement(built, smoke_run
         assert (entry["verdict"], entry["runs"]) == (judgement.verdict, judgement.runs)
         assert len(entry["comparisons"]) == len(judgement.comparisons)
         for written, computed in zip(entry["comparisons"], judgement.comparisons):
-            assert written["estimate"] == pytest.approx(computed.estimate, abs=1e-12)
+            # the manifest keeps 12 significant digits
+            assert written["estimate"] == pytest.approx(computed.estimate, rel=1e-11, abs=1e-12)
             bounds = {i["source"]: (i["low"], i["high"]) for i in written["intervals"]}
-            assert bounds == {s: pytest.approx((i.low, i.high), abs=1e-12) for s, i in computed.intervals.items()}
+            assert bounds == {s: pytest.approx((i.low, i.high), rel=1e-11) for s, i in computed.intervals.items()}
         behind = runs.drop_duplicates("dir").set_index("dir").loc[judgement.runs]
         assert entry["cost"]["runs"] == len(behind)
         assert entry["cost"]["job_s"] == pytest.approx(behind["job_s"].sum(), abs=0.01)

@@ -572,7 +572,12 @@ def plot_reported_vs_reproduced(
             hatch="////",
             lw=1,
         )
-    ax.bar(x + offset, bars["mean"], width, yerr=bars["std"].fillna(0), label=ours, color=colours, capsize=2)
+    ax.bar(x + offset, bars["mean"], width, label=ours, color=colours)
+    spread = bars["std"].notna()  # one seed measures none: no bar gets a cap it has no spread for
+    if spread.any():
+        ax.errorbar(
+            x[spread] + offset, bars["mean"][spread], yerr=bars["std"][spread], fmt="none", ecolor="0.2", capsize=2
+        )
     for xi, value in zip(x, bars["mean"]):
         if np.isnan(value):
             ax.text(
@@ -591,7 +596,7 @@ def plot_reported_vs_reproduced(
     ax.set_xlim(-0.7, len(bars) - 0.3)
     reported_kind = [Patch(facecolor="white", edgecolor="0.3", hatch="////", label=REPORTED_LABEL)]
     kinds = (reported_kind if reproduction else []) + [
-        Patch(facecolor="0.4", label=f"{ours} (mean ± std)"),
+        Patch(facecolor="0.4", label=f"{ours} (± std over seeds)" if spread.any() else f"{ours} (one seed: no spread)"),
         Line2D([], [], label=chance_label(chance_pct, dataset.noun), **CHANCE_STYLE),
     ]
     swatches = [Patch(facecolor=style["color"], label=a) for a, style in ACTIVATION_STYLES.items()]

@@ -25,19 +25,6 @@ from mnist_mlp.present.html import Figures
 from mnist_mlp.present.robustness import Multiverse, robust_section
 from mnist_mlp.present.summary import summary
 
-ORDER = (
-    "summary",
-    "since",
-    "claims",
-    "differences",
-    "experiments",
-    "unstated",
-    "robust",
-    "beyond",
-    "runs",
-    "provenance",
-)
-
 
 def build_context(
     runs: pd.DataFrame,

@@ -60,6 +60,19 @@ def test_an_interaction_is_its_own_term_not_a_main_effect():
     assert found.shares["init × lr"] > max(found.shares["init"], found.shares["lr"])
 
 
+def test_one_seed_per_universe_gives_no_share_and_says_why_three_seeds_do():
+    axes, options, own = ["init"], {"init": ["auto", "standard_normal"]}, ("auto",)
+    # a difference of +0.03 and +0.02 points: noise, which one seed cannot tell from a choice's effect
+    one = decompose({("auto",): np.array([0.03]), ("standard_normal",): np.array([0.02])}, axes, options, own)
+    assert one.shares is None and one.reason.startswith("one seed per universe") and "train.seeds" in one.reason
+    assert one.option_effects["init"] == [("auto", 0.0), ("standard_normal", pytest.approx(-0.01))]
+    rng = np.random.default_rng(0)
+    three = decompose(
+        {cell: rng.normal(0.02, 0.05, 3) for cell in [("auto",), ("standard_normal",)]}, axes, options, own
+    )
+    assert three.reason is None and sum(three.shares.values()) == pytest.approx(100)
+
+
 def test_a_missing_cell_or_an_uneven_seed_count_is_not_decomposed_and_says_why():
     values = grid_values(lambda cell, rng, k: rng.normal(0, 1, k))
     values["normal", 0.01] = None

@@ -10,7 +10,8 @@ proportion to its degrees of freedom (12 universes of 3 seeds: the axes would ge
 noise), so each term's share is its sum of squares less that expected noise (omega squared), and
 the seeds get the rest: the shares add up to 100 %. A grid with a missing cell (a
 universe with nothing to compare, or fewer seeds) is not balanced: it is not decomposed, and the
-reason says which universes are missing.
+reason says which universes are missing; nor is a grid of one seed per universe, whose seed noise
+cannot be estimated.
 """
 
 import itertools
@@ -20,6 +21,12 @@ import numpy as np
 
 SEEDS = "seeds"
 INTERACTION = " × "  # joins the axes of an interaction term
+# Why a grid of one seed per universe is not split: a choice's share is told from seed noise, which
+# one seed cannot measure; every difference, a choice's or noise, would be given to the choices.
+ONE_SEED = (
+    "one seed per universe: the seeds' spread, the noise a choice's share is told from, cannot be "
+    "estimated, so no share is given; with two or more seeds (train.seeds) it is"
+)
 
 
 def components(values: np.ndarray, axes: list[str]) -> dict[str, tuple[float, int]]:
@@ -117,6 +124,8 @@ def decompose(
     values = np.array([per_seed[cell] for cell in cells], dtype=float).reshape(shape)
     if np.all(values == values.flat[0]):
         return Decomposition(None, 0.0, "the difference is the same in every universe and seed", effects)
+    if shape[-1] < 2:
+        return Decomposition(None, float(np.var(values)), ONE_SEED, effects)
     return Decomposition(shares(values, axes), float(np.var(values)), None, effects)
 
 

@@ -72,8 +72,8 @@ def shares(values: np.ndarray, axes: list[str]) -> dict[str, float]:
     """Each term's share of the variance, in percent (omega squared, Hays): its sum of squares less
     what seed noise alone would give it (its degrees of freedom times the seeds' mean square), a
     negative value set to zero, over the total sum of squares; the seeds get the rest, so the shares
-    add up to 100. With one seed, seed noise cannot be told from the highest interaction: the seeds
-    get only what is left."""
+    add up to 100. It needs two or more seeds: with one, seed noise cannot be told from the highest
+    interaction (``decompose`` makes no shares then, and says so)."""
     sums = components(values, axes)
     ss_seeds, df_seeds = sums.pop(SEEDS)
     ms_seeds = ss_seeds / df_seeds if df_seeds else 0.0

@@ -15,12 +15,14 @@ from mnist_mlp.present.compare import (
     Results,
     diff,
     from_record,
+    group,
     main,
     read_results,
     render,
     run_table,
 )
 from mnist_mlp.present.history import make_record
+from mnist_mlp.present.since import by_group
 from mnist_mlp.runs import aggregate
 
 
@@ -387,3 +389,27 @@ def test_a_table_written_before_a_runs_key_had_its_options_compares_as_unchanged
     assert all(c["settings"] == {"cost": ("softmax_cross_entropy", "sigmoid_quadratic")} for c in other["changed"])
     text = render(other)  # an option is named only where it is not its default
     assert "cost softmax_cross_entropy → sigmoid_quadratic" in text and "subset" not in text
+
+
+UNIVERSES = pd.concat(
+    [
+        OLD.assign(universe="init he_normal"),  # the study's own runs, which every universe shares
+        table([{"activation": "relu", "test_accuracy": 0.9, "init": "glorot_normal", "dir": "results/runs/g"}]).assign(
+            universe="init glorot_normal"
+        ),
+    ],
+    ignore_index=True,
+)
+
+
+def test_runs_only_the_universes_hold_are_recorded_counted_added_and_named_by_their_universe(tmp_path):
+    when = datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc)
+    before = from_record(make_record(OLD, SWEEPS, {}, {}, "abc", when))
+    after = from_record(make_record(OLD, SWEEPS, {}, {}, "abc", when, UNIVERSES))
+    added = diff(before, after)["added"]
+    assert [r["experiment"] for r in added] == ["universe init glorot_normal: baseline"]
+    assert by_group(added) == [{"group": "universe", "words": "only in the universes", "n": 1}]
+    assert [group(r) for r in after.runs.to_dict("records")] == ["study"] * 4 + ["sweep"] * 4 + ["universe"]
+    write_results(tmp_path)
+    UNIVERSES.to_csv(tmp_path / "multiverse.csv", index=False)
+    assert diff(after, read_results(tmp_path))["added"] == []  # a results folder reads its universes too

@@ -26,6 +26,8 @@ def test_the_schema_holds_the_package_closed_lists():
     assert set(defs["verdict"]["enum"]) == {HOLDS, FAILS, TIE, INCONCLUSIVE, UNTESTED}
     assert set(defs["claim"]["properties"]["kind"]["enum"]) == set(CLAIM_KINDS)
     assert set(defs["claim"]["properties"]["robustness"]["enum"]) == {*LABELS, UNTESTED, None}
+    over_allowed = defs["claim"]["properties"]["robustness_allowed"]["oneOf"][1]["properties"]["label"]
+    assert set(over_allowed["enum"]) == {*LABELS, UNTESTED, None}
     assert set(defs["interval"]["properties"]["source"]["enum"]) == set(INTERVAL_METHODS)
 
 

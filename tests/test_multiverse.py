@@ -209,16 +209,30 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     for claim in claims:  # each with its specification curve, and the numbers behind it
         figure = work / "results" / "figures" / f"{multiverse_figure(claim['id'])}.csv"
         assert f'<figure id="{multiverse_figure(claim["id"])}" class="wide">' in section and figure.exists()
-    summary = html[html.index('<h2 id="summary">') : html.index('<h2 id="since">')]
-    assert len(re.findall(r'<a class="robustness [\w-]+" href="#robust-', summary)) == len(claims)
     # the study's numbers are held against the universes at its own scope, which they allow or not
     fit = pd.read_csv(work / "results" / "multiverse_fit.csv")
     assert len(fit) == 2 and set(fit["axis_n_train"]) == {SMOKE_TRAIN} and fit["allowed"].any()
     assert set(fit["n_numbers"]) == {15}
-    allowed = (
-        f"over the {fit['allowed'].sum()} universe{'s' if fit['allowed'].sum() != 1 else ''} the study's numbers allow"
-    )
+    n_allowed = fit["allowed"].sum()
+    allowed = f"over the {n_allowed} universe{'s' if n_allowed != 1 else ''} the study's numbers allow"
     assert all(row.count(allowed) == 2 for row in section.split('<tr id="robust-')[1:])  # both scopes
+    # the summary's first lines give each claim both labels, each linking to the claim's row
+    summary = html[html.index('<h2 id="summary">') : html.index('<h2 id="since">')]
+    over_all = re.findall(r'href="#robust-([^"]+)">([^<]+)</a> over 2 universes', summary)
+    over_allowed = re.findall(rf'href="#robust-([^"]+)">([^<]+)</a> over the {n_allowed} the study', summary)
+    assert over_all == labels
+    in_rows = re.findall(
+        rf'<tr id="robust-([^"]+)">.*?{allowed}: <span class="robustness [\w-]+">([^<]+)<', section, re.S
+    )
+    assert over_allowed == in_rows and len(in_rows) == len(claims)
+    # "since the last report" counts the runs only the universes hold, and names them so
+    start = html.index('<h2 id="since">')
+    since = html[start : html.index("<h2 ", start + 1)]
+    study_dirs = set(pd.read_csv(work / "results" / "runs.csv")["dir"])
+    study_dirs |= set(pd.read_csv(work / "results" / "sensitivity.csv")["dir"])
+    universe_only = set(pd.read_csv(work / "results" / "multiverse.csv")["dir"]) - study_dirs
+    assert universe_only and f"{len(universe_only)} only in the universes)" in since
+    assert since.count(">universe ") == len(universe_only)
     assert '<h3 id="allowed">' in section
     # which choices move each claim: shares that add up to 100 per claim and scope, or a reason
     choices = pd.read_csv(work / "results" / "multiverse_choices.csv")

@@ -92,7 +92,13 @@ def main(snakemake):
         )
         write(Path(snakemake.output.claims), claims, Path(snakemake.input.claims_schema))
         record = history.make_record(
-            runs, sweeps, config, claim_verdicts(context), commit, datetime.datetime.now(datetime.timezone.utc)
+            runs,
+            sweeps,
+            config,
+            claim_verdicts(context),
+            commit,
+            datetime.datetime.now(datetime.timezone.utc),
+            multiverse.runs,
         )
         update = history.update(snakemake.params.history, record)
         history.warn(update)

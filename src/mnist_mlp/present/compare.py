@@ -42,6 +42,7 @@ NUMBER_NAMES = {c: c.replace("_", " ") for c in NUMBERS}  # "test accuracy"
 USED = ROW_KEYS + SETTINGS + NUMBERS + STATES
 SWEEP_NAME = aggregate.SWEEP_NAME
 SWEEP_USED = SWEEP_NAME + [c for c in USED if c != "experiment"]
+UNIVERSE_USED = ["universe"] + USED
 RECORD_SCHEMA = json.loads((Path(__file__).parent / "history_record.schema.json").read_text())
 
 
@@ -130,7 +131,7 @@ def _setting_kind(f) -> Kind:
 
 
 KINDS = {
-    **dict.fromkeys(["experiment", *SWEEP_NAME], NAME),
+    **dict.fromkeys(["experiment", "universe", *SWEEP_NAME], NAME),
     **{f.name: _setting_kind(f) for f in fields(RunKey)},
     **dict.fromkeys(NUMBERS, Kind("a number", _numbers, float, optional=True)),
     **dict.fromkeys(STATES, Kind("True or False", _states, bool)),
@@ -160,17 +161,36 @@ def checked(table: pd.DataFrame, used: list[str]) -> pd.DataFrame:
     return typed
 
 
-def run_table(runs: pd.DataFrame, sweeps: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The study's runs and the sweeps' in one table of COLUMNS, without timings.
+def run_table(
+    runs: pd.DataFrame, sweeps: pd.DataFrame | None = None, universes: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The study's runs, the sweeps' and those only a multiverse's universes have, in one table of
+    COLUMNS, without timings.
 
     A sweep's row is named by its sweep, the experiment it varies and its setting, so a run that
-    belongs to an experiment and to sweeps appears once for each, as in the report.
+    belongs to an experiment and to sweeps appears once for each, as in the report; a run only the
+    universes have appears once, named by the first universe that holds it (``universes``:
+    multiverse.csv).
     """
     tables = [runs]
     if sweeps is not None and len(sweeps):
         named = sweeps["sweep"] + " sweep of " + sweeps["variant_of"] + ": " + sweeps["setting"]
         tables.append(sweeps.assign(experiment=named))
+    if universes is not None and len(universes):
+        seen = pd.concat([t["dir"] for t in tables])
+        only = universes[~universes["dir"].isin(seen)].drop_duplicates("dir")
+        tables.append(only.assign(experiment=UNIVERSE_PREFIX + only["universe"] + ": " + only["experiment"]))
     return pd.concat(tables, ignore_index=True).reindex(columns=COLUMNS)
+
+
+UNIVERSE_PREFIX = "universe "
+GROUPS = ("study", "sweep", "universe")  # where a run of the table comes from, as ``group`` words it
+
+
+def group(run: dict) -> str:
+    """Which part of a build a row of ``run_table`` belongs to: the study, a sweep or the universes."""
+    name = str(run["experiment"])
+    return "universe" if name.startswith(UNIVERSE_PREFIX) else "sweep" if " sweep of " in name else "study"
 
 
 def _read_csv(path: Path, used: list[str]) -> pd.DataFrame:
@@ -266,7 +286,9 @@ def read_results(path) -> Results:
     runs = _read_csv(path, USED)
     sweeps_path = path.with_name("sensitivity.csv")
     sweeps = _read_csv(sweeps_path, SWEEP_USED) if sweeps_path.exists() else None
-    return Results(run_table(runs, sweeps))
+    universes_path = path.with_name("multiverse.csv")
+    universes = _read_csv(universes_path, UNIVERSE_USED) if universes_path.exists() else None
+    return Results(run_table(runs, sweeps, universes))
 
 
 def _same(a, b) -> bool:

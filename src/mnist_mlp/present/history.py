@@ -33,9 +33,17 @@ def _plain(value):
 
 
 def make_record(
-    runs: pd.DataFrame, sweeps: pd.DataFrame, config: dict, claims: dict, commit: str, now: datetime.datetime
+    runs: pd.DataFrame,
+    sweeps: pd.DataFrame,
+    config: dict,
+    claims: dict,
+    commit: str,
+    now: datetime.datetime,
+    universes: pd.DataFrame | None = None,
 ) -> dict:
-    table = run_table(runs, sweeps)
+    """The history record of a build: its runs (the study's, the sweeps' and those only the
+    universes have, ``universes``: multiverse.csv), config and claim verdicts."""
+    table = run_table(runs, sweeps, universes)
     record = {
         "time": now.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
         "commit": commit,

@@ -67,6 +67,11 @@ def _comparison(c: Comparison, alpha: float) -> dict:
     }
 
 
+def _over_allowed(allowed: dict | None) -> dict | None:
+    """A claim's label over the universes the study's numbers allow, and how many; None without a fit."""
+    return {"universes": allowed["n"], "label": allowed["label"]} if allowed else None
+
+
 def _claim(row: dict, rules: Rules, overlays: list[str], costs: pd.DataFrame, target: dict, sweeps: list[str]) -> dict:
     if row["verdict"] == UNTESTED:  # what would test it: the study's sweeps
         overlays = list(dict.fromkeys(overlays + sweeps))
@@ -80,6 +85,7 @@ def _claim(row: dict, rules: Rules, overlays: list[str], costs: pd.DataFrame, ta
         "verdict": row["verdict"],
         "verdict_on_the_study_numbers": row["in_study"],
         "robustness": row["robustness"],
+        "robustness_allowed": _over_allowed(row.get("robustness_allowed")),
         "comparisons": [_comparison(c, rules.alpha) for c in row["comparisons"]],
         "runs": row["runs"],
         "command": build_command(overlays, **target),

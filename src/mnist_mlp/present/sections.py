@@ -84,6 +84,7 @@ def claim_rows(study: dict, evidence: Evidence, chance_pct: float) -> list[dict]
                 "in_study": theirs.verdict,
                 "in_study_details": theirs.details,
                 "robustness": None,  # its label over a multiverse's universes, when one ran
+                "robustness_allowed": None,  # and over those the study's numbers allow: {"n", "label"}
             }
         )
     return rows
@@ -95,11 +96,18 @@ def claims(rows: list[dict], rule: str, chance_pct: float) -> dict:
 
 
 def with_robustness(claims_section: dict, robust: dict) -> dict:
-    """``claims_section`` with each claim's label over the multiverse, when one ran."""
+    """``claims_section`` with each claim's label over the multiverse, when one ran, and over the
+    universes the study's numbers allow (``{"n", "label"}``; None without a fit)."""
     if not robust["rows"]:
         return claims_section
-    labels = {row["id"]: row["label"] for row in robust["rows"]}
-    return {**claims_section, "rows": [{**c, "robustness": labels[c["id"]]} for c in claims_section["rows"]]}
+    rows = {row["id"]: row for row in robust["rows"]}
+    return {
+        **claims_section,
+        "rows": [
+            {**c, "robustness": rows[c["id"]]["label"], "robustness_allowed": rows[c["id"]]["allowed"]}
+            for c in claims_section["rows"]
+        ],
+    }
 
 
 def backend_agreement(runs: pd.DataFrame) -> list[dict]:

@@ -17,6 +17,16 @@ def dataset_switch(config_changes: list[dict]) -> dict | None:
     return {"old": DATASET_INFO[change["old"]].title, "new": DATASET_INFO[change["new"]].title}
 
 
+GROUP_WORDS = {"study": "of the study", "sweep": "of the sweeps", "universe": "only in the universes"}
+
+
+def by_group(runs: list[dict]) -> list[dict]:
+    """How many of ``runs`` are the study's, the sweeps' and only the universes', in that order,
+    each group that has any."""
+    counts = {g: sum(compare.group(r) == g for r in runs) for g in compare.GROUPS}
+    return [{"group": g, "words": GROUP_WORDS[g], "n": n} for g, n in counts.items() if n]
+
+
 def since_section(update: dict, current: compare.Results, claims: list[dict], folder: str) -> dict:
     """The section "Since the last report": this build against the history record before its own,
     and what could not be read or written there.
@@ -46,6 +56,7 @@ def since_section(update: dict, current: compare.Results, claims: list[dict], fo
     def run_entry(run):
         return {
             "name": compare.run_name(run),
+            "group": compare.group(run),
             "settings": compare.run_settings(run),
             "state": compare.state(run),
             "accuracy": fmt.pct(100 * run["test_accuracy"]),
@@ -62,6 +73,8 @@ def since_section(update: dict, current: compare.Results, claims: list[dict], fo
             for c in result["config"]
         ],
         "added": [run_entry(r) for r in result["added"]],
+        "added_by_group": by_group(result["added"]),
+        "removed_by_group": by_group(result["removed"]),
         "removed": [{**run_entry(r), "anchor": None} for r in result["removed"]],
         "changed": [{**compare.change_cells(c), "anchor": run_anchor(c["run"]["dir"])} for c in result["changed"]],
         "unchanged": [run_entry(r) for r in result["unchanged"]],

@@ -89,12 +89,15 @@ def summary(context: dict, unstated_words: list[str], command: str) -> dict:
     runs, differences = context["runs"], context["differences"]
     robust = context["robust"]
     labels = pd.Series([r["label"] for r in robust["rows"] or []]).value_counts().to_dict()
+    allowed = [r["allowed"]["label"] for r in robust["rows"] or [] if r["allowed"] and r["allowed"]["label"]]
     return {
         "section": SUMMARY,
         "parts": {key: Section(f"summary-{key}", title) for key, title in PARTS.items()},
         "verdict_counts": pd.Series([c["verdict"] for c in context["claims"]["rows"]]).value_counts().to_dict(),
         "judged": judged(context["claims"]["rows"]),
         "label_counts": labels,
+        # the same over the universes the study's numbers allow, where a fit was made
+        "allowed_label_counts": pd.Series(allowed, dtype=object).value_counts().to_dict(),
         "counts": run_counts(runs["rows"]),
         "as_stated": as_stated(differences["setup"], differences["data"], differences["train"]),
         "complete": sum(all(row["health"] != "missing" for row in e["rows"]) for e in context["experiments"]),

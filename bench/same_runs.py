@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mnist_mlp.runs.key import RUNS_ROOT
 
-TIMING = {"wall_time_s", "train_time_s", "eval_time_s", "samples_per_s", "phases_s"}
+TIMING = {"wall_time_s", "train_time_s", "eval_time_s", "samples_per_s", "phases_s", "cpu_use"}
 
 
 def differences(a: dict, b: dict, prefix: str = "") -> list[tuple]:

@@ -2,6 +2,8 @@
 console; only the unexpected is called a bug and keeps its traceback."""
 
 import errno
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 
 from mnist_mlp.errors import UserError
-from mnist_mlp.runs.jobs import INTERRUPTED, job
+from mnist_mlp.runs.jobs import INTERRUPTED, SHARED_BELOW, job
 from mnist_mlp.runs.run_format import write_run
 
 
@@ -127,3 +129,38 @@ def test_a_real_full_disk_under_a_run_is_named(tmp_path, mounted):
             write_run(disk, weights, [(1, 0, 2.3)], [], {"run": {}}, np.zeros(10, int), None)
     # a failed write names no file: the job's outputs say where it was writing
     assert f"{disk}: no space left on the device" in one_error_line(log)
+
+
+CPU_USE_CHILD = """
+import json, os, sys, time
+from mnist_mlp.runs.jobs import cpu_use, process_started
+os.sched_setaffinity(0, {int(sys.argv[1])})
+started = process_started()
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    if sys.argv[3] == "busy":
+        sum(range(1000))
+    else:
+        time.sleep(0.01)
+print(json.dumps(cpu_use(started, threads=1)))
+"""
+
+
+def cpu_shares(*jobs: str, seconds: float = 1.5) -> list[float]:
+    """The CPU share each of ``jobs`` ("busy" or "idle") reports, all at once on the same one core."""
+    core = str(min(os.sched_getaffinity(0)))
+    children = [
+        subprocess.Popen([sys.executable, "-c", CPU_USE_CHILD, core, str(seconds), kind], stdout=subprocess.PIPE)
+        for kind in jobs
+    ]
+    return [json.loads(child.communicate(timeout=60)[0])["share"] for child in children]
+
+
+def test_a_job_alone_on_its_core_is_not_flagged_and_two_on_one_core_are():
+    (alone,) = cpu_shares("busy")
+    assert alone >= SHARED_BELOW
+    # two busy jobs on one core (more jobs than CPUs): each gets about half, and both are flagged
+    assert all(share < SHARED_BELOW for share in cpu_shares("busy", "busy"))
+    # a job that waits (on a disk, a lock) is no busy job: its share says it did not use the core
+    (idle,) = cpu_shares("idle")
+    assert idle < 0.5

@@ -14,7 +14,8 @@ from mnist_mlp import fmt
 from mnist_mlp.judge.claims import CLAIM_KINDS, INTERVAL_METHODS, Evidence, Rules, judge
 from mnist_mlp.judge.multiverse import LABELS
 from mnist_mlp.judge.stats import FAILS, HOLDS, INCONCLUSIVE, TIE, UNTESTED
-from mnist_mlp.present.manifest import build_command, write
+from mnist_mlp.present.manifest import build_command, cost, run_costs, write
+from mnist_mlp.present.sections import every_run, run_rows
 from mnist_mlp.present.summary import PARTS
 
 SCHEMA = json.loads((REPO / "workflow" / "schemas" / "claims.schema.json").read_text())
@@ -55,6 +56,29 @@ def test_a_number_in_the_manifest_is_written_without_binary_noise_and_nan_as_nul
     write(out, {"difference_pp": 97.02 - 95.43, "p": 1.2345e-15, "missing": float("nan"), "n": [0.1 + 0.2]}, schema)
     assert json.loads(out.read_text()) == {"difference_pp": 1.59, "p": 1.2345e-15, "missing": None, "n": [0.3]}
     assert "1.5900000000000" not in out.read_text()
+
+
+def test_runs_that_shared_their_cores_are_flagged_in_the_table_and_in_each_claims_cost():
+    def run(seed, share, job_s):
+        folder = f"results/runs/mnist_n3000/numpy/relu/he_normal/h500-250-100/lr0.1_wd0.0/seed{seed}"
+        return {"dir": folder, "experiment": "baseline", "activation": "relu", "seed": seed}, {
+            "job_s": job_s, "max_rss_mb": 300.0, "disk_mb": 1.0, "cpu_share": share,
+            "diverged": False, "failed_to_learn": False,
+        }  # fmt: skip
+
+    table = pd.DataFrame([a | b for a, b in (run(0, 0.97, 10.0), run(1, 0.49, 20.0), run(2, None, 5.0))])
+    no_sweeps = pd.DataFrame(columns=[*table.columns, "sweep", "setting"], dtype=object)
+    rows = run_rows(table, no_sweeps, {"baseline": "Baseline"})
+    alone, shared, old = (r["dir"] for r in rows)
+    assert [r["shared_core"] for r in rows] == [False, True, False] and rows[2]["cpu_pct"] is None
+    runs = every_run(rows, len(rows), [])
+    assert [r["dir"] for r in runs["shared"]] == [shared] and runs["n_cpu_measured"] == 2
+    costs = run_costs(rows)
+    assert cost([alone], costs)["shared_core_runs"] == 0
+    both = cost([alone, shared, old], costs)
+    # weighted by job time: the shared run's 20 s count twice the alone run's 10 s
+    assert both["shared_core_runs"] == 1 and both["cpu_share"] == round((0.97 * 10 + 0.49 * 20) / 30, 3)
+    assert cost([old], costs)["cpu_share"] is None
 
 
 def test_the_manifest_validates_and_each_claim_is_its_judgement(built, smoke_run, monkeypatch):

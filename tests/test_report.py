@@ -7,11 +7,13 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from markupsafe import escape
 
 from conftest import REPO, SARKAR, SMOKE_TRAIN, planned_rules, smoke_overlay, snakemake
+from mnist_mlp.runs.jobs import SHARED_BELOW
 
 STUDY = yaml.safe_load((SARKAR / "study.yaml").read_text())
 
@@ -81,6 +83,15 @@ def test_the_cost_tables_include_every_job_and_provenance_says_what_the_digits_d
         provenance,
     )
     assert "Training, torch" in provenance and "bit-identical when it has the same thread count" in provenance
+    # each run's CPU share is measured, and the runs under the line are the ones flagged, in the table and above it
+    shares = pd.read_csv(smoke_run / "results" / "runs.csv").drop_duplicates("dir")["cpu_share"]
+    assert shares.between(0, 1).all()
+    n_shared = int((shares < SHARED_BELOW).sum())
+    assert html.count('class="shared-core"') == n_shared
+    if n_shared:
+        assert f"{n_shared} of the {len(shares)} runs got under {round(100 * SHARED_BELOW)} %" in html
+    else:
+        assert "no job waited for a core" in html
 
 
 def test_report_shows_a_diverged_run_as_diverged(smoke_run):

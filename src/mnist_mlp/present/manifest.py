@@ -14,6 +14,7 @@ import pandas as pd
 
 from mnist_mlp.judge.claims import INTERVAL_METHODS, Comparison, Rules
 from mnist_mlp.judge.stats import UNTESTED
+from mnist_mlp.runs.jobs import SHARED_BELOW
 
 SETUP = "git clone <this repository> mnist-mlp-study && cd mnist-mlp-study && python -m pip install -r requirements.txt"
 
@@ -32,17 +33,32 @@ def build_command(
 def run_costs(run_rows: list[dict]) -> pd.DataFrame:
     """Each distinct run's job time, peak memory and disk, by its folder, from the report's run rows
     (``sections.run_rows``: the study's runs, the sweeps' and the universes', each once)."""
-    return pd.DataFrame(run_rows, columns=["dir", "job_s", "max_rss_mb", "disk_mb"]).set_index("dir")
+    return pd.DataFrame(run_rows, columns=["dir", "job_s", "max_rss_mb", "disk_mb", "cpu_share"]).set_index("dir")
 
 
 def cost(dirs: list[str], costs: pd.DataFrame) -> dict:
-    """What the runs in ``dirs`` cost together: their count, summed job time and disk, peak memory."""
+    """What the runs in ``dirs`` cost together: their count, summed job time and disk, peak memory,
+    and whether their jobs shared their cores (``core_sharing``)."""
     chosen = costs.loc[list(dict.fromkeys(dirs))]
     return {
         "runs": len(chosen),
         "job_s": round(float(chosen["job_s"].sum()), 2),
         "disk_mb": round(float(chosen["disk_mb"].sum()), 3),
         "peak_rss_mb": round(float(chosen["max_rss_mb"].max()), 1) if len(chosen) else None,
+        **core_sharing(chosen),
+    }
+
+
+def core_sharing(costs: pd.DataFrame) -> dict:
+    """Whether the runs of ``costs`` had their cores to themselves: the CPU time their threads got
+    over their elapsed time, all together (weighted by job time), and how many got under SHARED_BELOW."""
+    measured = costs.dropna(subset=["cpu_share"])
+    weights = measured["job_s"].clip(lower=1e-9)
+    return {
+        "cpu_share": round(float((measured["cpu_share"] * weights).sum() / weights.sum()), 3)
+        if len(measured)
+        else None,
+        "shared_core_runs": int((measured["cpu_share"] < SHARED_BELOW).sum()),
     }
 
 

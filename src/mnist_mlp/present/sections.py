@@ -5,6 +5,7 @@ multiverse's section is ``robustness``; "Since the last report" is ``since``."""
 import datetime
 import re
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -31,6 +32,7 @@ from mnist_mlp.present.html import Figures, Section, run_anchor, run_links
 from mnist_mlp.runs import run_format
 from mnist_mlp.runs.aggregate import COMPUTE_COLUMNS
 from mnist_mlp.runs.execute import FAILURE_ALPHA
+from mnist_mlp.runs.jobs import SHARED_BELOW
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.provenance import machine, package_versions
 
@@ -376,7 +378,19 @@ def run_rows(
         only = universes[~universes["dir"].isin(pd.concat([runs["dir"], sweeps["dir"]]))].drop_duplicates("dir")
         tables.append(only.assign(group="universe " + only["universe"] + ": " + only["experiment"], source="universe"))
     table = pd.concat(tables, ignore_index=True)
-    return [{**run, "anchor": run_anchor(run["dir"]), "health": compare.state(run)} for run in table.to_dict("records")]
+    return [{**run, **_run_cells(run)} for run in table.to_dict("records")]
+
+
+def _run_cells(run: dict) -> dict:
+    """What the every-run table shows of a run beyond its columns: its anchor, health and CPU share."""
+    share = run.get("cpu_share")
+    measured = share is not None and pd.notna(share)
+    return {
+        "anchor": run_anchor(run["dir"]),
+        "health": compare.state(run),
+        "cpu_pct": 100 * float(share) if measured else None,
+        "shared_core": measured and share < SHARED_BELOW,
+    }
 
 
 def every_run(rows: list[dict], n_study_runs: int, other_jobs: list[dict]) -> dict:
@@ -399,6 +413,19 @@ def every_run(rows: list[dict], n_study_runs: int, other_jobs: list[dict]) -> di
         "total_train_s": float(sum(r["job_s"] for r in rows)),
         "peak_rss_mb": float(max(r["max_rss_mb"] for r in rows)),
         "total_disk_mb": float(sum(r["disk_mb"] for r in rows)),
+        **shared_cores(rows),
+    }
+
+
+def shared_cores(rows: list[dict]) -> dict:
+    """The runs whose jobs shared their cores (got less than SHARED_BELOW of their threads' CPU
+    time), of those where it was measured: their job times overstate what they cost alone."""
+    measured = [r for r in rows if pd.notna(r.get("cpu_share"))]
+    return {
+        "n_cpu_measured": len(measured),
+        "shared": [r for r in measured if r["cpu_share"] < SHARED_BELOW],
+        "shared_below": SHARED_BELOW,
+        "median_cpu_share": float(np.median([r["cpu_share"] for r in measured])) if measured else None,
     }
 
 

@@ -49,6 +49,7 @@ def table_columns(keys: list[str]) -> list[str]:
         *COMPUTE_COLUMNS,
         "job_s",
         "max_rss_mb",
+        "cpu_share",
         "disk_mb",
         "dir",
     ]
@@ -63,6 +64,11 @@ def _compute(metrics: dict) -> dict:
     return {"host": info["host"], "threads": info["threads"], "blas": blas, "cpu": info["cpu"]}
 
 
+def cpu_share(metrics: dict) -> float:
+    """The share of its cores' time a run's job got (``jobs.cpu_use``); NaN for a run from before it was measured."""
+    return metrics.get("cpu_use", {}).get("share", np.nan)
+
+
 def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.DataFrame:
     rows = [
         {
@@ -74,6 +80,7 @@ def _table(records: list[dict], metrics_by_dir: dict, keys: list[str]) -> pd.Dat
             "device": metrics_by_dir[r["dir"]]["run"]["device"],
             **_compute(metrics_by_dir[r["dir"]]),
             **read_benchmark(Path(r["benchmark"])),
+            "cpu_share": cpu_share(metrics_by_dir[r["dir"]]),
             "disk_mb": run_format.disk_mb(r["dir"]),
             "dir": r["dir"],
         }

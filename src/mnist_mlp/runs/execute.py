@@ -11,7 +11,7 @@ from mnist_mlp.data.datasets import DATASET_INFO, DatasetInfo
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
 from mnist_mlp.runs import run_format
-from mnist_mlp.runs.jobs import Laps, job, process_started, spare_the_collector
+from mnist_mlp.runs.jobs import Laps, cpu_use, job, process_started, spare_the_collector
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.provenance import compute
 from mnist_mlp.runs.threads import limit_threads
@@ -183,7 +183,8 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
     Args:
         training: epochs, batch_size, dtype and device (see ``RunSpec``); the rest is the key's.
     """
-    laps = Laps(process_started())
+    started = process_started()
+    laps = Laps(started)
     laps.lap("start-up")
     with job(log_path, outputs=[directory]) as log:
         spec = RunSpec(key, **training)
@@ -201,6 +202,7 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
             model, history, metrics = execute(spec, data, laps=laps)
             metrics["compute"] = compute(threads, with_torch=key.backend == "torch")
         metrics["phases_s"] = laps.seconds
+        metrics["cpu_use"] = cpu_use(started, threads)
         write_run(directory, model, history, metrics, data)
         laps.lap("writing")
         log.info("phases (s): %s", ", ".join(f"{k} {v:.3f}" for k, v in laps.seconds.items()))

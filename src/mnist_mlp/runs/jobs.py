@@ -5,6 +5,7 @@ import errno
 import gc
 import logging
 import os
+import resource
 import socket
 import sys
 import time
@@ -112,6 +113,19 @@ class Laps:
         now = time.time() if at is None else at
         self.seconds[name] = self.seconds.get(name, 0.0) + now - self.last
         self.last = now
+
+
+SHARED_BELOW = 0.8  # a job whose threads got less of the CPU than this shared its cores
+
+
+def cpu_use(started: float, threads: int) -> dict:
+    """How much of its cores this process had since ``started`` (``process_started``): its CPU
+    seconds, its elapsed seconds and the share of its ``threads`` cores' time it got. A job alone on
+    its core gets nearly all of it; two jobs on one core (``--cores`` above the machine's CPUs, or
+    other work beside the build) get about half each, and their job times double."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s, elapsed_s = usage.ru_utime + usage.ru_stime, max(time.time() - started, 1e-9)
+    return {"cpu_s": cpu_s, "elapsed_s": elapsed_s, "share": min(cpu_s / (elapsed_s * threads), 1.0)}
 
 
 def process_started() -> float:

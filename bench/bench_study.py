@@ -46,7 +46,10 @@ def planned_training_jobs(configs: list[Path], mnist: Path) -> tuple[list[dict],
     dry run's wall time: what Snakemake takes to start before any job."""
     workdir, overlay = scratch(mnist, {})
     try:
-        startup, out = snakemake(workdir, [*configs, overlay], "-n", "--forceall", capture=True)
+        # Snakemake's own console, which names each job's wildcards; the profile's logger prints one line a job
+        startup, out = snakemake(
+            workdir, [*configs, overlay], "-n", "--forceall", "--workflow-profile", "none", capture=True
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     jobs = []

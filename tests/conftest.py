@@ -110,9 +110,12 @@ def fashion_raw(tmp_path_factory) -> Path:
     return dest
 
 
+DRY_RUN_JOB = re.compile(r"^would run (\w+)(?: ([^:]*))?: ", re.MULTILINE)  # the console's line of a planned job
+
+
 def planned_rules(stdout: str) -> set[str]:
     """The rules of the jobs a dry run lists."""
-    return set(re.findall(r"^(?:local)?rule (\w+):", stdout, flags=re.MULTILINE))
+    return {rule for rule, _ in DRY_RUN_JOB.findall(stdout)}
 
 
 def local_data(mnist_raw: Path) -> dict:
@@ -157,8 +160,14 @@ def smoke_run(tmp_path_factory, mnist_raw) -> Path:
     """The working directory of one full smoke-config run of the workflow up to report.html,
     with one extra run that diverges."""
     workdir = tmp_path_factory.mktemp("smoke")
-    snakemake(workdir, "--cores", "2", overlay=smoke_overlay(mnist_raw))
+    result = snakemake(workdir, "--cores", "2", overlay=smoke_overlay(mnist_raw))
+    smoke_console(workdir).write_text(result.stdout)
     return workdir
+
+
+def smoke_console(smoke_run: Path) -> Path:
+    """Where the smoke run's console (stdout and stderr) is kept: beside its folder, not in it."""
+    return smoke_run.with_name(smoke_run.name + "_console.txt")
 
 
 SMOKE_TRAIN = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())["data"]["n_train"]
@@ -199,11 +208,9 @@ def run_spec(
 
 
 def planned_train_jobs(stdout: str) -> list[str]:
-    """The wildcards line of each train job a dry run plans ("dataset=mnist, n_train=3000, ..."), sorted."""
-    blocks = re.split(r"\n(?=(?:local)?rule \w+:)", stdout)
-    return sorted(
-        re.search(r"wildcards: (.*)", block)[1].strip() for block in blocks if re.match(r"(?:local)?rule train:", block)
-    )
+    """The wildcards of each train job a dry run plans ("dataset=mnist, n_train=3000, ...", those with
+    a value), sorted."""
+    return sorted(wildcards for rule, wildcards in DRY_RUN_JOB.findall(stdout) if rule == "train")
 
 
 def run_dir(workdir: Path, *settings, **named) -> Path:

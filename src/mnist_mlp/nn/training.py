@@ -7,6 +7,7 @@ A backend is anything with ``train_step(x, y) -> (loss, n_correct)``, ``logits(x
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,12 +73,14 @@ def train(
     seed: int,
     progress: bool = True,
     evaluate_on: str = "test",
+    on_epoch: Callable[[dict], None] | None = None,
 ) -> History:
     """Train ``model`` by mini-batch SGD, evaluating on ``evaluate_on`` (the test set, or the validation
     set held out of the training images) after every epoch, and on the test set at the end.
 
     Training accuracy and loss per epoch are the running means over that epoch's batches (what the
     forward passes already computed), as in the study's "accuracy on train set" figures.
+    ``on_epoch``, if given, gets each epoch's record as it is made (the console's progress line).
     A non-finite batch loss ends the run and marks it diverged.
 
     Returns:
@@ -122,6 +125,8 @@ def train(
                 f"{evaluate_on}_accuracy": held.accuracy,
             }
         )
+        if on_epoch is not None:
+            on_epoch(history.epochs[-1])
     if not history.diverged and history.epochs:
         # on the test set, which the last epoch's evaluation already was unless it was another set
         history.final = held if evaluate_on == "test" else evaluate(model, data.x_test, data.y_test)

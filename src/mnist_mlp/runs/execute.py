@@ -11,7 +11,7 @@ from mnist_mlp.data.datasets import DATASET_INFO, DatasetInfo
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.training import History, confusion_matrix, per_class_accuracy, train
 from mnist_mlp.runs import run_format
-from mnist_mlp.runs.jobs import Laps, cpu_use, job, process_started, spare_the_collector
+from mnist_mlp.runs.jobs import Laps, console, cpu_use, job, process_started, spare_the_collector
 from mnist_mlp.runs.key import RunKey
 from mnist_mlp.runs.provenance import compute
 from mnist_mlp.runs.threads import limit_threads
@@ -52,8 +52,9 @@ def make_model(spec: RunSpec):
     )
 
 
-def execute(spec: RunSpec, data: Dataset, progress: bool = True, laps=None):
-    """Train a fresh model as ``spec`` says; ``laps`` (a jobs.Laps), if given, times each phase.
+def execute(spec: RunSpec, data: Dataset, progress: bool = True, laps=None, on_epoch=None):
+    """Train a fresh model as ``spec`` says; ``laps`` (a jobs.Laps), if given, times each phase, and
+    ``on_epoch``, if given, gets each epoch's record (``training.train``).
 
     Returns:
         (model, history, metrics dict as written to metrics.json).
@@ -63,7 +64,14 @@ def execute(spec: RunSpec, data: Dataset, progress: bool = True, laps=None):
     model = make_model(spec)
     lap("model")
     history = train(
-        model, data, spec.epochs, spec.batch_size, spec.key.seed, progress=progress, evaluate_on=spec.key.evaluate_on
+        model,
+        data,
+        spec.epochs,
+        spec.batch_size,
+        spec.key.seed,
+        progress=progress,
+        evaluate_on=spec.key.evaluate_on,
+        on_epoch=on_epoch,
     )
     lap("loop")
     metrics = summarise(spec, model, data, history)
@@ -175,6 +183,16 @@ def write_run(directory, model, history: History, metrics: dict, data: Dataset) 
     run_format.write_run(directory, model.params, history.batch_loss, history.epochs, metrics, data.y_test, predictions)
 
 
+def epoch_line(spec: RunSpec, epoch: dict) -> str:
+    """A training job's progress on the console, one line per epoch: the run, the epoch, its
+    training loss and its accuracy on the set it is evaluated on."""
+    held = spec.key.evaluate_on
+    return (
+        f"  {spec.key.label()}: epoch {epoch['epoch']}/{spec.epochs}, train loss {epoch['train_loss']:.4g}, "
+        f"{held} accuracy {100 * epoch[f'{held}_accuracy']:.2f} %"
+    )
+
+
 def training_job(key: RunKey, training: dict, data_path, directory, log_path, threads: int) -> None:
     """What the train rule's job does: train the run ``key`` names on the data at ``data_path`` with
     ``threads`` threads, write its files into ``directory``, and log its progress and the time each
@@ -199,7 +217,7 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
                     f"{key.label()} trains on {key.n_train}"
                 )
             laps.lap("data")
-            model, history, metrics = execute(spec, data, laps=laps)
+            model, history, metrics = execute(spec, data, laps=laps, on_epoch=lambda e: console(epoch_line(spec, e)))
             metrics["compute"] = compute(threads, with_torch=key.backend == "torch")
         metrics["phases_s"] = laps.seconds
         metrics["cpu_use"] = cpu_use(started, threads)

@@ -1,0 +1,141 @@
+"""Snakemake's console, one line per job: ``--logger mnist-mlp`` (profiles/default sets it).
+
+Snakemake's own console gives each job a block of ten lines or more (its input and output files, a
+reason that can list every file a report reads, "Shell command: None" for a script) and two more
+when it ends. This logger keeps everything else as Snakemake prints it (errors, failed logs,
+warnings, the job counts) and words each job in one line when it starts and one when it ends:
+
+    12:00:01 start train dataset=mnist, backend=numpy, activation=relu, lr=0.1, seed=0
+    12:00:09 done  train dataset=mnist, backend=numpy, activation=relu, lr=0.1, seed=0 (8 s; 3 of 40 jobs)
+
+A dry run lists each job that would run in one line, with why in a few words:
+
+    would run train dataset=mnist, ..., lr=0.1, seed=0: params have changed since last execution
+
+Snakemake finds this module by its name (snakemake_logger_plugin_*); ``pip install -e .``
+installs it with the project's own code.
+"""
+
+import re
+import sys
+import time
+from dataclasses import dataclass
+
+from snakemake.logging import ColorizingTextHandler, DefaultFormatter
+from snakemake_interface_logger_plugins.base import LogHandlerBase
+from snakemake_interface_logger_plugins.common import LogEvent
+from snakemake_interface_logger_plugins.settings import LogHandlerSettingsBase
+
+
+@dataclass
+class LogHandlerSettings(LogHandlerSettingsBase):
+    """This logger has no settings of its own: Snakemake's --quiet, --nocolor and --printshellcmds apply."""
+
+
+def clock() -> str:
+    return time.strftime("%H:%M:%S")
+
+
+def describe(msg: dict) -> str:
+    """A job in words: its rule and every wildcard that has a value ("train dataset=mnist, lr=0.1";
+    an option left at its default is empty): they name the run."""
+    wildcards = ", ".join(f"{k}={v}" for k, v in (msg.get("wildcards") or {}).items() if v != "")
+    return f"{msg['rule_name']} {wildcards}".rstrip()
+
+
+def short_reason(reason: str) -> str:
+    """Snakemake's reason for a job in a few words: each list of files replaced by its count ("Input
+    files updated by another job: a, b, c" reads "input files updated by another job (3 files)")
+    and any other detail left out (the params before and after a change: `snakemake -n` without
+    the profile, ``--workflow-profile none``, prints them whole)."""
+
+    def clause(part: str) -> str:
+        head, _, detail = part.strip().partition(": ")
+        head = head[:1].lower() + head[1:]
+        if not detail or "files" not in head:
+            return head
+        n = len(re.split(r",\s*", detail.strip()))
+        return f"{head} ({n} file{'s' if n != 1 else ''})"
+
+    return "; ".join(clause(p) for p in reason.split("; ") if p.strip())
+
+
+# The scheduler's lines around every job, said again by the job's own line.
+SCHEDULING = re.compile(r"Select jobs to execute\.\.\.|Execute \d+ jobs\.\.\.")
+
+
+class OneLineFormatter(DefaultFormatter):
+    """Snakemake's formatter with a job's start, end and shell command in one line each (or none),
+    without the scheduler's lines between jobs or the banner of settings (the log file keeps it)."""
+
+    def __init__(self, quiet, show_failed_logs: bool, dryrun: bool):
+        super().__init__(quiet, show_failed_logs)
+        self.dryrun = dryrun
+        self.jobs: dict[int, tuple[str, float]] = {}  # job id -> (its words, when it started)
+        self.finished: str | None = None  # the last job's end, worded when its progress arrives
+
+    def format(self, record) -> str:
+        text = super().format(record)
+        return "" if SCHEDULING.fullmatch(text) else text
+
+    def format_workflow_started(self, msg: dict) -> str:
+        return ""  # the banner of settings: .snakemake/log/ keeps it
+
+    def format_job_info(self, msg: dict) -> str:
+        words = describe(msg)
+        if self.dryrun:
+            return f"would run {words}: {short_reason(msg['reason'])}"
+        self.jobs[msg["jobid"]] = (words, time.monotonic())
+        return f"{clock()} start {words}"
+
+    def format_job_finished(self, msg: dict) -> str:
+        words, started = self.jobs.pop(msg.get("job_id"), (msg.get("msg") or "a job", None))
+        took = f"{time.monotonic() - started:.0f} s" if started is not None else "time unknown"
+        self.finished = f"{clock()} done  {words} ({took}"
+        return ""  # said with the progress that follows it
+
+    def format_progress(self, msg: dict) -> str:
+        count = f"{msg['done']} of {msg['total']} jobs"
+        line, self.finished = (f"{self.finished}; {count})" if self.finished else f"{count} done"), None
+        return line
+
+    def format_shellcmd(self, msg: dict) -> str:
+        return msg.get("cmd") or ""  # a script job has none: no "Shell command: None"
+
+
+class LogHandler(LogHandlerBase, ColorizingTextHandler):
+    """Snakemake's console handler (colours, failed logs, errors) with OneLineFormatter."""
+
+    def __init__(self, common_settings, settings) -> None:
+        stream = sys.stdout if common_settings.stdout else sys.stderr
+        ColorizingTextHandler.__init__(self, nocolor=common_settings.nocolor, stream=stream)
+        self.common_settings = common_settings
+        self.settings = settings
+        self.setFormatter(
+            OneLineFormatter(common_settings.quiet, common_settings.show_failed_logs, common_settings.dryrun)
+        )
+
+    def emit(self, record) -> None:
+        if getattr(record, "event", None) == LogEvent.JOB_INFO:
+            self.last_msg_was_job_info = True  # no blank line before each job: it is one line
+        ColorizingTextHandler.emit(self, record)
+
+    @property
+    def writes_to_stream(self) -> bool:
+        return True
+
+    @property
+    def writes_to_file(self) -> bool:
+        return False
+
+    @property
+    def has_filter(self) -> bool:
+        return False  # Snakemake's own filter: --quiet and --printshellcmds apply
+
+    @property
+    def has_formatter(self) -> bool:
+        return True
+
+    @property
+    def needs_rulegraph(self) -> bool:
+        return False

@@ -1,0 +1,55 @@
+"""The console a build prints: one line per job start and end, one per training epoch, and a dry
+run's jobs one line each (src/snakemake_logger_plugin_mnist_mlp, set in profiles/default)."""
+
+import re
+
+import pytest
+import yaml
+
+from conftest import REPO, smoke_console
+from snakemake_logger_plugin_mnist_mlp import describe, short_reason
+
+START = re.compile(r"^\d\d:\d\d:\d\d start (\w+)(?: (.*))?$", re.MULTILINE)
+DONE = re.compile(r"^\d\d:\d\d:\d\d done  (\w+)(?: (.*))? \(\d+ s; (\d+) of (\d+) jobs\)$", re.MULTILINE)
+EPOCH = re.compile(r"^  (\S+): epoch (\d+)/(\d+), train loss \S+, test accuracy \d+\.\d\d %$", re.MULTILINE)
+
+
+def test_a_reason_counts_its_files_and_leaves_out_the_params_before_and_after():
+    reason = (
+        "Input files updated by another job: results/a.csv, results/b.csv, results/c.csv; Set of input files has "
+        "changed since last execution; Params have changed since last execution: Union of exclusive params before "
+        "and now across all output: before: [{'lr': 0.1, 'seed': 0}] now: [{'lr': 0.2, 'seed': 0}]"
+    )
+    assert short_reason(reason) == (
+        "input files updated by another job (3 files); set of input files has changed since last execution; "
+        "params have changed since last execution"
+    )
+    assert short_reason("Missing output files: results/runs/x/metrics.json") == "missing output files (1 file)"
+
+
+def test_a_job_is_its_rule_and_the_wildcards_that_have_a_value():
+    job = {"rule_name": "train", "wildcards": {"dataset": "mnist", "subset": "", "lr": "0.1", "seed": "0"}}
+    assert describe(job) == "train dataset=mnist, lr=0.1, seed=0"
+    assert describe({"rule_name": "report_html", "wildcards": {}}) == "report_html"
+
+
+def test_the_profile_sets_the_projects_logger_and_no_shell_commands():
+    profile = yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text())
+    assert profile["logger"] == ["mnist-mlp"] and not profile.get("printshellcmds")
+
+
+@pytest.mark.slow
+def test_a_build_says_each_job_once_when_it_starts_and_once_when_it_ends_and_each_epoch(smoke_run):
+    console = smoke_console(smoke_run).read_text()
+    started, done = START.findall(console), DONE.findall(console)
+    assert sorted(started) == sorted((rule, wildcards) for rule, wildcards, _, _ in done) and started
+    total = {int(n) for *_, n in done}
+    assert len(total) == 1 and sorted(int(k) for _, _, k, _ in done) == list(range(1, total.pop() + 1))
+    # a training job's progress: one line per epoch (the smoke config trains one)
+    trained = [wildcards for rule, wildcards in started if rule == "train"]
+    epochs = EPOCH.findall(console)
+    assert len(epochs) == len(trained) and all(e[1:] == ("1", "1") for e in epochs)
+    # no file lists, no "Shell command: None", no banner of settings
+    for noise in ("input:", "output:", "reason:", "Shell command", "Select jobs to execute", "SNAKEMAKE"):
+        assert noise not in console
+    assert len(console.splitlines()) < 2 * len(started) + len(epochs) + 40

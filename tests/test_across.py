@@ -1,6 +1,6 @@
 """What a multiverse says as a whole: the variance of a claim's difference split by choice
-(judge/choices.py) and one sign-flip test across every universe (judge/joint.py), on simulated
-grids with known answers."""
+(judge/choices.py) and one test across every universe (judge/joint.py), on simulated grids with
+known answers; tests/test_joint_shared.py checks what its draws do to runs that universes share."""
 
 import itertools
 
@@ -116,7 +116,9 @@ def test_the_observed_count_is_the_verdicts_and_an_effect_against_the_claim_is_n
         difficulty = rng.beta(8, 2, 3000)
         a = rng.random((3, 3000)) < np.clip(difficulty + effect, 0, 1)
         b = rng.random((3, 3000)) < difficulty
-        judged = paired([[(a[k], b[k])] for k in range(3)], RULES)
+        judged = paired(
+            [[(a[k], b[k])] for k in range(3)], RULES, [[(f"a{effect}/{k}", f"b{effect}/{k}")] for k in range(3)]
+        )
         universes.append([judged.outcomes])
         verdicts.append(judged.verdict)
     grid = Grid.of(universes)
@@ -125,7 +127,7 @@ def test_the_observed_count_is_the_verdicts_and_an_effect_against_the_claim_is_n
     test = joint_test(draw({"c": grid}, 1000, RULES, seed=0)["c"], 0.05)
     assert test.count == sum(v == HOLDS for v in verdicts)
     assert test.p_maxt[-1] > 0.5 and test.p_maxt[3] < 0.01  # the universe against the claim is not evidence for it
-    flipped = Grid.of([[Outcomes(-o.sums, o.strata) for o in u] for u in universes])
+    flipped = Grid.of([[Outcomes(o.b, o.a, o.b_runs, o.a_runs) for o in u] for u in universes])
     assert joint_test(draw({"c": flipped}, 1000, RULES, seed=0)["c"], 0.05).p_maxt[-1] < 0.01
 
 

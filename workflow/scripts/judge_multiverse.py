@@ -28,7 +28,7 @@ def main(snakemake):
         )
         verdicts.to_csv(snakemake.output.verdicts, index=False)
         joint.to_csv(snakemake.output.joint, index=False)
-        log.info("tested %d claims across the universes with %d sign-flip draws", len(joint), snakemake.params.draws)
+        log.info("tested %d claims across the universes with %d draws", len(joint), snakemake.params.draws)
         choices_table(verdicts, outcomes, study["claims"], axes, scope, own).to_csv(
             snakemake.output.choices, index=False
         )

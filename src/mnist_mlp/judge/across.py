@@ -13,7 +13,7 @@ from mnist_mlp.runs.aggregate import axis_column
 
 DIRECTIONAL = ("beats", "best_activation")  # claims of "A beats B": the ones a test of "no difference" can support
 UNTESTED_REASON = "untested in every universe (it needs a sensitivity sweep)"
-DRAWS_SEED = 0  # the sign flips are drawn from this seed: the same draws on every build
+DRAWS_SEED = 0  # the draws (sign flips, shifts of shared runs) come from this seed: the same on every build
 
 
 def binding_per_seed(outcomes: list[Outcomes | None]) -> np.ndarray | None:
@@ -69,10 +69,11 @@ def joint_tables(
     """Every "A beats B" claim tested across the universes of each scope (``joint``).
 
     Returns:
-        ``verdicts`` with each universe's sign-flip p (p_flip) and max-T adjusted p (p_maxt), empty
-        for other claims; and one row per (claim, scope): draws, universes tested, the observed
-        median difference and number of universes where the claim holds, each with percentiles
-        of its null distribution and its p-value, and how many universes max-T and Holm reject.
+        ``verdicts`` with each universe's own p over the draws (p_flip: a sign-flip p where its runs
+        pair off, ``joint``) and max-T adjusted p (p_maxt), empty for other claims; and one row per
+        (claim, scope): draws, universes tested, the observed median difference and number of
+        universes where the claim holds, each with percentiles of its null distribution and its
+        p-value, and how many universes max-T and Holm reject.
     """
     verdicts = verdicts.assign(p_flip=np.nan, p_maxt=np.nan)
     tested = [c for c in claims if c["kind"] in DIRECTIONAL]

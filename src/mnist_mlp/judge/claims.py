@@ -17,6 +17,7 @@ is code, one entry of ``KINDS`` each, with its rule in words beside it:
   the ``window`` before them, over seeds.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -113,12 +114,26 @@ def _beats_clause(rules: Rules) -> str:
 EVERY = "The claim holds only if every comparison holds (one that fails makes it fail; all ties make a tie)."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Outcomes:
-    """One comparison's paired outcomes, image by image: what the tests across universes resample."""
+    """One comparison's paired outcomes, image by image, and the runs they come from: what the tests
+    across universes resample (``joint``). A run is named by its identity, its folder, the same in
+    every universe that shares it, so that a test can tell a run two universes share from two runs."""
 
-    sums: np.ndarray  # int8 (seeds, images): A right minus B right, summed over the strata
-    strata: int  # how many strata each seed's difference averages
+    a: np.ndarray  # bool (seeds, strata, images): which test images side A's run gets right
+    b: np.ndarray  # bool (seeds, strata, images): the same for side B
+    a_runs: tuple  # (seeds) tuples of (strata) identities of A's runs; None where the side is not a run
+    b_runs: tuple  # the same for side B (None: the input-blind guess of ``at_chance_runs``)
+
+    @functools.cached_property
+    def sums(self) -> np.ndarray:
+        """int8 (seeds, images): A right minus B right, summed over the strata."""
+        return (self.a.astype(np.int8) - self.b.astype(np.int8)).sum(axis=1, dtype=np.int8)
+
+    @property
+    def strata(self) -> int:
+        """How many strata each seed's difference averages."""
+        return self.a.shape[1]
 
     def per_seed(self) -> np.ndarray:
         """Each seed's accuracy difference A - B, in points (the mean over strata)."""
@@ -257,9 +272,15 @@ class Paired:
         )
 
 
-def paired(correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]], rules: Rules) -> Paired:
+def paired(
+    correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]],
+    rules: Rules,
+    runs_by_seed: list[list[tuple[str | None, str | None]]] | None = None,
+) -> Paired:
     """Judge "A beats B" from, per seed, the (correct A, correct B) of each stratum; every pair is
-    scored on the same test images, in the same order."""
+    scored on the same test images, in the same order. ``runs_by_seed``, nested the same way, names
+    the (A, B) runs by their identity, for the tests across universes; None where a side is not a run
+    (the default: no side is)."""
     pairs = [(ca, cb) for strata in correct_by_seed for ca, cb in strata]
     per_image = np.mean([ca.astype(float) - cb.astype(float) for ca, cb in pairs], axis=0)
     per_seed = [float(np.mean([100 * (ca.mean() - cb.mean()) for ca, cb in strata])) for strata in correct_by_seed]
@@ -271,11 +292,14 @@ def paired(correct_by_seed: list[list[tuple[np.ndarray, np.ndarray]]], rules: Ru
     spread = t_interval(per_seed, rules.alpha)
     verdict = decide(estimate, [test] + ([spread] if spread else []), rules.margin_pp)
     p = max(p for p in (p_greater(per_image), p_greater(per_seed)) if p is not None)
-    sums = np.array(
-        [np.sum([ca.astype(np.int8) - cb.astype(np.int8) for ca, cb in strata], axis=0) for strata in correct_by_seed],
-        dtype=np.int8,
+    if runs_by_seed is None:
+        runs_by_seed = [[(None, None)] * len(strata) for strata in correct_by_seed]
+    outcomes = Outcomes(
+        np.array([[ca for ca, _ in strata] for strata in correct_by_seed], dtype=bool),
+        np.array([[cb for _, cb in strata] for strata in correct_by_seed], dtype=bool),
+        tuple(tuple(a for a, _ in strata) for strata in runs_by_seed),
+        tuple(tuple(b for _, b in strata) for strata in runs_by_seed),
     )
-    outcomes = Outcomes(sums, len(correct_by_seed[0]))
     return Paired(estimate, test, spread, a_only, b_only, p_by_seed, len(per_seed), verdict, p, outcomes)
 
 
@@ -298,6 +322,7 @@ def compare_runs(evidence: Evidence, pairs: list[tuple[str, str, str, str]], rul
             for seed in seeds
         ],
         rules,
+        [[(ga.loc[seed, "dir"], gb.loc[seed, "dir"]) for ga, gb in groups] for seed in seeds],
     )
     diverged = [
         _name(*p[:2]) if ga["diverged"].any() else _name(*p[2:])
@@ -432,7 +457,13 @@ def at_chance_runs(evidence: Evidence, claim: dict, rules: Rules) -> Judgement:
     commonest = int(np.bincount(labels).argmax())
     guess = labels == commonest
     info = DATASET_INFO[rows["dataset"].iloc[0]]
-    result = paired([[(evidence.correct(row, len(labels)), guess)] for _, row in rows.iterrows()], rules)
+    # the guess is one fixed function of the labels, no random run: it has no identity, so no test across
+    # universes can exchange it with the runs it is compared with (``joint.Grid.of`` refuses it)
+    result = paired(
+        [[(evidence.correct(row, len(labels)), guess)] for _, row in rows.iterrows()],
+        rules,
+        [[(row["dir"], None)] for _, row in rows.iterrows()],
+    )
     verdict = AT_CHANCE[result.verdict]
     return Judgement(
         verdict,

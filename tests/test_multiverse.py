@@ -219,7 +219,7 @@ def test_a_two_by_two_multiverse_runs_through_the_dag_and_labels_every_claim(smo
     # the summary's first lines give each claim both labels, each linking to the claim's row
     summary = html[html.index('<h2 id="summary">') : html.index('<h2 id="since">')]
     over_all = re.findall(r'href="#robust-([^"]+)">([^<]+)</a> over 2 universes', summary)
-    over_allowed = re.findall(rf'href="#robust-([^"]+)">([^<]+)</a> over the {n_allowed} the study', summary)
+    over_allowed = re.findall(rf'href="#robust-([^"]+)">([^<]+)</a> {allowed}', summary)
     assert over_all == labels
     in_rows = re.findall(
         rf'<tr id="robust-([^"]+)">.*?{allowed}: <span class="robustness [\w-]+">([^<]+)<', section, re.S

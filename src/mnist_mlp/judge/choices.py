@@ -25,7 +25,7 @@ INTERACTION = " × "  # joins the axes of an interaction term
 # one seed cannot measure; every difference, a choice's or noise, would be given to the choices.
 ONE_SEED = (
     "one seed per universe: the seeds' spread, the noise a choice's share is told from, cannot be "
-    "estimated, so no share is given; with two or more seeds (train.seeds) it is"
+    "estimated, so no share is given; two or more seeds (train.seeds) give one"
 )
 
 

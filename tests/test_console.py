@@ -12,6 +12,7 @@ from snakemake_logger_plugin_mnist_mlp import describe, short_reason
 START = re.compile(r"^\d\d:\d\d:\d\d start (\w+)(?: (.*))?$", re.MULTILINE)
 DONE = re.compile(r"^\d\d:\d\d:\d\d done  (\w+)(?: (.*))? \(\d+ s; (\d+) of (\d+) jobs\)$", re.MULTILINE)
 EPOCH = re.compile(r"^  (\S+): epoch (\d+)/(\d+), train loss \S+, test accuracy \d+\.\d\d %$", re.MULTILINE)
+DIVERGED = re.compile(r"^  (\S+): diverged in epoch 1/1, batch \d+: the loss is not finite$", re.MULTILINE)
 
 
 def test_a_reason_counts_its_files_and_leaves_out_the_params_before_and_after():
@@ -45,10 +46,12 @@ def test_a_build_says_each_job_once_when_it_starts_and_once_when_it_ends_and_eac
     assert sorted(started) == sorted((rule, wildcards) for rule, wildcards, _, _ in done) and started
     total = {int(n) for *_, n in done}
     assert len(total) == 1 and sorted(int(k) for _, _, k, _ in done) == list(range(1, total.pop() + 1))
-    # a training job's progress: one line per epoch (the smoke config trains one)
+    # a training job's progress: one line per epoch (the smoke config trains one), and a run that
+    # diverges (the smoke run's one at lr 1000) says so where its epoch would have ended
     trained = [wildcards for rule, wildcards in started if rule == "train"]
-    epochs = EPOCH.findall(console)
-    assert len(epochs) == len(trained) and all(e[1:] == ("1", "1") for e in epochs)
+    epochs, diverged = EPOCH.findall(console), DIVERGED.findall(console)
+    assert len(epochs) + len(diverged) == len(trained) and all(e[1:] == ("1", "1") for e in epochs)
+    assert len(diverged) == 1 and "lr1000.0" in diverged[0]
     # no file lists, no "Shell command: None", no banner of settings
     for noise in ("input:", "output:", "reason:", "Shell command", "Select jobs to execute", "SNAKEMAKE"):
         assert noise not in console

@@ -193,6 +193,11 @@ def epoch_line(spec: RunSpec, epoch: dict) -> str:
     )
 
 
+def diverged_line(spec: RunSpec, at: dict) -> str:
+    """A training job's last line on the console when its loss became infinite or NaN."""
+    return f"  {spec.key.label()}: diverged in epoch {at['epoch']}/{spec.epochs}, batch {at['batch']}: the loss is not finite"
+
+
 def training_job(key: RunKey, training: dict, data_path, directory, log_path, threads: int) -> None:
     """What the train rule's job does: train the run ``key`` names on the data at ``data_path`` with
     ``threads`` threads, write its files into ``directory``, and log its progress and the time each
@@ -218,6 +223,8 @@ def training_job(key: RunKey, training: dict, data_path, directory, log_path, th
                 )
             laps.lap("data")
             model, history, metrics = execute(spec, data, laps=laps, on_epoch=lambda e: console(epoch_line(spec, e)))
+            if history.diverged:  # the epoch it ended in has no line of its own
+                console(diverged_line(spec, history.diverged_at))
             metrics["compute"] = compute(threads, with_torch=key.backend == "torch")
         metrics["phases_s"] = laps.seconds
         metrics["cpu_use"] = cpu_use(started, threads)

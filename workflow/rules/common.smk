@@ -20,10 +20,13 @@ from mnist_mlp.runs.plan import (
     JOBS_BEFORE_TRAINING,
     SCOPE_KEYS,
     defaults,
+    distinct_runs,
     experiment_runs,
     SECTION_JOBS,
     jobs_around_training,
+    most_runs,
     multiverse_error,
+    n_universes,
     option_text,
     split_error,
     sweep_variants,
@@ -271,26 +274,29 @@ def check_multiverse():
 
 
 check_multiverse()
-MULTIVERSE_VARIANTS = universe_variants(
-    config["experiments"], config["multiverse"], DEFAULTS
-)
 MULTIVERSE_AXES = list(config["multiverse"].get("axes", {}))
 
 
 def check_multiverse_size():
     """A multiverse of more distinct training jobs than multiverse.max_training_jobs stops here,
-    before Snakemake plans (and prints) every job."""
+    before any universe is built or Snakemake plans (and prints) every job: the runs are counted
+    from the axes' options, one past the limit at most, so a runaway overlay is refused at once.
+    """
     if not MULTIVERSE_AXES:
         return
-    jobs = [run.row() for run in all_runs()]
-    n_universes = len({v["position"] for v in MULTIVERSE_VARIANTS})
+    others = [v["experiment"] for v in SWEEP_VARIANTS]
+    seeds, limit = config["train"]["seeds"], config["multiverse"]["max_training_jobs"]
+    runs = distinct_runs(
+        config["experiments"], others, config["multiverse"], seeds, DEFAULTS, limit
+    )
     error = size_error(
-        n_universes,
-        jobs,
-        config["multiverse"]["max_training_jobs"],
+        n_universes(config["multiverse"]),
+        [run.row() for run in runs],
+        limit,
         config["train"]["epochs"],
         workflow.cores if isinstance(workflow.cores, int) else 2,
         saved_calibration(),
+        most_runs(config["experiments"], others, config["multiverse"], len(seeds)),
     )
     if error:
         raise WorkflowError(
@@ -299,6 +305,10 @@ def check_multiverse_size():
 
 
 check_multiverse_size()
+MULTIVERSE_VARIANTS = universe_variants(
+    config["experiments"], config["multiverse"], DEFAULTS
+)
+
 # The axes that widen the study's scope (more data) rather than choose what it left open
 MULTIVERSE_SCOPE = [axis for axis in MULTIVERSE_AXES if axis in SCOPE_KEYS]
 OWN_SCOPE = {

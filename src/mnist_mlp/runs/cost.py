@@ -65,20 +65,21 @@ def saved_calibration(folder: Path = Path(".")) -> dict | None:
 
 
 def size_error(
-    n_universes: int, jobs: list[dict], limit: int, epochs: int, cores: int, model: dict | None
+    n_universes: int, jobs: list[dict], limit: int, epochs: int, cores: int, model: dict | None, at_most: int
 ) -> str | None:
     """Why a multiverse is too large to start, in one line, or None: more distinct training jobs
-    than ``limit`` (multiverse.max_training_jobs), with the cost model's wall time where a
-    calibration is saved."""
+    than ``limit`` (multiverse.max_training_jobs). ``jobs`` are those counted (``plan.distinct_runs``:
+    one past the limit at most), ``at_most`` how many there can be; the cost model prices the
+    counted ones where a calibration is saved, so its time is a floor."""
     if len(jobs) <= limit:
         return None
     if model is None:
         cost = f"no calibration saved to predict its time (python bench/bench_study.py --predict-only saves one in {CALIBRATION})"
     else:
         hours = predict(model, jobs, epochs, cores)["wall_s"] / 3600
-        cost = f"about {hours:,.0f} hours on {cores} cores by the cost model in {CALIBRATION}"
+        cost = f"more than {hours:,.0f} hours on {cores} cores by the cost model in {CALIBRATION}"
     return (
-        f"the multiverse has {n_universes:,} universes and {len(jobs):,} distinct training jobs, more than "
-        f"{limit:,} ({cost}); raise multiverse.max_training_jobs to run it, or read the plan with "
+        f"the multiverse has {n_universes:,} universes and more than {limit:,} distinct training jobs (up to "
+        f"{at_most:,}; {cost}); raise multiverse.max_training_jobs to run it, or read the plan with "
         "snakemake -n --quiet rules"
     )

@@ -265,6 +265,53 @@ def universes(axes: dict[str, list]) -> list[dict]:
     return [dict(zip(names, options)) for options in itertools.product(*(axes[n] for n in names))]
 
 
+def n_universes(multiverse: dict) -> int:
+    """How many universes the axes make, with none built: the product of their option counts."""
+    axes = multiverse.get("axes", {})
+    return math.prod(len(spec["options"]) for spec in axes.values()) if axes else 0
+
+
+def most_runs(experiments: dict, others: list[dict], multiverse: dict, n_seeds: int) -> int:
+    """The most distinct training runs ``distinct_runs`` can find, with none built: each experiment's
+    runs, the others', and the runs of each experiment an axis touches times the option combinations
+    of the axes that apply to it (fewer where runs coincide)."""
+    axes = multiverse.get("axes", {})
+    touched = {exp_id for spec in axes.values() for exp_id in spec["experiments"]}  # the others' runs are the study's
+    per_experiment = [
+        (experiment, math.prod(len(spec["options"]) for spec in axes.values() if exp_id in spec["experiments"]))
+        for exp_id, experiment in experiments.items()
+        if exp_id in touched
+    ]
+    variants = [*((e, 1) for e in experiments.values()), *((e, 1) for e in others), *per_experiment]
+    return sum(len(experiment["activations"]) * n_seeds * n for experiment, n in variants)
+
+
+def distinct_runs(
+    experiments: dict, others: list[dict], multiverse: dict, seeds: list[int], default: dict, limit: int
+) -> list[RunKey]:
+    """The distinct training runs of ``experiments``, ``others`` (the sweeps' variants) and the
+    multiverse's universes, counted without building a universe, and no further than one past
+    ``limit``: a list longer than ``limit`` means more than ``limit``, in memory for ``limit`` runs
+    at any size of multiverse. An experiment's runs in every universe are its runs under each
+    combination of the options of the axes that apply to it; the other axes leave them as they are."""
+    axes = multiverse.get("axes", {})
+    found: dict[RunKey, None] = {}
+
+    def variants():
+        yield from (*experiments.values(), *others)
+        for exp_id, experiment in experiments.items():
+            mine = [axis for axis, spec in axes.items() if exp_id in spec["experiments"]]
+            for options in itertools.product(*(axes[axis]["options"] for axis in mine)):
+                yield {**experiment, **dict(zip(mine, options))}
+
+    for experiment in variants():
+        for run in experiment_runs(experiment, seeds, default):
+            found[run] = None
+            if len(found) > limit:
+                return list(found)
+    return list(found)
+
+
 def universe_variants(experiments: dict, multiverse: dict, default: dict) -> list[dict]:
     """Every (universe, experiment): the experiment with the universe's options of the axes that
     apply to it.

@@ -1,6 +1,7 @@
 """The numpy and torch backends are the same model: same start, same batches, same trajectory."""
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 
 from conftest import run_dir, run_spec
 from mnist_mlp.data.arrays import Dataset, epoch_batches
+from mnist_mlp.errors import UserError
 from mnist_mlp.nn import backends
 from mnist_mlp.nn.backends import BACKENDS
 from mnist_mlp.nn.costs import COSTS
@@ -115,6 +117,26 @@ def test_a_run_whose_test_accuracy_is_not_what_its_predictions_get_right_is_refu
     predictions.iloc[:-1].to_csv(run_format.path(broken, "predictions"), index=False)
     with pytest.raises(run_format.RunFormatError, match="predictions, but the run was tested on"):
         run_format.check_run(broken)  # an image missing: not the test set it says
+
+
+def test_a_run_whose_summary_numbers_are_not_its_records_is_refused_with_the_fix(smoke_run, tmp_path):
+    original = run_dir(smoke_run, "numpy", "relu", 0.1)
+    edits = {
+        "train_loss": lambda m: {**m, "train_loss": 3 * m["train_loss"]},
+        "train_accuracy": lambda m: {**m, "train_accuracy": 0.99},
+        "epochs_completed": lambda m: {**m, "epochs_completed": m["epochs_completed"] + 1},
+        "confusion_matrix": lambda m: {**m, "confusion_matrix": np.roll(m["confusion_matrix"], 1, axis=0).tolist()},
+    }
+    for key, edit in edits.items():
+        broken = tmp_path / key
+        shutil.copytree(original, broken)
+        run_format.path(broken, "metrics").write_text(json.dumps(edit(run_format.read_metrics(broken))))
+        with pytest.raises(run_format.RunFormatError, match=re.escape(key)) as refused:
+            run_format.check_run(broken)
+        # a fault the user can fix, said in one line with the fix, never a bug
+        assert isinstance(refused.value, UserError) and "\n" not in str(refused.value)
+        assert str(refused.value).endswith(f"delete the run's folder (rm -r {broken}) and build again")
+    assert run_format.check_run(original)["train_loss"] > 0  # the run as written passes
 
 
 def test_float64_runs_train_end_to_end_and_the_backends_agree(small_data):

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mnist_mlp.errors import UserError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -41,8 +43,12 @@ PREDICTION_COLUMNS = ["label", "predicted"]
 METRICS_SCHEMA = json.loads((Path(__file__).parent / "metrics.schema.json").read_text())
 
 
-class RunFormatError(ValueError):
-    """A run's folder does not hold the files this module writes."""
+class RunFormatError(UserError, ValueError):
+    """A run's folder does not hold the files this module writes, or its files disagree."""
+
+
+# What a reader can do about a run whose files disagree: one of them was edited or cut short.
+REBUILD = "its files disagree (one was edited or cut short): delete the run's folder (rm -r {dir}) and build again"
 
 
 def path(directory, kind: str) -> Path:
@@ -112,10 +118,21 @@ def _metrics_validator():
 
 
 def check_run(directory) -> dict:
-    """Raise RunFormatError if a run's files do not have the shared format; return its metrics.
+    """Raise RunFormatError if a run's files do not have the shared format, or if its summary
+    numbers are not those of its per-epoch and per-image records, naming the files and the fix;
+    return its metrics.
 
-    This is what lets aggregation ignore which backend ran.
+    This is what lets aggregation ignore which backend ran, and what keeps an edited number out of
+    the tables: metrics.json's final train loss and accuracy are epochs.csv's last row, its test
+    accuracy and confusion matrix are the predictions'.
     """
+    try:
+        return _check_run(directory)
+    except RunFormatError as error:
+        raise RunFormatError(f"{error}; {REBUILD.format(dir=directory)}") from None
+
+
+def _check_run(directory) -> dict:
     from jsonschema.exceptions import best_match
 
     metrics = read_metrics(directory)
@@ -125,6 +142,7 @@ def check_run(directory) -> dict:
     epochs = epoch_columns(evaluated_on(metrics))
     for kind, columns in (("batches", BATCH_COLUMNS), ("epochs", epochs), ("predictions", PREDICTION_COLUMNS)):
         _check_columns(path(directory, kind), columns)
+    _check_epochs(directory, metrics)
     if not metrics["diverged"]:
         _check_predictions(directory, metrics)
     n_layers = len(metrics["run"]["hidden"]) + 1
@@ -135,6 +153,31 @@ def check_run(directory) -> dict:
                 f"{path(directory, 'weights')}: arrays {sorted(weights.files)}, expected {sorted(expected)}"
             )
     return metrics
+
+
+def _check_epochs(directory, metrics: dict) -> None:
+    """metrics.json's epoch count and final train loss and accuracy are epochs.csv's (its last row),
+    and so is its test loss where the run was evaluated on the test set."""
+    table, file = read_epochs(directory), path(directory, "epochs")
+    if len(table) != metrics["epochs_completed"]:
+        raise RunFormatError(
+            f"{file}: {len(table)} epochs, but metrics.json's epochs_completed is {metrics['epochs_completed']}"
+        )
+    if table.empty:
+        return
+    last = table.iloc[-1]
+    pairs = ["train_loss", "train_accuracy"] + (["test_loss"] if evaluated_on(metrics) == "test" else [])
+    for key in pairs:
+        recorded, summary = float(last[key]), metrics[key]
+        same = (
+            summary is None
+            and not math.isfinite(recorded)
+            or (summary is not None and math.isclose(recorded, summary, rel_tol=1e-9, abs_tol=1e-12))
+        )
+        if not same:
+            raise RunFormatError(
+                f"{file}: the last epoch's {key} is {recorded:.6g}, but metrics.json's {key} is {summary!r}"
+            )
 
 
 def _check_predictions(directory, metrics: dict) -> None:
@@ -151,6 +194,11 @@ def _check_predictions(directory, metrics: dict) -> None:
             f"{file}: the predictions get {100 * share:.2f} % of the test images right, but metrics.json's "
             f"test_accuracy is {100 * metrics['test_accuracy']:.2f} %"
         )
+    confusion = np.asarray(metrics["confusion_matrix"])
+    counted = np.zeros_like(confusion)
+    np.add.at(counted, (table["label"].to_numpy(), table["predicted"].to_numpy()), 1)
+    if not np.array_equal(counted, confusion):
+        raise RunFormatError(f"{file}: the predictions' confusion matrix is not metrics.json's confusion_matrix")
 
 
 def read_metrics(directory) -> dict:

@@ -18,12 +18,14 @@ from mnist_mlp.present.compare import (
     group,
     main,
     read_results,
+    record_digest,
     render,
     run_table,
 )
 from mnist_mlp.present.history import make_record
 from mnist_mlp.present.since import by_group
 from mnist_mlp.runs import aggregate
+from mnist_mlp.runs.tables import DIGESTS, write_digests
 
 
 def table(rows: list[dict]) -> pd.DataFrame:
@@ -135,6 +137,8 @@ def test_the_command_compares_records_files_and_folders_and_names_a_file_that_is
     (tmp_path / "old").mkdir()
     OLD.to_csv(tmp_path / "old" / "runs.csv", index=False)
     NEW.to_csv(tmp_path / "new.csv", index=False)
+    write_digests([tmp_path / "old" / "runs.csv"])
+    write_digests([tmp_path / "new.csv"])
     record = make_record(
         NEW,
         pd.DataFrame(),
@@ -170,6 +174,23 @@ def write_results(folder, runs: pd.DataFrame = OLD, sweeps: pd.DataFrame = SWEEP
     """A results folder as the workflow leaves it: runs.csv and the sensitivity.csv beside it."""
     runs.to_csv(folder / "runs.csv", index=False)
     sweeps.to_csv(folder / "sensitivity.csv", index=False)
+    write_digests([folder / "runs.csv", folder / "sensitivity.csv"])
+
+
+def test_a_table_cut_at_a_row_boundary_or_without_its_digest_is_refused_in_one_line(tmp_path, capsys):
+    write_results(tmp_path)
+    assert len(read_results(tmp_path).runs) == 8
+    whole = (tmp_path / "runs.csv").read_text()
+    for kept in (1, 3):  # the header only; the header and two of four rows: each a table pandas reads
+        (tmp_path / "runs.csv").write_text("".join(whole.splitlines(keepends=True)[:kept]))
+        status, said = compare_here(capsys, tmp_path, tmp_path)
+        assert status == 2 and said.count("\n") == 1
+        assert said.startswith(f"compare: {tmp_path / 'runs.csv'}: not the table aggregation wrote")
+        assert "snakemake --forcerun aggregate" in said
+    (tmp_path / "runs.csv").write_text(whole)
+    (tmp_path / DIGESTS).unlink()
+    status, said = compare_here(capsys, tmp_path, tmp_path)
+    assert status == 2 and f"{tmp_path / 'runs.csv'}: no {DIGESTS} beside it" in said
 
 
 def compare_here(capsys, *args) -> tuple[int, str]:
@@ -254,9 +275,24 @@ def good_record() -> dict:
 
 
 def edited(**changes) -> dict:
-    """good_record() with top-level keys replaced, or removed where the value is ``...``."""
+    """good_record() with top-level keys replaced, or removed where the value is ``...``, as a program
+    that wrote it so would: its sha256 that of its content."""
     record = {**good_record(), **changes}
-    return {k: v for k, v in record.items() if v is not ...}
+    record = {k: v for k, v in record.items() if v is not ... and k != "sha256"}
+    return {**record, "sha256": record_digest(record)}
+
+
+def test_a_record_edited_or_cut_since_its_build_wrote_it_is_refused_in_one_line(tmp_path, capsys):
+    record = good_record()
+    assert from_record(record).runs["train_loss"].notna().all()
+    loss = record["runs"]["columns"].index("train_loss")
+    record["runs"]["data"][0][loss] *= 3  # a number edited by hand
+    cut = {**good_record(), "runs": {**good_record()["runs"], "data": good_record()["runs"]["data"][:3]}}
+    for name, changed in (("edited", record), ("cut", cut)):
+        (tmp_path / f"0001_{name}.json").write_text(json.dumps(changed))
+        status, said = compare_here(capsys, tmp_path / f"0001_{name}.json", tmp_path / f"0001_{name}.json")
+        assert status == 2 and said.count("\n") == 1
+        assert "its content is not what its build wrote (its sha256 differs): edited or cut since" in said
 
 
 def runs_without(column: str) -> dict:
@@ -335,6 +371,7 @@ def test_a_record_as_history_writes_it_is_read_back_with_its_sweeps(tmp_path):
 def test_a_record_from_before_the_key_carried_the_data_and_widths_takes_them_from_its_config():
     config = {"data": {"n_train": 3000}, "model": {"hidden": [500, 250, 100]}}
     record = make_record(OLD, SWEEPS, config, {}, "abc", datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone.utc))
+    del record["sha256"]  # records carried no digest then
     columns = record["runs"]["columns"]
     kept = [i for i, c in enumerate(columns) if c not in ("dataset", "n_train", "hidden")]  # as records were then
     record["runs"] = {
@@ -366,6 +403,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
     old = table([{"activation": "relu", "seed": seed, "test_accuracy": 0.5} for seed in range(2000)])
     old.to_csv(tmp_path / "old.csv", index=False)
     old.assign(test_accuracy=0.6).to_csv(tmp_path / "new.csv", index=False)
+    write_digests([tmp_path / "old.csv", tmp_path / "new.csv"])
     compare = subprocess.Popen(
         [sys.executable, "-m", "mnist_mlp.compare", tmp_path / "old.csv", tmp_path / "new.csv"],
         stdout=subprocess.PIPE,
@@ -412,4 +450,5 @@ def test_runs_only_the_universes_hold_are_recorded_counted_added_and_named_by_th
     assert [group(r) for r in after.runs.to_dict("records")] == ["study"] * 4 + ["sweep"] * 4 + ["universe"]
     write_results(tmp_path)
     UNIVERSES.to_csv(tmp_path / "multiverse.csv", index=False)
+    write_digests([tmp_path / "runs.csv", tmp_path / "sensitivity.csv", tmp_path / "multiverse.csv"])
     assert diff(after, read_results(tmp_path))["added"] == []  # a results folder reads its universes too

@@ -17,6 +17,8 @@ rule aggregate:
             category="Runs",
         ),
         multiverse=PRODUCTS.results("multiverse.csv"),
+        # each table's digest: readers refuse a table cut or edited since (runs/tables.py)
+        digests=PRODUCTS.results("tables.sha256"),
     log:
         PRODUCTS.log("aggregate"),
     benchmark:

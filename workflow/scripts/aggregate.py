@@ -8,6 +8,7 @@ from mnist_mlp.runs.aggregate import (
 )
 from mnist_mlp.runs.jobs import job
 from mnist_mlp.runs.run_format import check_run
+from mnist_mlp.runs.tables import write_digests
 
 
 def main(snakemake):
@@ -22,6 +23,7 @@ def main(snakemake):
         multiverse_table(universe_records, metrics, snakemake.params.axes).to_csv(out.multiverse, index=False)
         curves_table(records, max_batch_points=MAX_BATCH_POINTS).to_csv(out.curves, index=False)
         confusion_table(records, metrics).to_csv(out.confusion, index=False)
+        write_digests([out.runs, out.sensitivity, out.multiverse, out.curves, out.confusion])
         log.info(
             "aggregated %d distinct runs: %d experiment runs, %d sweep runs, %d universe runs",
             len(metrics),

@@ -16,6 +16,7 @@ from mnist_mlp.present.report import build_context, claim_verdicts, render, with
 from mnist_mlp.present.since import since_section
 from mnist_mlp.runs.aggregate import read_benchmark
 from mnist_mlp.runs.jobs import job, process_started
+from mnist_mlp.runs.tables import read_table
 
 
 def other_jobs(names: list[str], benchmarks: list[str], started: float) -> list[dict]:
@@ -31,16 +32,19 @@ def other_jobs(names: list[str], benchmarks: list[str], started: float) -> list[
     ]
 
 
-def one_table(paths) -> pd.DataFrame | None:
-    """The one table of a multiverse input, or None where no multiverse ran."""
-    return pd.read_csv(paths[0]) if paths else None
+def one_table(paths, of_aggregation: bool = False) -> pd.DataFrame | None:
+    """The one table of a multiverse input, or None where no multiverse ran; one of aggregation's
+    tables (multiverse.csv) is held to its digest."""
+    if not paths:
+        return None
+    return read_table(paths[0]) if of_aggregation else pd.read_csv(paths[0])
 
 
 def main(snakemake):
     started = process_started()
     with job(snakemake.log[0], snakemake.output):
-        runs = pd.read_csv(snakemake.input.runs)
-        sweeps = pd.read_csv(snakemake.input.sensitivity)
+        runs = read_table(snakemake.input.runs)
+        sweeps = read_table(snakemake.input.sensitivity)
         figures = {
             Path(png).stem: {"png": png, "svg": svg, "csv": csv}
             for png, svg, csv in zip(
@@ -53,7 +57,7 @@ def main(snakemake):
         axes, scope_axes, own_scope = snakemake.params.multiverse
         multiverse = Multiverse(
             *(
-                one_table(getattr(snakemake.input, f"universe_{t}"))
+                one_table(getattr(snakemake.input, f"universe_{t}"), of_aggregation=t == "runs")
                 for t in ("verdicts", "fit", "choices", "joint", "runs")
             ),
             axes,

@@ -10,6 +10,7 @@ table or history record with every column the diff reads (a missing column would
 """
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -27,6 +28,7 @@ from mnist_mlp import fmt
 from mnist_mlp.data.datasets import UNNAMED_DATASET
 from mnist_mlp.runs import aggregate
 from mnist_mlp.runs.key import RunKey, parse_widths, spell_widths
+from mnist_mlp.runs.tables import TableNotWhole, check_whole
 
 # runs.csv's columns as runs/aggregate.py names them (a test holds every one here to its tables).
 # A row of the results is one (experiment, activation, seed); its settings and numbers may change.
@@ -194,14 +196,22 @@ def group(run: dict) -> str:
 
 
 def _read_csv(path: Path, used: list[str]) -> pd.DataFrame:
+    """A table of aggregation's (runs.csv, sensitivity.csv, multiverse.csv) with the columns ``used``,
+    and whole: byte for byte what aggregation wrote (``tables.check_whole``), so that a table cut at
+    a row boundary is not read as runs removed."""
     try:
         table = pd.read_csv(path)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise NotARunTable(f"{path}: not a run table ({str(err).splitlines()[0]})") from None
     try:
-        return checked(table, used)
+        table = checked(table, used)
     except NotARunTable as err:
         raise NotARunTable(f"{path}: not a run table ({err})") from None
+    try:
+        check_whole(path)
+    except TableNotWhole as err:
+        raise NotARunTable(str(err)) from None
+    return table
 
 
 def _schema_error(record) -> str | None:
@@ -214,12 +224,25 @@ def _schema_error(record) -> str | None:
     return None
 
 
+def record_digest(record: dict) -> str:
+    """The sha256 of a history record's content (all of it but its own ``sha256``), as canonical
+    JSON: what tells a reader that the record is the one its build wrote, not cut or edited since."""
+    content = {key: value for key, value in record.items() if key != "sha256"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def from_record(record) -> Results:
     """The Results of a history record (see mnist_mlp.present.history); raises NotARunTable saying
-    what in it is not as history_record.schema.json and the diff's columns say."""
+    what in it is not as history_record.schema.json and the diff's columns say, or that its content
+    is not what its build wrote (its ``sha256``, which records written before digests lack)."""
     error = _schema_error(record)
     if error:
         raise NotARunTable(error)
+    if "sha256" in record and record["sha256"] != record_digest(record):  # records before 2026-12 carry none
+        raise NotARunTable(
+            "its content is not what its build wrote (its sha256 differs): edited or cut since; delete it, the "
+            "history is never an input"
+        )
     try:
         runs = pd.DataFrame(record["runs"]["data"], columns=record["runs"]["columns"])
     except ValueError as err:  # a row longer or shorter than the columns

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mnist_mlp.present.compare import from_record, run_table
+from mnist_mlp.present.compare import from_record, record_digest, run_table
 from mnist_mlp.runs.jobs import console
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ def make_record(
             "data": [[_plain(v) for v in row] for row in table.itertuples(index=False)],
         },
     }
-    return json.loads(json.dumps(record, default=str))  # exactly what reading it back gives
+    record = json.loads(json.dumps(record, default=str))  # exactly what reading it back gives
+    return {**record, "sha256": record_digest(record)}
 
 
 def _numbered(folder: Path) -> list[Path]:

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, SARKAR, snakemake
+from conftest import REPO, SARKAR, SMOKE_TRAIN, snakemake
+from mnist_mlp.runs.layout import A_FILE_FOR_A_FOLDER, A_FOLDER_FOR_A_FILE
 
 
 @pytest.mark.slow
@@ -258,3 +259,30 @@ def test_a_malformed_study_file_is_one_line_naming_file_and_key(tmp_path, name, 
         f"Invalid study file {path.relative_to(tmp_path)}, {message}" in result.stdout
     )  # named from the working directory
     assert "Traceback" not in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "where, make, says",
+    [
+        ("results", "file", A_FILE_FOR_A_FOLDER),
+        (
+            f"results/runs/mnist_n{SMOKE_TRAIN}/numpy/relu/he_normal/h500-250-100/lr0.1_wd0.0/seed0",
+            "file",
+            A_FILE_FOR_A_FOLDER,
+        ),
+        (
+            f"results/runs/mnist_n{SMOKE_TRAIN}/numpy/relu/he_normal/h500-250-100/lr0.1_wd0.0/seed0/metrics.json",
+            "folder",
+            A_FOLDER_FOR_A_FILE,
+        ),
+    ],
+    ids=["results-a-file", "a-run-folder-a-file", "a-runs-file-a-folder"],
+)
+def test_a_file_where_a_folder_should_be_and_the_reverse_is_one_line_before_any_job(tmp_path, where, make, says):
+    path = tmp_path / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir() if make == "folder" else path.write_text("x")
+    result = snakemake(tmp_path, "-n", check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout[-3000:]
+    assert f"{where}: {says}" in result.stdout

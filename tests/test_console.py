@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import REPO, smoke_console
-from snakemake_logger_plugin_mnist_mlp import describe, short_reason
+from snakemake_logger_plugin_mnist_mlp import OneLineFormatter, describe, short_reason
 
 START = re.compile(r"^\d\d:\d\d:\d\d start (\w+)(?: (.*))?$", re.MULTILINE)
 DONE = re.compile(r"^\d\d:\d\d:\d\d done  (\w+)(?: (.*))? \(\d+ s; (\d+) of (\d+) jobs\)$", re.MULTILINE)
@@ -32,6 +32,20 @@ def test_a_job_is_its_rule_and_the_wildcards_that_have_a_value():
     job = {"rule_name": "train", "wildcards": {"dataset": "mnist", "subset": "", "lr": "0.1", "seed": "0"}}
     assert describe(job) == "train dataset=mnist, lr=0.1, seed=0"
     assert describe({"rule_name": "report_html", "wildcards": {}}) == "report_html"
+
+
+def test_a_failed_job_is_one_line_naming_its_log_not_every_file_it_reads(tmp_path):
+    log = tmp_path / "aggregate.log"
+    log.write_text("12:00:00 ERROR results/runs/x/epochs.csv: the last epoch's train_loss is 1.1, but ...\n")
+    formatter = OneLineFormatter(quiet=set(), show_failed_logs=False, dryrun=False)
+    formatter.format_job_info({"jobid": 2, "rule_name": "aggregate", "wildcards": {}, "reason": ""})
+    error = {"jobid": 2, "rule_name": "aggregate", "msg": None, "rule_msg": None, "log": [str(log)]}
+    error |= {"input": [f"results/runs/{i}/metrics.json" for i in range(150)], "output": ["results/runs.csv"]}
+    error |= {"shellcmd": None, "conda_env": None, "aux": {}}
+    said = formatter.format_job_error(error)
+    assert re.fullmatch(rf"\d\d:\d\d:\d\d failed aggregate \(log: {re.escape(str(log))}\)", said)
+    shown = OneLineFormatter(quiet=set(), show_failed_logs=True, dryrun=False).format_job_error(error)
+    assert "ERROR results/runs/x/epochs.csv" in shown and "metrics.json" not in shown.replace("x/epochs", "")
 
 
 def test_the_profile_sets_the_projects_logger_and_no_shell_commands():

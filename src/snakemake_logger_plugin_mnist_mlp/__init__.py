@@ -21,7 +21,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from snakemake.logging import ColorizingTextHandler, DefaultFormatter
+from snakemake.logging import ColorizingTextHandler, DefaultFormatter, show_logs
 from snakemake_interface_logger_plugins.base import LogHandlerBase
 from snakemake_interface_logger_plugins.common import LogEvent
 from snakemake_interface_logger_plugins.settings import LogHandlerSettingsBase
@@ -98,6 +98,19 @@ class OneLineFormatter(DefaultFormatter):
         count = f"{msg['done']} of {msg['total']} jobs"
         line, self.finished = (f"{self.finished}; {count})" if self.finished else f"{count} done"), None
         return line
+
+    def format_job_error(self, msg: dict) -> str:
+        """A failed job in one line, its log named (and shown below it, with --show-failed-logs):
+        the job has said what went wrong there, with the fix; Snakemake's block would list every
+        file it reads."""
+        words, _ = self.jobs.pop(msg.get("jobid"), (msg["rule_name"], None))
+        logs = ", ".join(msg.get("log") or [])
+        lines = [f"{clock()} failed {words}" + (f" (log: {logs})" if logs else "")]
+        if msg.get("shellcmd"):
+            lines.append(f"    shell: {msg['shellcmd']}")
+        if self.show_failed_logs and msg.get("log"):
+            lines.extend(show_logs(msg["log"]))
+        return "\n".join(lines)
 
     def format_shellcmd(self, msg: dict) -> str:
         return msg.get("cmd") or ""  # a script job has none: no "Shell command: None"

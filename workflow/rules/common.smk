@@ -34,7 +34,13 @@ from mnist_mlp.runs.plan import (
     unknown_experiments,
 )
 from mnist_mlp.runs.cost import saved_calibration, size_error
-from mnist_mlp.runs.layout import RESERVED_IDS, find_study, products_of, study_files
+from mnist_mlp.runs.layout import (
+    RESERVED_IDS,
+    find_study,
+    misplaced,
+    products_of,
+    study_files,
+)
 from mnist_mlp.runs.provenance import git_commit
 from mnist_mlp.runs.threads import cancel_pending_timers
 from mnist_mlp.runs.key import RunKey
@@ -309,6 +315,25 @@ MULTIVERSE_VARIANTS = universe_variants(
     config["experiments"], config["multiverse"], DEFAULTS
 )
 
+
+def check_layout():
+    """A file where one of the build's folders should be (results/, a run's folder), or a folder
+    where a run's file should be, stops the build here in one line with the fix: Snakemake would
+    stop on it with a traceback."""
+    runs = [run.path("dir") for run in all_runs()]
+    folders = [*runs, PRODUCTS.results_dir, "logs", "benchmarks"]
+    files = [str(run_file(run, kind)) for run in runs for kind in RUN_FILES]
+    files += [
+        PRODUCTS.results("runs.csv"),
+        PRODUCTS.results("claims.json"),
+        PRODUCTS.report,
+    ]
+    error = misplaced(folders, files)
+    if error:
+        raise WorkflowError(error)
+
+
+check_layout()
 # The axes that widen the study's scope (more data) rather than choose what it left open
 MULTIVERSE_SCOPE = [axis for axis in MULTIVERSE_AXES if axis in SCOPE_KEYS]
 OWN_SCOPE = {

@@ -91,3 +91,24 @@ def products_of(folder: str, default_folder: str | None, workdir) -> Products:
     config/config.yaml names) keep today's; any other study's are its own."""
     same = default_folder is not None and Path(workdir, folder).resolve() == Path(workdir, default_folder).resolve()
     return Products(None if same else study_id(folder))
+
+
+A_FILE_FOR_A_FOLDER = "a file stands where a folder should be: move or delete that file, then run again"
+A_FOLDER_FOR_A_FILE = "a folder stands where a file should be: move or delete that folder, then run again"
+
+
+def misplaced(folders, files) -> str | None:
+    """The first of ``folders`` (or a folder above one of them or of ``files``) that is a file, or
+    of ``files`` that is a folder, in one line with the fix; None when each is absent or what it
+    should be. A build checks its outputs so before Snakemake looks at them, which would end in a
+    traceback (NotADirectoryError, IsADirectoryError)."""
+    above = set()
+    for path in [*map(Path, folders), *(Path(f).parent for f in files)]:
+        above.update([path, *path.parents])
+    for folder in sorted(above - {Path(".")}, key=lambda p: len(p.parts)):  # the topmost first
+        if folder.is_file():
+            return f"{folder}: {A_FILE_FOR_A_FOLDER}"
+    for file in map(Path, files):
+        if file.is_dir():
+            return f"{file}: {A_FOLDER_FOR_A_FILE}"
+    return None

@@ -1,13 +1,14 @@
 """The console a build prints: one line per job start and end, one per training epoch, and a dry
 run's jobs one line each (src/snakemake_logger_plugin_mnist_mlp, set in profiles/default)."""
 
+import logging
 import re
 
 import pytest
 import yaml
 
 from conftest import REPO, smoke_console
-from snakemake_logger_plugin_mnist_mlp import OneLineFormatter, describe, short_reason
+from snakemake_logger_plugin_mnist_mlp import INTERRUPTED, RECOVER, OneLineFormatter, describe, short_reason
 
 START = re.compile(r"^\d\d:\d\d:\d\d start (\w+)(?: (.*))?$", re.MULTILINE)
 DONE = re.compile(r"^\d\d:\d\d:\d\d done  (\w+)(?: (.*))? \(\d+ s; (\d+) of (\d+) jobs\)$", re.MULTILINE)
@@ -46,6 +47,31 @@ def test_a_failed_job_is_one_line_naming_its_log_not_every_file_it_reads(tmp_pat
     assert re.fullmatch(rf"\d\d:\d\d:\d\d failed aggregate \(log: {re.escape(str(log))}\)", said)
     shown = OneLineFormatter(quiet=set(), show_failed_logs=True, dryrun=False).format_job_error(error)
     assert "ERROR results/runs/x/epochs.csv" in shown and "metrics.json" not in shown.replace("x/epochs", "")
+
+
+def test_after_ctrl_c_each_stopped_job_is_one_line_and_snakemakes_blocks_are_gone():
+    formatter = OneLineFormatter(quiet=set(), show_failed_logs=True, dryrun=False)
+    formatter.format_job_info({"jobid": 7, "rule_name": "train", "wildcards": {"seed": "0"}, "reason": ""})
+    record = logging.LogRecord("snakemake", logging.INFO, "", 0, INTERRUPTED + ", this might take some time.", (), None)
+    formatter.format(record)
+    ended = "Command 'python train.py' died with <Signals.SIGINT: 2>."
+    assert formatter.format(logging.LogRecord("snakemake", logging.ERROR, "", 0, ended, (), None)) == ""
+    error = {"jobid": 7, "rule_name": "train", "log": ["logs/train/x.log"], "shellcmd": None}
+    said = formatter.format_job_error(error)
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d stopped train seed=0: interrupted \(Ctrl-C\).* \(log: logs/train/x\.log\)", said
+    )
+    assert "--rerun-incomplete" in said
+
+
+def test_after_a_build_stopped_midway_snakemakes_message_ends_with_the_one_line_that_goes_on():
+    formatter = OneLineFormatter(quiet=set(), show_failed_logs=True, dryrun=False)
+    for said in ("The files below seem to be incomplete. ...", "Error: Directory cannot be locked. ..."):
+        text = formatter.format(logging.LogRecord("snakemake", logging.ERROR, "", 0, said, (), None))
+        assert text.startswith(said) and text.splitlines()[-1] == RECOVER
+    assert "snakemake --unlock && snakemake --rerun-incomplete" in RECOVER
+    other = formatter.format(logging.LogRecord("snakemake", logging.ERROR, "", 0, "MissingInputException", (), None))
+    assert RECOVER not in other
 
 
 def test_the_profile_sets_the_projects_logger_and_no_shell_commands():

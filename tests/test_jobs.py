@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from mnist_mlp.errors import UserError
-from mnist_mlp.runs.jobs import INTERRUPTED, SHARED_BELOW, job
+import snakemake_logger_plugin_mnist_mlp
+from mnist_mlp.runs.jobs import INTERRUPTED, job
 from mnist_mlp.runs.run_format import write_run
 
 
@@ -59,7 +60,8 @@ def test_a_file_where_a_folder_should_be_is_named_with_its_fix(tmp_path, capfd):
     assert f"{tmp_path / 'results' / 'runs.csv'}: a file stands where a folder should be" in one_error_line(log)
 
 
-def test_ctrl_c_ends_a_job_with_one_line_and_no_traceback(tmp_path):
+@pytest.mark.parametrize("under_the_logger", [False, True])
+def test_ctrl_c_ends_a_job_with_one_line_and_no_traceback(tmp_path, under_the_logger):
     log = tmp_path / "job.log"
     script = (
         "import sys, time\n"
@@ -68,14 +70,16 @@ def test_ctrl_c_ends_a_job_with_one_line_and_no_traceback(tmp_path):
         "    print('ready', flush=True, file=sys.__stdout__)\n"
         "    time.sleep(60)\n"
     )
+    # the project's console logger says each interrupted job's line itself (it sets LOGGER_ENV)
+    env = {**os.environ, snakemake_logger_plugin_mnist_mlp.LOGGER_ENV: "1"} if under_the_logger else None
     process = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     assert process.stdout.readline().strip() == "ready"
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130
-    assert err.strip().splitlines() == [f"Stopped: {INTERRUPTED} (log: {log})"]
+    assert err.strip().splitlines() == ([] if under_the_logger else [f"Stopped: {INTERRUPTED} (log: {log})"])
     assert "Traceback" not in log.read_text() and INTERRUPTED in log.read_text()
 
 
@@ -156,11 +160,27 @@ def cpu_shares(*jobs: str, seconds: float = 1.5) -> list[float]:
     return [json.loads(child.communicate(timeout=60)[0])["share"] for child in children]
 
 
-def test_a_job_alone_on_its_core_is_not_flagged_and_two_on_one_core_are():
+def test_a_job_alone_on_its_core_gets_it_and_two_on_one_core_get_half_each():
+    # relative to the job alone, so that other work on the machine does not make it fail
     (alone,) = cpu_shares("busy")
-    assert alone >= SHARED_BELOW
-    # two busy jobs on one core (more jobs than CPUs): each gets about half, and both are flagged
-    assert all(share < SHARED_BELOW for share in cpu_shares("busy", "busy"))
+    shared = cpu_shares("busy", "busy")
+    assert all(0.25 * alone < share < 0.75 * alone for share in shared)
     # a job that waits (on a disk, a lock) is no busy job: its share says it did not use the core
     (idle,) = cpu_shares("idle")
-    assert idle < 0.5
+    assert idle < 0.5 * alone
+
+
+def test_what_logs_after_a_job_ends_goes_to_its_log_not_a_logging_error(tmp_path):
+    # as torch may while the process ends after Ctrl-C: the job's log file is closed by then
+    log = tmp_path / "job.log"
+    script = (
+        "import logging, sys\n"
+        "from mnist_mlp.runs.jobs import job\n"
+        f"with job({str(log)!r}):\n"
+        "    logging.getLogger('job').info('during')\n"
+        "logging.getLogger('torch').warning('after the job')\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert ended.returncode == 0 and "Logging error" not in ended.stderr and ended.stderr == ""
+    lines = log.read_text().splitlines()
+    assert lines[0].endswith("INFO during") and lines[-1].endswith("WARNING after the job")

@@ -18,6 +18,7 @@ NOT_DRY_RUN = {
     "snakemake --configfile config/smok.yaml": "the example of a missing config file",
     "snakemake --report snakemake-report.html": "Snakemake's own report of a built workflow",
     "snakemake --unlock": "unlocks; plans nothing",
+    "snakemake --unlock && snakemake --rerun-incomplete": "recovers a stopped build: two commands, nothing to plan",
     "snakemake --archive mnist-mlp-study.tar.gz": "needs conda, which a dry run cannot stand in for",
 }
 QUIET_CHOICES = ("all", "host", "progress", "reason", "rules")

@@ -16,6 +16,7 @@ Snakemake finds this module by its name (snakemake_logger_plugin_*); ``pip insta
 installs it with the project's own code.
 """
 
+import os
 import re
 import sys
 import time
@@ -62,6 +63,22 @@ def short_reason(reason: str) -> str:
 
 # The scheduler's lines around every job, said again by the job's own line.
 SCHEDULING = re.compile(r"Select jobs to execute\.\.\.|Execute \d+ jobs\.\.\.")
+# What Snakemake says when Ctrl-C reaches it; each running job then ends, and this logger says so
+# in one line per job (the jobs leave it to the logger: mnist_mlp.runs.jobs.LOGGER_ENV).
+INTERRUPTED = "Terminating processes on user request"
+LOGGER_ENV = "MNIST_MLP_CONSOLE_LOGGER"
+# Snakemake's block for a script Ctrl-C ended: in the job's own handler (exit status 130,
+# runs/jobs.INTERRUPTED_STATUS), or before or after it (the signal itself).
+ENDED_BY_CTRL_C = re.compile(r"returned non-zero exit status 130\.|died with <Signals\.SIGINT: 2>\.")
+STOPPED = "interrupted (Ctrl-C): its files are flagged incomplete; run again with --rerun-incomplete"
+# Snakemake's words after a build stopped midway (Ctrl-C, kill -9, a power loss): files it flagged
+# incomplete, or the lock a killed Snakemake left; and the one line that goes on from either.
+STOPPED_MIDWAY = re.compile(r"seem to be incomplete|Directory cannot be locked")
+RECOVER = (
+    "To go on after a build that stopped midway, with your build's own targets and options in both: "
+    "snakemake --unlock && snakemake --rerun-incomplete (--unlock lifts the lock a killed build left; "
+    "run it only if no other Snakemake works in this folder)"
+)
 
 
 class OneLineFormatter(DefaultFormatter):
@@ -73,9 +90,16 @@ class OneLineFormatter(DefaultFormatter):
         self.dryrun = dryrun
         self.jobs: dict[int, tuple[str, float]] = {}  # job id -> (its words, when it started)
         self.finished: str | None = None  # the last job's end, worded when its progress arrives
+        self.interrupted = False  # Ctrl-C reached Snakemake: each job has said so in its own line
 
     def format(self, record) -> str:
         text = super().format(record)
+        if text.startswith(INTERRUPTED):
+            self.interrupted = True
+        if self.interrupted and ENDED_BY_CTRL_C.search(text):
+            return ""  # format_job_error says it, in one line a job
+        if STOPPED_MIDWAY.search(text):
+            return f"{text}\n{RECOVER}"
         return "" if SCHEDULING.fullmatch(text) else text
 
     def format_workflow_started(self, msg: dict) -> str:
@@ -105,6 +129,8 @@ class OneLineFormatter(DefaultFormatter):
         file it reads."""
         words, _ = self.jobs.pop(msg.get("jobid"), (msg["rule_name"], None))
         logs = ", ".join(msg.get("log") or [])
+        if self.interrupted:  # nothing failed: one line, no log shown
+            return f"{clock()} stopped {words}: {STOPPED}" + (f" (log: {logs})" if logs else "")
         lines = [f"{clock()} failed {words}" + (f" (log: {logs})" if logs else "")]
         if msg.get("shellcmd"):
             lines.append(f"    shell: {msg['shellcmd']}")
@@ -122,6 +148,7 @@ class LogHandler(LogHandlerBase, ColorizingTextHandler):
     def __init__(self, common_settings, settings) -> None:
         stream = sys.stdout if common_settings.stdout else sys.stderr
         ColorizingTextHandler.__init__(self, nocolor=common_settings.nocolor, stream=stream)
+        os.environ[LOGGER_ENV] = "1"  # the jobs this Snakemake starts leave their Ctrl-C line to this logger
         self.common_settings = common_settings
         self.settings = settings
         self.setFormatter(

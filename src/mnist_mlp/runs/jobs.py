@@ -29,6 +29,9 @@ OS_FIXES = {
 }
 INTERRUPTED = "interrupted (Ctrl-C): what it wrote is flagged incomplete; run again with --rerun-incomplete"
 INTERRUPTED_STATUS = 130  # what a shell reports for a process ended by SIGINT
+# Set by the project's console logger (src/snakemake_logger_plugin_mnist_mlp) for the jobs it starts:
+# it says each interrupted job's line itself, also for a job Ctrl-C reached outside ``job``.
+LOGGER_ENV = "MNIST_MLP_CONSOLE_LOGGER"
 
 
 def known_os_error(error: BaseException) -> OSError | None:
@@ -66,6 +69,24 @@ def spare_the_collector() -> None:
     gc.freeze()
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+@contextlib.contextmanager
+def _logging_to(log_file, log_path: str):
+    """Logging into the open ``log_file`` while the job runs; then, once it closes, into the same
+    log opened again for appending, and only if anything logs: a library that logs while the
+    process ends (after Ctrl-C, say) would otherwise meet a closed file and print "--- Logging
+    error ---" with a traceback on the console."""
+    logging.basicConfig(stream=log_file, level=logging.INFO, format=LOG_FORMAT, force=True)
+    try:
+        yield
+    finally:
+        late = logging.FileHandler(log_path, mode="a", delay=True)
+        late.setFormatter(logging.Formatter(LOG_FORMAT))
+        logging.basicConfig(handlers=[late], level=logging.INFO, force=True)
+
+
 @contextlib.contextmanager
 def job(log_path: str, outputs=()):
     """Send logging and stderr to ``log_path``; turn a ``UserError`` into a one-line message.
@@ -75,10 +96,7 @@ def job(log_path: str, outputs=()):
     and exit status 1, without a traceback; anything else is a bug and keeps its traceback.
     """
     spare_the_collector()
-    with open(log_path, "w") as log_file, contextlib.redirect_stderr(log_file):
-        logging.basicConfig(
-            stream=log_file, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
-        )
+    with open(log_path, "w") as log_file, contextlib.redirect_stderr(log_file), _logging_to(log_file, log_path):
         log = logging.getLogger("job")
         if "SLURM_JOB_ID" in os.environ:
             log.info("Slurm job %s on %s", os.environ["SLURM_JOB_ID"], socket.gethostname())
@@ -86,7 +104,8 @@ def job(log_path: str, outputs=()):
             yield log
         except KeyboardInterrupt:  # Snakemake passes Ctrl-C on to every job: one line each, no traceback
             log.error("%s", INTERRUPTED)
-            console(f"Stopped: {INTERRUPTED} (log: {log_path})")
+            if not os.environ.get(LOGGER_ENV):
+                console(f"Stopped: {INTERRUPTED} (log: {log_path})")
             sys.exit(INTERRUPTED_STATUS)
         except UserError as err:
             message = str(err)

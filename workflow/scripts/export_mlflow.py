@@ -20,7 +20,8 @@ def main(snakemake):
         log.info("%s", counts)
         console(
             f"MLflow: {counts['runs']} runs in experiment {name!r} of {counts['database']} ({counts['created']} created, "
-            f"{counts['replaced']} replaced, {counts['unchanged']} unchanged, {counts['deleted']} deleted). "
+            f"{counts['replaced']} replaced, {counts['updated']} updated, {counts['unchanged']} unchanged, "
+            f"{counts['deleted']} deleted). "
             f"Browse them: mlflow ui --backend-store-uri sqlite:///{counts['database']}"
         )
 

@@ -1,12 +1,16 @@
 """Every run of a build exported to an MLflow tracking database (``snakemake mlflow``): one MLflow
 experiment per build config, one MLflow run per training run (its settings as params, its per-epoch
 losses and accuracies as metric histories, its final numbers and cost, its health as a tag, a link
-to its folder), and a parent run holding the claims' verdicts. Exporting again updates the database
-to the build, never duplicating: a run whose content is unchanged is left alone, a changed one is
-replaced, one no longer in the build is deleted. MLflow is optional (requirements-mlflow.txt)."""
+to its folder), and a parent run holding the claims' verdicts (as tags, which can change). Exporting
+again updates the database to the build, never duplicating: a run whose content is unchanged is
+left alone and keeps its id, the parent is updated in place (so its children keep theirs), a changed
+run is replaced and one no longer in the build deleted, each deleted for good (``mlflow gc``), so
+that nothing piles up. MLflow is optional (requirements-mlflow.txt)."""
 
 import hashlib
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +35,7 @@ def client(db: Path):
         from mlflow.tracking import MlflowClient
     except ImportError:
         raise UserError(f"MLflow is not installed; install it with: {INSTALL}") from None
-    return MlflowClient(tracking_uri=f"sqlite:///{Path(db).resolve()}")
+    return MlflowClient(tracking_uri=_uri(db))
 
 
 def experiment_name(config_files: list[str], study: str | None = None) -> str:
@@ -88,14 +92,18 @@ def run_record(folder: str, member: dict, report: Path) -> RunRecord:
     return RunRecord(folder, params, tags, history, final)
 
 
+CLAIM_TAGS = ("claim.", "robustness.")  # the parent's tags that say each claim's verdict and label
+
+
 def parent_record(claims: dict) -> RunRecord:
-    """The parent run: each claim's verdict (and robustness label) and the study's numbers."""
-    params = {f"claim.{c['id']}": c["verdict"] for c in claims["claims"]}
-    params |= {f"robustness.{c['id']}": c["robustness"] for c in claims["claims"] if c["robustness"]}
+    """The parent run: each claim's verdict (and robustness label) and the study's numbers, as tags:
+    a verdict that changes is updated in place, where a param could not be."""
+    tags = {f"claim.{c['id']}": c["verdict"] for c in claims["claims"]}
+    tags |= {f"robustness.{c['id']}": c["robustness"] for c in claims["claims"] if c["robustness"]}
     numbers = claims["numbers"]
     final = {"numbers_reproduced": float(sum(n["reproduced"] is True for n in numbers))} if numbers else {}
-    tags = {"command": claims["command"], "commit": claims["commit"], FOLDER_TAG: PARENT_NAME}
-    return RunRecord(PARENT_NAME, params, tags, {}, final)
+    tags |= {"command": claims["command"], "commit": claims["commit"], FOLDER_TAG: PARENT_NAME}
+    return RunRecord(PARENT_NAME, {}, tags, {}, final)
 
 
 def _log(mlflow, experiment_id: str, record: RunRecord, parent_id: str | None) -> str:
@@ -131,8 +139,49 @@ def _sync(mlflow, experiment_id: str, record: RunRecord, old, parent_id: str | N
         return old.info.run_id
     if old is not None:
         mlflow.delete_run(old.info.run_id)
+        counts["purge"].append(old.info.run_id)
     counts["replaced" if old is not None else "created"] += 1
     return _log(mlflow, experiment_id, record, parent_id)
+
+
+def _sync_parent(mlflow, experiment_id: str, record: RunRecord, old, counts: dict) -> str:
+    """The parent run, updated in place where it changed, so that its id, and its children's
+    parent, stay; created where there is none, or replaced where an export from before the claims
+    were tags holds them as params, which cannot change."""
+    if old is None or any(key.startswith(CLAIM_TAGS) for key in old.data.params):
+        return _sync(mlflow, experiment_id, record, old, None, counts)
+    if old.data.tags.get(CONTENT_TAG) == record.content():
+        counts["unchanged"] += 1
+        return old.info.run_id
+    from mlflow.entities import Metric, RunTag
+
+    run_id = old.info.run_id
+    for key in old.data.tags:
+        if key.startswith(CLAIM_TAGS) and key not in record.tags:  # a claim the study no longer makes
+            mlflow.delete_tag(run_id, key)
+    tags = [RunTag(k, v) for k, v in {**record.tags, CONTENT_TAG: record.content()}.items()]
+    metrics = [Metric(k, v, 0, 0) for k, v in record.final.items()]  # the newest value of a metric is its value
+    mlflow.log_batch(run_id, metrics=metrics, tags=tags)
+    counts["updated"] += 1
+    return run_id
+
+
+def purge(db: Path, run_ids: list[str]) -> None:
+    """Delete ``run_ids`` (deleted already) for good, with MLflow's own ``mlflow gc``: a deleted run
+    otherwise stays in the database, and every export that replaces runs would add to them."""
+    if not run_ids:
+        return
+    uri = _uri(db)
+    command = [sys.executable, "-m", "mlflow", "gc", "--backend-store-uri", uri, "--tracking-uri", uri]
+    command += ["--run-ids", ",".join(run_ids)]
+    ended = subprocess.run(command, capture_output=True, text=True)
+    if ended.returncode != 0:
+        last = (ended.stderr.strip().splitlines() or ["no message"])[-1]
+        raise UserError(f"{db}: mlflow gc could not delete {len(run_ids)} replaced runs for good ({last})")
+
+
+def _uri(db: Path) -> str:
+    return f"sqlite:///{Path(db).resolve()}"
 
 
 def export(db: Path, name: str, records: list[RunRecord], parent: RunRecord) -> dict:
@@ -141,11 +190,13 @@ def export(db: Path, name: str, records: list[RunRecord], parent: RunRecord) -> 
     experiment = mlflow.get_experiment_by_name(name)
     experiment_id = experiment.experiment_id if experiment else mlflow.create_experiment(name)
     old = existing_runs(mlflow, experiment_id)
-    counts = {"created": 0, "replaced": 0, "unchanged": 0, "deleted": 0}
-    parent_id = _sync(mlflow, experiment_id, parent, old.pop(PARENT_NAME, None), None, counts)
+    counts = {"created": 0, "replaced": 0, "updated": 0, "unchanged": 0, "deleted": 0, "purge": []}
+    parent_id = _sync_parent(mlflow, experiment_id, parent, old.pop(PARENT_NAME, None), counts)
     for record in records:
         _sync(mlflow, experiment_id, record, old.pop(record.name, None), parent_id, counts)
     for stale in old.values():  # no longer in the build
         mlflow.delete_run(stale.info.run_id)
+        counts["purge"].append(stale.info.run_id)
         counts["deleted"] += 1
+    purge(db, counts.pop("purge"))
     return {"database": str(db), "experiment": name, "experiment_id": experiment_id, "runs": len(records), **counts}

@@ -1,3 +1,4 @@
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -286,3 +287,23 @@ def test_a_file_where_a_folder_should_be_and_the_reverse_is_one_line_before_any_
     result = snakemake(tmp_path, "-n", check=False)
     assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout[-3000:]
     assert f"{where}: {says}" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        ("config.yaml", "- a\n- list\n", "a YAML list, not a mapping of keys (key: value at the top level)."),
+        ("study.yaml", "", "empty, not a mapping of keys (key: value at the top level)."),
+        ("study.yaml", b"\x89PNG\r\n\x1a\n\xff\xfe", "not text (not UTF-8): a config or study file is YAML text"),
+    ],
+    ids=["config-a-list", "study-empty", "study-binary"],
+)
+def test_a_study_file_that_is_no_mapping_or_no_text_is_one_line_naming_it(tmp_path, name, content, says):
+    folder = tmp_path / "study"
+    shutil.copytree(SARKAR, folder)
+    path = folder / name
+    path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    result = snakemake(tmp_path, "-n", overlay={"study": str(folder)}, smoke=False, check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout[-2000:]
+    assert f"Invalid study file {path.relative_to(tmp_path)}, {says}" in result.stdout

@@ -5,7 +5,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from mnist_mlp.runs.config_check import config_error
+from mnist_mlp.runs.config_check import config_error, mapping_file_problem
 from mnist_mlp.data.datasets import DATASET_INFO
 from mnist_mlp.data.datasets import FILES as RAW_FILE_NAMES
 from mnist_mlp.data.datasets import identify
@@ -82,6 +82,19 @@ if "study" not in config:
     )
 STUDY_FOLDER = study_folder(config["study"])
 STUDY_FILES = study_files(STUDY_FOLDER)
+
+
+def check_study_files():
+    """The study's two files are YAML mappings; else one line naming the file (Snakemake's own
+    message, for its config, names none, and a file that is not text ends in a traceback).
+    """
+    for path in STUDY_FILES.values():
+        problem = mapping_file_problem(path)
+        if problem:
+            raise WorkflowError(f"Invalid study file {path}, {problem}.")
+
+
+check_study_files()
 
 
 # The study's own runs, under the command line's config files and --config, which Snakemake applies again after it

@@ -8,8 +8,10 @@ which YAML 1.1 needs written 1.0e-2) is named with its fix.
 
 import math
 import re
+from pathlib import Path
 
 import jsonschema
+import yaml
 
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -61,3 +63,26 @@ def config_error(config: dict, schema: dict) -> tuple[str, str] | None:
     if error is None:
         return None
     return ".".join(str(part) for part in error.absolute_path) or "(top level)", _explain(error)
+
+
+def mapping_file_problem(path) -> str | None:
+    """Why the YAML file at ``path`` is not a mapping of keys (a config or study file), in words
+    that follow its name; None when it is one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "not text (not UTF-8): a config or study file is YAML text, key: value at the top level"
+    except IsADirectoryError:
+        return "a folder, where a YAML file should be"
+    except OSError as err:
+        return f"cannot be read ({err.strerror or err})"
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "YAML"
+        return f"{where}: {getattr(err, 'problem', None) or str(err).splitlines()[0]}"
+    if isinstance(value, dict):
+        return None
+    found = "empty" if value is None else f"a YAML {type(value).__name__}"
+    return f"{found}, not a mapping of keys (key: value at the top level)"

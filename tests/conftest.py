@@ -241,3 +241,25 @@ def mounted():
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def universe_rows(position: int, accuracies: dict) -> list[dict]:
+    """One universe's rows of results/multiverse.csv: (experiment, activation) -> each seed's test
+    accuracy (None: diverged)."""
+    return [
+        {
+            "universe": f"u{position}",
+            "position": position,
+            "default": position == 0,
+            "axis_init": f"i{position}",
+            "experiment": experiment,
+            "activation": activation,
+            "seed": seed,
+            "dir": f"u{position} {experiment}/{activation} seed {seed}",
+            "test_accuracy": accuracy,
+            "diverged": accuracy is None,
+            "failed_to_learn": False,
+        }
+        for (experiment, activation), seeds in accuracies.items()
+        for seed, accuracy in enumerate(seeds)
+    ]

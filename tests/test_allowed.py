@@ -5,6 +5,7 @@ import math
 
 import pandas as pd
 
+from conftest import universe_rows
 from mnist_mlp.judge.allowed import allowed, fit_table
 
 K = 1  # config/study_reported.yaml's robustness.allowed_misses
@@ -37,26 +38,6 @@ def test_a_universe_whose_runs_all_diverged_where_the_study_reports_is_never_all
 
 def test_a_lone_universe_is_allowed():
     assert allowed({"only": {"p", "q", "r"}}, set(), K) == {"only"}
-
-
-def universe_rows(position: int, accuracies: dict) -> list[dict]:
-    """Runs of one universe, as results/multiverse.csv holds them: (experiment, activation) -> the test
-    accuracies of its seeds (None: diverged)."""
-    return [
-        {
-            "universe": f"u{position}",
-            "position": position,
-            "default": position == 0,
-            "axis_init": f"i{position}",
-            "experiment": experiment,
-            "activation": activation,
-            "test_accuracy": a,
-            "diverged": a is None,
-            "failed_to_learn": False,
-        }
-        for (experiment, activation), seeds in accuracies.items()
-        for a in seeds
-    ]
 
 
 def test_the_fit_table_counts_each_universes_fits_and_misses_by_the_prediction_interval():

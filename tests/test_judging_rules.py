@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import universe_rows
 from mnist_mlp.judge.across import choices_table
 from mnist_mlp.judge.allowed import fit_table, misses_of
 from mnist_mlp.judge.choices import SEEDS, shares
@@ -18,31 +19,9 @@ N = 2000  # test images: enough for a +1-point difference to be measured, few en
 LABELS = np.random.default_rng(0).integers(0, 10, N)
 
 
-def universe_runs(position: int, accuracies: dict) -> list[dict]:
-    """One universe's rows of results/multiverse.csv: (experiment, activation) -> each seed's test
-    accuracy (None: diverged)."""
-    return [
-        {
-            "universe": f"u{position}",
-            "position": position,
-            "default": position == 0,
-            "axis_init": f"i{position}",
-            "experiment": experiment,
-            "activation": activation,
-            "seed": seed,
-            "dir": f"u{position} {experiment}/{activation} seed {seed}",
-            "test_accuracy": accuracy,
-            "diverged": accuracy is None,
-            "failed_to_learn": False,
-        }
-        for (experiment, activation), seeds in accuracies.items()
-        for seed, accuracy in enumerate(seeds)
-    ]
-
-
 def test_a_reported_number_whose_runs_all_diverged_is_a_miss():
     reported = {"baseline": {"relu": 95.0, "tanh": 90.0}}
-    runs = pd.DataFrame(universe_runs(0, {("baseline", "relu"): [None, None], ("baseline", "tanh"): [0.90, 0.901]}))
+    runs = pd.DataFrame(universe_rows(0, {("baseline", "relu"): [None, None], ("baseline", "tanh"): [0.90, 0.901]}))
     misses, diverged, n_numbers = misses_of(accuracy_summary(runs), reported, close_pp=2.0, alpha=0.05)
     assert (misses, diverged, n_numbers) == (["baseline/relu"], ["baseline/relu"], 2)
     fit = fit_table(runs, ["init"], reported, close_pp=2.0, alpha=0.05, allowed_misses=1).iloc[0]
@@ -79,7 +58,7 @@ def test_a_claim_of_several_comparisons_rests_on_its_weakest_in_the_multiverse_t
     # fast beats slow by 5 points on relu and 1 on tanh in universe 0; by 2 on relu and 5 on tanh in
     # universe 1: the weakest comparison is the last in one universe and the first in the other
     runs = pd.DataFrame(
-        universe_runs(
+        universe_rows(
             0,
             {
                 ("fast", "relu"): [0.95, 0.955],
@@ -88,7 +67,7 @@ def test_a_claim_of_several_comparisons_rests_on_its_weakest_in_the_multiverse_t
                 ("slow", "tanh"): [0.91, 0.915],
             },
         )
-        + universe_runs(
+        + universe_rows(
             1,
             {
                 ("fast", "relu"): [0.94, 0.945],

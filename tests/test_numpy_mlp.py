@@ -167,16 +167,20 @@ def test_lecun_normal_weights_have_variance_one_over_fan_in_and_zero_biases():
         assert abs(w.std() - np.sqrt(1 / fan_in)) < 0.01 * w.std() and abs(w.mean()) < 0.01 * w.std() and not b.any()
 
 
-def test_train_step_is_the_sgd_update_of_those_gradients(small_data):
-    x, y = small_data.x_train[:32].astype(np.float64), small_data.y_train[:32]
-    params = init_params([784, 20, 10], "glorot_normal", seed=0, dtype=np.float64)
-    model = NumpyMLP(params, "tanh", lr=0.05, weight_decay=1e-3)
+def assert_step_is_sgd(model, params, x, y, lr: float) -> None:
+    """``model.train_step`` moves ``params`` (its start) by -lr times the gradients it computes there."""
     _, grads = model.gradients(x, y)
-    expected = [(w - 0.05 * gw, b - 0.05 * gb) for (w, b), (gw, gb) in zip(params, grads)]
+    expected = [(w - lr * gw, b - lr * gb) for (w, b), (gw, gb) in zip(params, grads)]
     model.train_step(x, y)
     for (w, b), (ew, eb) in zip(model.params, expected):
         np.testing.assert_allclose(w, ew, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(b, eb, rtol=1e-12, atol=1e-15)
+
+
+def test_train_step_is_the_sgd_update_of_those_gradients(small_data):
+    x, y = small_data.x_train[:32].astype(np.float64), small_data.y_train[:32]
+    params = init_params([784, 20, 10], "glorot_normal", seed=0, dtype=np.float64)
+    assert_step_is_sgd(NumpyMLP(params, "tanh", lr=0.05, weight_decay=1e-3), params, x, y, lr=0.05)
 
 
 @pytest.mark.parametrize("l2", L2_FORMS)
@@ -185,12 +189,7 @@ def test_every_cost_and_l2_forms_step_is_the_sgd_update_of_its_gradients(small_d
     x, y = small_data.x_train[:32].astype(np.float64), small_data.y_train[:32]
     params = init_params([784, 20, 10], "torch_default", seed=0, dtype=np.float64)  # non-zero biases
     model = NumpyMLP(params, "sigmoid", lr=0.5, weight_decay=0.5, cost=cost, l2=l2, n_train=100)
-    _, grads = model.gradients(x, y)
-    expected = [(w - 0.5 * gw, b - 0.5 * gb) for (w, b), (gw, gb) in zip(params, grads)]
-    model.train_step(x, y)
-    for (w, b), (ew, eb) in zip(model.params, expected):
-        np.testing.assert_allclose(w, ew, rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(b, eb, rtol=1e-12, atol=1e-15)
+    assert_step_is_sgd(model, params, x, y, lr=0.5)
 
 
 def short_run(data, seed, backend="numpy", activation="sigmoid"):

@@ -27,6 +27,9 @@ from snakemake_interface_logger_plugins.base import LogHandlerBase
 from snakemake_interface_logger_plugins.common import LogEvent
 from snakemake_interface_logger_plugins.settings import LogHandlerSettingsBase
 
+from mnist_mlp.runs.jobs import INTERRUPTED as STOPPED
+from mnist_mlp.runs.jobs import INTERRUPTED_STATUS, LOGGER_ENV
+
 
 @dataclass
 class LogHandlerSettings(LogHandlerSettingsBase):
@@ -64,13 +67,11 @@ def short_reason(reason: str) -> str:
 # The scheduler's lines around every job, said again by the job's own line.
 SCHEDULING = re.compile(r"Select jobs to execute\.\.\.|Execute \d+ jobs\.\.\.")
 # What Snakemake says when Ctrl-C reaches it; each running job then ends, and this logger says so
-# in one line per job (the jobs leave it to the logger: mnist_mlp.runs.jobs.LOGGER_ENV).
+# in one line per job, in the words a job says it in (the jobs leave it to the logger: LOGGER_ENV).
 INTERRUPTED = "Terminating processes on user request"
-LOGGER_ENV = "MNIST_MLP_CONSOLE_LOGGER"
-# Snakemake's block for a script Ctrl-C ended: in the job's own handler (exit status 130,
-# runs/jobs.INTERRUPTED_STATUS), or before or after it (the signal itself).
-ENDED_BY_CTRL_C = re.compile(r"returned non-zero exit status 130\.|died with <Signals\.SIGINT: 2>\.")
-STOPPED = "interrupted (Ctrl-C): its files are flagged incomplete; run again with --rerun-incomplete"
+# Snakemake's block for a script Ctrl-C ended: in the job's own handler (its exit status), or
+# before or after it (the signal itself).
+ENDED_BY_CTRL_C = re.compile(rf"returned non-zero exit status {INTERRUPTED_STATUS}\.|died with <Signals\.SIGINT: 2>\.")
 # Snakemake's words after a build stopped midway (Ctrl-C, kill -9, a power loss): files it flagged
 # incomplete, or the lock a killed Snakemake left; and the one line that goes on from either.
 STOPPED_MIDWAY = re.compile(r"seem to be incomplete|Directory cannot be locked")

@@ -14,7 +14,6 @@ import pandas as pd
 
 from mnist_mlp.judge.claims import INTERVAL_METHODS, Comparison, Rules
 from mnist_mlp.judge.stats import UNTESTED
-from mnist_mlp.runs.jobs import SHARED_BELOW
 
 SETUP = "git clone <this repository> mnist-mlp-study && cd mnist-mlp-study && python -m pip install -r requirements.txt"
 
@@ -33,7 +32,8 @@ def build_command(
 def run_costs(run_rows: list[dict]) -> pd.DataFrame:
     """Each distinct run's job time, peak memory and disk, by its folder, from the report's run rows
     (``sections.run_rows``: the study's runs, the sweeps' and the universes', each once)."""
-    return pd.DataFrame(run_rows, columns=["dir", "job_s", "max_rss_mb", "disk_mb", "cpu_share"]).set_index("dir")
+    columns = ["dir", "job_s", "max_rss_mb", "disk_mb", "cpu_share", "shared_core"]
+    return pd.DataFrame(run_rows, columns=columns).set_index("dir")
 
 
 def cost(dirs: list[str], costs: pd.DataFrame) -> dict:
@@ -51,14 +51,15 @@ def cost(dirs: list[str], costs: pd.DataFrame) -> dict:
 
 def core_sharing(costs: pd.DataFrame) -> dict:
     """Whether the runs of ``costs`` had their cores to themselves: the CPU time their threads got
-    over their elapsed time, all together (weighted by job time), and how many got under SHARED_BELOW."""
+    over their elapsed time, all together (weighted by job time), and how many shared their cores
+    (``sections._run_cells`` says which)."""
     measured = costs.dropna(subset=["cpu_share"])
     weights = measured["job_s"].clip(lower=1e-9)
     return {
         "cpu_share": round(float((measured["cpu_share"] * weights).sum() / weights.sum()), 3)
         if len(measured)
         else None,
-        "shared_core_runs": int((measured["cpu_share"] < SHARED_BELOW).sum()),
+        "shared_core_runs": int(measured["shared_core"].sum()),
     }
 
 

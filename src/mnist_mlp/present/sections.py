@@ -418,12 +418,12 @@ def every_run(rows: list[dict], n_study_runs: int, other_jobs: list[dict]) -> di
 
 
 def shared_cores(rows: list[dict]) -> dict:
-    """The runs whose jobs shared their cores (got less than SHARED_BELOW of their threads' CPU
-    time), of those where it was measured: their job times overstate what they cost alone."""
-    measured = [r for r in rows if pd.notna(r.get("cpu_share"))]
+    """The runs whose jobs shared their cores (``_run_cells``: got less than SHARED_BELOW of their
+    threads' CPU time), of those where it was measured: their job times overstate what they cost alone."""
+    measured = [r for r in rows if r["cpu_pct"] is not None]
     return {
         "n_cpu_measured": len(measured),
-        "shared": [r for r in measured if r["cpu_share"] < SHARED_BELOW],
+        "shared": [r for r in measured if r["shared_core"]],
         "shared_below": SHARED_BELOW,
         "median_cpu_share": float(np.median([r["cpu_share"] for r in measured])) if measured else None,
     }

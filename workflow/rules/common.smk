@@ -1,3 +1,4 @@
+import functools
 import os
 
 import yaml
@@ -181,6 +182,7 @@ def runs_of(experiment):
 SWEEP_VARIANTS = sweep_variants(config["experiments"], SWEEPS)
 
 
+@functools.cache  # the config is fixed once parsed; the rules and checks ask for it many times
 def all_runs():
     """Every distinct run of the study, its sweeps and its universes; runs that coincide are one job."""
     experiments = (
@@ -257,13 +259,8 @@ def read_study(path):
     """What the study reports: its numbers, claims and figure list (the study folder's study.yaml),
     checked against its schema and the config's experiments: any fault is one line naming file and key.
     """
-    try:
-        study = load_study(path)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "YAML"
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise WorkflowError(f"Invalid study file {path}, {where}: {problem}.") from None
+    # YAML that reads as a mapping: check_study_files holds that
+    study = load_study(path)
     with open(workflow.source_path("../schemas/study_reported.schema.yaml")) as f:
         error = config_error(study, yaml.safe_load(f))
     if error is None:

@@ -11,6 +11,7 @@ table or history record with every column the diff reads (a missing column would
 
 import argparse
 import hashlib
+import io
 import json
 import math
 import os
@@ -200,7 +201,8 @@ def _read_csv(path: Path, used: list[str]) -> pd.DataFrame:
     and whole: byte for byte what aggregation wrote (``tables.check_whole``), so that a table cut at
     a row boundary is not read as runs removed."""
     try:
-        table = pd.read_csv(path)
+        data = path.read_bytes()
+        table = pd.read_csv(io.BytesIO(data))
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise NotARunTable(f"{path}: not a run table ({str(err).splitlines()[0]})") from None
     try:
@@ -208,7 +210,7 @@ def _read_csv(path: Path, used: list[str]) -> pd.DataFrame:
     except NotARunTable as err:
         raise NotARunTable(f"{path}: not a run table ({err})") from None
     try:
-        check_whole(path)
+        check_whole(path, data)
     except TableNotWhole as err:
         raise NotARunTable(str(err)) from None
     return table

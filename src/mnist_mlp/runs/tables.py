@@ -4,6 +4,7 @@ instead of read as fewer runs. The file has sha256sum's format: ``sha256sum -c t
 in its folder, checks them by hand."""
 
 import hashlib
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +19,8 @@ class TableNotWhole(UserError):
     """A table is not the one aggregation wrote: cut, edited, or without its digest."""
 
 
-def digest(file: Path) -> str:
-    return hashlib.sha256(Path(file).read_bytes()).hexdigest()
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def write_digests(files: list) -> Path:
@@ -27,13 +28,13 @@ def write_digests(files: list) -> Path:
     files = [Path(f) for f in files]
     (folder,) = {f.parent for f in files}
     out = folder / DIGESTS
-    out.write_text("".join(f"{digest(f)}  {f.name}\n" for f in files))
+    out.write_text("".join(f"{digest(f.read_bytes())}  {f.name}\n" for f in files))
     return out
 
 
-def check_whole(file) -> None:
-    """Raise TableNotWhole, in one line naming ``file`` and the fix, unless it is byte for byte the
-    table aggregation wrote, by its digest in the ``tables.sha256`` beside it."""
+def check_whole(file, data: bytes) -> None:
+    """Raise TableNotWhole, in one line naming ``file`` and the fix, unless ``data``, its content as
+    read, is byte for byte the table aggregation wrote, by its digest in the ``tables.sha256`` beside it."""
     file = Path(file)
     listed = file.with_name(DIGESTS)
     try:
@@ -48,7 +49,7 @@ def check_whole(file) -> None:
     digests = {name: value for value, name in (line.split("  ", 1) for line in lines if "  " in line)}
     if file.name not in digests:
         raise TableNotWhole(f"{file}: not listed in {listed}; {REBUILD}")
-    if digest(file) != digests[file.name]:
+    if digest(data) != digests[file.name]:
         raise TableNotWhole(
             f"{file}: not the table aggregation wrote (its digest in {listed} differs): cut short or edited "
             f"since; {REBUILD}"
@@ -56,6 +57,7 @@ def check_whole(file) -> None:
 
 
 def read_table(file) -> pd.DataFrame:
-    """A table aggregation wrote, once ``check_whole`` holds."""
-    check_whole(file)
-    return pd.read_csv(file)
+    """A table aggregation wrote, once ``check_whole`` holds: read once, checked and parsed."""
+    data = Path(file).read_bytes()
+    check_whole(file, data)
+    return pd.read_csv(io.BytesIO(data))

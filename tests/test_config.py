@@ -289,13 +289,21 @@ def test_a_file_where_a_folder_should_be_and_the_reverse_is_one_line_before_any_
     assert f"{where}: {says}" in result.stdout
 
 
+# A YAML file that is no mapping of keys, and how the line naming it says why.
+NO_MAPPING = {
+    "empty": ("", "empty, not a mapping of keys (key: value at the top level)."),
+    "a-list": ("- a\n- list\n", "a YAML list, not a mapping of keys (key: value at the top level)."),
+    "binary": (b"\x89PNG\r\n\x1a\n\xff\xfe", "not text (not UTF-8): a config or study file is YAML text"),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "name, content, says",
     [
-        ("config.yaml", "- a\n- list\n", "a YAML list, not a mapping of keys (key: value at the top level)."),
-        ("study.yaml", "", "empty, not a mapping of keys (key: value at the top level)."),
-        ("study.yaml", b"\x89PNG\r\n\x1a\n\xff\xfe", "not text (not UTF-8): a config or study file is YAML text"),
+        ("config.yaml", *NO_MAPPING["a-list"]),
+        ("study.yaml", *NO_MAPPING["empty"]),
+        ("study.yaml", *NO_MAPPING["binary"]),
     ],
     ids=["config-a-list", "study-empty", "study-binary"],
 )
@@ -307,3 +315,33 @@ def test_a_study_file_that_is_no_mapping_or_no_text_is_one_line_naming_it(tmp_pa
     result = snakemake(tmp_path, "-n", overlay={"study": str(folder)}, smoke=False, check=False)
     assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout[-2000:]
     assert f"Invalid study file {path.relative_to(tmp_path)}, {says}" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        *((f"{kind}.yaml", *case) for kind, case in NO_MAPPING.items()),
+        ("missing.yaml", None, "not found; a target written after --configfile is read as one more config file"),
+        (
+            "report.html",
+            "<!DOCTYPE html>\n<html>\n",
+            "a YAML str, not a mapping of keys (key: value at the top level); a target written after --configfile",
+        ),
+    ],
+    ids=["empty", "a-list", "binary", "missing", "a-target"],
+)
+def test_a_configfile_overlay_that_is_no_mapping_is_one_line_naming_it(tmp_path, name, content, says):
+    """Snakemake reads --configfile files before the workflow: its own words name no file (an empty
+    file, a list) or end in a traceback (not text, missing); the console logger names the file."""
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    smoke = REPO / "config" / "smoke.yaml"
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
+    result = subprocess.run(
+        [*cmd, "-n", "--configfile", str(smoke), name], cwd=tmp_path, capture_output=True, text=True
+    )
+    console = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in console, console[-2000:]
+    assert f"Invalid config file {name}, {says}" in console

@@ -3,7 +3,8 @@
 Snakemake's own console gives each job a block of ten lines or more (its input and output files, a
 reason that can list every file a report reads, "Shell command: None" for a script) and two more
 when it ends. This logger keeps everything else as Snakemake prints it (errors, failed logs,
-warnings, the job counts) and words each job in one line when it starts and one when it ends:
+warnings, the job counts), names a --configfile file Snakemake could not read as a mapping (its own
+message names none), and words each job in one line when it starts and one when it ends:
 
     12:00:01 start train dataset=mnist, backend=numpy, activation=relu, lr=0.1, seed=0
     12:00:09 done  train dataset=mnist, backend=numpy, activation=relu, lr=0.1, seed=0 (8 s; 3 of 40 jobs)
@@ -75,11 +76,32 @@ ENDED_BY_CTRL_C = re.compile(rf"returned non-zero exit status {INTERRUPTED_STATU
 # Snakemake's words after a build stopped midway (Ctrl-C, kill -9, a power loss): files it flagged
 # incomplete, or the lock a killed Snakemake left; and the one line that goes on from either.
 STOPPED_MIDWAY = re.compile(r"seem to be incomplete|Directory cannot be locked")
+# Snakemake's words when a --configfile file is not a mapping of keys (naming no file), or its
+# traceback from reading one that is missing or not text: it reads them before this workflow runs.
+CONFIG_UNREAD = re.compile(r"Config file |in _?load_configfile")
 RECOVER = (
     "To go on after a build that stopped midway, with your build's own targets and options in both: "
     "snakemake --unlock && snakemake --rerun-incomplete (--unlock lifts the lock a killed build left; "
     "run it only if no other Snakemake works in this folder)"
 )
+
+
+def unreadable_config_file(argv: list[str]) -> str | None:
+    """The first config file ``argv`` gives with --configfile that is not a YAML mapping of keys,
+    in one line naming it and the fix; None when each is one (Snakemake's own words then stand)."""
+    from snakemake.cli import get_argument_parser
+
+    from mnist_mlp.runs.config_check import mapping_file_problem
+
+    args, _ = get_argument_parser().parse_known_args(argv)
+    for path in args.configfile or ():
+        problem = mapping_file_problem(path)
+        if not problem:
+            continue
+        if problem == "not found" or path.suffix not in (".yaml", ".yml", ".json"):
+            problem += "; a target written after --configfile is read as one more config file: write targets first"
+        return f"Invalid config file {path}, {problem}."
+    return None
 
 
 class OneLineFormatter(DefaultFormatter):
@@ -101,6 +123,8 @@ class OneLineFormatter(DefaultFormatter):
             return ""  # format_job_error says it, in one line a job
         if STOPPED_MIDWAY.search(text):
             return f"{text}\n{RECOVER}"
+        if CONFIG_UNREAD.search(text):
+            return unreadable_config_file(sys.argv[1:]) or text
         return "" if SCHEDULING.fullmatch(text) else text
 
     def format_workflow_started(self, msg: dict) -> str:

@@ -72,6 +72,8 @@ def mapping_file_problem(path) -> str | None:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return "not text (not UTF-8): a config or study file is YAML text, key: value at the top level"
+    except FileNotFoundError:
+        return "not found"
     except IsADirectoryError:
         return "a folder, where a YAML file should be"
     except OSError as err:

@@ -86,6 +86,13 @@ def snakemake(
     return result
 
 
+def stopped_with(console: str) -> str:
+    """The last line of the console of a build that stopped before any job: the fault, with its
+    fix. Asserted alone: no traceback, and none of Snakemake's lines on where it was raised."""
+    assert "Traceback" not in console and '  File "' not in console and " in file " not in console, console[-3000:]
+    return console.rstrip().splitlines()[-1]
+
+
 @pytest.fixture(scope="session")
 def mnist_raw(tmp_path_factory) -> Path:
     """The four original MNIST files, fetched once per session by the real downloader (source auto)."""

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, SARKAR, SMOKE_TRAIN, snakemake
+from conftest import REPO, SARKAR, SMOKE_TRAIN, snakemake, stopped_with
 from mnist_mlp.runs.layout import A_FILE_FOR_A_FOLDER, A_FOLDER_FOR_A_FILE
 
 
@@ -148,7 +148,7 @@ from mnist_mlp.runs.layout import A_FILE_FOR_A_FOLDER, A_FOLDER_FOR_A_FILE
 def test_invalid_config_stops_before_any_job_naming_the_key(tmp_path, overlay, key, reason):
     result = snakemake(tmp_path, "-n", overlay=overlay, smoke=False, check=False)
     assert result.returncode != 0
-    assert f"Invalid config, key {key}: " in result.stdout
+    assert f"Invalid config, key {key}: " in stopped_with(result.stdout)
     assert reason in result.stdout
     assert "Job stats" not in result.stdout
 
@@ -256,10 +256,8 @@ def test_a_malformed_study_file_is_one_line_naming_file_and_key(tmp_path, name, 
     path = malformed_study(tmp_path, name, edit)
     result = snakemake(tmp_path, "-n", overlay={"study": str(path.parent)}, smoke=False, check=False)
     assert result.returncode != 0
-    assert (
-        f"Invalid study file {path.relative_to(tmp_path)}, {message}" in result.stdout
-    )  # named from the working directory
-    assert "Traceback" not in result.stdout
+    # named from the working directory
+    assert f"Invalid study file {path.relative_to(tmp_path)}, {message}" in stopped_with(result.stdout)
 
 
 @pytest.mark.slow
@@ -285,8 +283,8 @@ def test_a_file_where_a_folder_should_be_and_the_reverse_is_one_line_before_any_
     path.parent.mkdir(parents=True, exist_ok=True)
     path.mkdir() if make == "folder" else path.write_text("x")
     result = snakemake(tmp_path, "-n", check=False)
-    assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout[-3000:]
-    assert f"{where}: {says}" in result.stdout
+    assert result.returncode != 0
+    assert f"{where}: {says}" in stopped_with(result.stdout)
 
 
 # A YAML file that is no mapping of keys, and how the line naming it says why.
@@ -313,8 +311,8 @@ def test_a_study_file_that_is_no_mapping_or_no_text_is_one_line_naming_it(tmp_pa
     path = folder / name
     path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
     result = snakemake(tmp_path, "-n", overlay={"study": str(folder)}, smoke=False, check=False)
-    assert result.returncode != 0 and "Traceback" not in result.stdout, result.stdout[-2000:]
-    assert f"Invalid study file {path.relative_to(tmp_path)}, {says}" in result.stdout
+    assert result.returncode != 0
+    assert f"Invalid study file {path.relative_to(tmp_path)}, {says}" in stopped_with(result.stdout)
 
 
 @pytest.mark.slow
@@ -340,8 +338,11 @@ def test_a_configfile_overlay_that_is_no_mapping_is_one_line_naming_it(tmp_path,
     smoke = REPO / "config" / "smoke.yaml"
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
     result = subprocess.run(
-        [*cmd, "-n", "--configfile", str(smoke), name], cwd=tmp_path, capture_output=True, text=True
+        [*cmd, "-n", "--configfile", str(smoke), name],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    console = result.stdout + result.stderr
-    assert result.returncode != 0 and "Traceback" not in console, console[-2000:]
-    assert f"Invalid config file {name}, {says}" in console
+    assert result.returncode != 0
+    assert f"Invalid config file {name}, {says}" in stopped_with(result.stdout)

@@ -79,11 +79,20 @@ STOPPED_MIDWAY = re.compile(r"seem to be incomplete|Directory cannot be locked")
 # Snakemake's words when a --configfile file is not a mapping of keys (naming no file), or its
 # traceback from reading one that is missing or not text: it reads them before this workflow runs.
 CONFIG_UNREAD = re.compile(r"Config file |in _?load_configfile")
+# The workflow's own checks raise this (workflow/rules/common.smk) for a fault in what the user
+# gave, its message whole with the fix: said alone, without Snakemake's lines on where it was raised.
+USER_FAULT = "ConfigFault"
 RECOVER = (
     "To go on after a build that stopped midway, with your build's own targets and options in both: "
     "snakemake --unlock && snakemake --rerun-incomplete (--unlock lifts the lock a killed build left; "
     "run it only if no other Snakemake works in this folder)"
 )
+
+
+def fault_alone(text: str) -> str:
+    """Snakemake's words for an error raised in a workflow file, without its header ("ConfigFault
+    in file .../common.smk, line 349:") and the lines of the call stack under the message."""
+    return "\n".join(line for line in text.splitlines()[1:] if not line.startswith('  File "'))
 
 
 def unreadable_config_file(argv: list[str]) -> str | None:
@@ -123,6 +132,8 @@ class OneLineFormatter(DefaultFormatter):
             return ""  # format_job_error says it, in one line a job
         if STOPPED_MIDWAY.search(text):
             return f"{text}\n{RECOVER}"
+        if getattr(record, "exception", None) == USER_FAULT:
+            return fault_alone(text)
         if CONFIG_UNREAD.search(text):
             return unreadable_config_file(sys.argv[1:]) or text
         return "" if SCHEDULING.fullmatch(text) else text

@@ -61,11 +61,17 @@ from mnist_mlp.judge.study import (
 )
 
 
+class ConfigFault(WorkflowError):
+    """Something the user gave is wrong (a config key, a study file, a file where a folder should
+    be): the message is whole, with its fix. The console logger prints it alone, without the lines
+    Snakemake adds on where in this file it was raised."""
+
+
 def study_folder(value):
     """The study folder ``value`` (config key ``study``) names; one line naming it if there is none."""
     folder, problem = find_study(str(value), os.getcwd(), workflow.basedir)
     if problem:
-        raise WorkflowError(f"Invalid config, key study: {problem}.")
+        raise ConfigFault(f"Invalid config, key study: {problem}.")
     return folder
 
 
@@ -77,7 +83,7 @@ def default_study():
 
 
 if "study" not in config:
-    raise WorkflowError(
+    raise ConfigFault(
         "Invalid config, key study: missing; config/config.yaml names the study to build "
         "(study: studies/sarkar2022), or give one with --config study=studies/<id>."
     )
@@ -92,7 +98,7 @@ def check_study_files():
     for path in STUDY_FILES.values():
         problem = mapping_file_problem(path)
         if problem:
-            raise WorkflowError(f"Invalid study file {path}, {problem}.")
+            raise ConfigFault(f"Invalid study file {path}, {problem}.")
 
 
 check_study_files()
@@ -104,7 +110,7 @@ configfile: STUDY_FILES["config"]
 
 PRODUCTS = products_of(STUDY_FOLDER, default_study(), os.getcwd())
 if PRODUCTS.own in RESERVED_IDS:
-    raise WorkflowError(
+    raise ConfigFault(
         f"Invalid config, key study: a study may not be named {PRODUCTS.own!r}, which results/ "
         f"uses for {RESERVED_IDS[PRODUCTS.own]}; rename the folder {STUDY_FOLDER}."
     )
@@ -117,7 +123,7 @@ def validate_config():
         error = config_error(config, yaml.safe_load(f))
     if error:
         key, message = error
-        raise WorkflowError(
+        raise ConfigFault(
             f"Invalid config, key {key}: {message}. "
             "See workflow/schemas/config.schema.yaml for every key."
         )
@@ -131,7 +137,7 @@ def check_data_source():
     """data.source is one the dataset has."""
     problem = source_problem(config["data"]["dataset"], config["data"]["source"])
     if problem:
-        raise WorkflowError(f"Invalid config, key data.source: {problem}.")
+        raise ConfigFault(f"Invalid config, key data.source: {problem}.")
 
 
 check_data_source()
@@ -140,7 +146,7 @@ check_data_source()
 def check_sweeps():
     """Every sweep varies experiments that exist."""
     for sweep, experiment in unknown_experiments(config["experiments"], SWEEPS):
-        raise WorkflowError(
+        raise ConfigFault(
             f"Invalid config, key sensitivity.{sweep}.variants_of: no experiment {experiment!r}; "
             f"the experiments are {', '.join(config['experiments'])}."
         )
@@ -159,7 +165,7 @@ def check_splits():
     """Every experiment's training images fit beside its validation set, which it evaluates on only if it holds one."""
     error = split_error(config["experiments"], DEFAULTS)
     if error:
-        raise WorkflowError(f"Invalid config, key {error[0]}: {error[1]}.")
+        raise ConfigFault(f"Invalid config, key {error[0]}: {error[1]}.")
 
 
 check_splits()
@@ -273,7 +279,7 @@ def read_study(path):
             "a multiverse (multiverse.axes) labels each claim by the study's robustness rules: add them",
         )
     if error:
-        raise WorkflowError(f"Invalid study file {path}, key {error[0]}: {error[1]}.")
+        raise ConfigFault(f"Invalid study file {path}, key {error[0]}: {error[1]}.")
     return study
 
 
@@ -286,7 +292,7 @@ def check_multiverse():
         config["multiverse"], config["experiments"], STUDY.get("stated", {})
     )
     if error:
-        raise WorkflowError(f"Invalid config, key {error[0]}: {error[1]}.")
+        raise ConfigFault(f"Invalid config, key {error[0]}: {error[1]}.")
 
 
 check_multiverse()
@@ -315,9 +321,7 @@ def check_multiverse_size():
         most_runs(config["experiments"], others, config["multiverse"], len(seeds)),
     )
     if error:
-        raise WorkflowError(
-            f"Invalid config, key multiverse.max_training_jobs: {error}."
-        )
+        raise ConfigFault(f"Invalid config, key multiverse.max_training_jobs: {error}.")
 
 
 check_multiverse_size()
@@ -340,7 +344,7 @@ def check_layout():
     ]
     error = misplaced(folders, files)
     if error:
-        raise WorkflowError(error)
+        raise ConfigFault(error)
 
 
 check_layout()
@@ -475,7 +479,7 @@ def check_raw_files():
         for path in raw_paths(dataset):
             problem = os.path.exists(path) and identify(path, dataset)
             if problem:
-                raise WorkflowError(
+                raise ConfigFault(
                     f"Data file {os.path.dirname(path)}/{problem}. Delete it and run again: what was "
                     "built from the verified file is kept, and the file is fetched and verified again when "
                     "a job needs it."

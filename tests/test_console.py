@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from conftest import REPO, smoke_console
+from conftest import REPO, smoke_console, snakemake
 from snakemake_logger_plugin_mnist_mlp import INTERRUPTED, RECOVER, OneLineFormatter, describe, short_reason
 
 START = re.compile(r"^\d\d:\d\d:\d\d start (\w+)(?: (.*))?$", re.MULTILINE)
@@ -47,6 +47,19 @@ def test_a_failed_job_is_one_line_naming_its_log_not_every_file_it_reads(tmp_pat
     assert re.fullmatch(rf"\d\d:\d\d:\d\d failed aggregate \(log: {re.escape(str(log))}\)", said)
     shown = OneLineFormatter(quiet=set(), show_failed_logs=True, dryrun=False).format_job_error(error)
     assert "ERROR results/runs/x/epochs.csv" in shown and "metrics.json" not in shown.replace("x/epochs", "")
+
+
+@pytest.mark.slow
+def test_a_job_that_fails_says_why_in_its_own_words_and_snakemake_names_only_its_log(tmp_path):
+    empty = tmp_path / "no_data"
+    empty.mkdir()
+    result = snakemake(tmp_path, "--cores", "1", overlay={"data": {"source": "path", "path": str(empty)}}, check=False)
+    assert result.returncode != 0
+    assert "Error: no source could deliver MNIST" in result.stdout  # the job's own words, with the fix
+    log = "logs/download/mnist.log"
+    assert re.search(rf"^\d\d:\d\d:\d\d failed download dataset=mnist \(log: {re.escape(log)}\)$", result.stdout, re.M)
+    # not Snakemake's block on the script's temporary copy and its exit status
+    assert "CalledProcessError" not in result.stdout and "exit status" not in result.stdout
 
 
 def test_after_ctrl_c_each_stopped_job_is_one_line_and_snakemakes_blocks_are_gone():

@@ -73,6 +73,9 @@ INTERRUPTED = "Terminating processes on user request"
 # Snakemake's block for a script Ctrl-C ended: in the job's own handler (its exit status), or
 # before or after it (the signal itself).
 ENDED_BY_CTRL_C = re.compile(rf"returned non-zero exit status {INTERRUPTED_STATUS}\.|died with <Signals\.SIGINT: 2>\.")
+# Snakemake's block under a failed job whose script exited with an error: it names the script's
+# temporary copy and its exit status; the job said why on its own line, and its log has it.
+SCRIPT_EXITED = re.compile(r"^RuleException:\nCalledProcessError in file .*\n.*returned non-zero exit status \d+\.$")
 # Snakemake's words after a build stopped midway (Ctrl-C, kill -9, a power loss): files it flagged
 # incomplete, or the lock a killed Snakemake left; and the one line that goes on from either.
 STOPPED_MIDWAY = re.compile(r"seem to be incomplete|Directory cannot be locked")
@@ -130,6 +133,8 @@ class OneLineFormatter(DefaultFormatter):
             self.interrupted = True
         if self.interrupted and ENDED_BY_CTRL_C.search(text):
             return ""  # format_job_error says it, in one line a job
+        if SCRIPT_EXITED.fullmatch(text.strip()):
+            return ""  # format_job_error's line names the job and its log
         if STOPPED_MIDWAY.search(text):
             return f"{text}\n{RECOVER}"
         if getattr(record, "exception", None) == USER_FAULT:

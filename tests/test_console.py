@@ -3,6 +3,7 @@ run's jobs one line each (src/snakemake_logger_plugin_mnist_mlp, set in profiles
 
 import logging
 import re
+import sys
 
 import pytest
 import yaml
@@ -85,6 +86,17 @@ def test_after_a_build_stopped_midway_snakemakes_message_ends_with_the_one_line_
     assert "snakemake --unlock && snakemake --rerun-incomplete" in RECOVER
     other = formatter.format(logging.LogRecord("snakemake", logging.ERROR, "", 0, "MissingInputException", (), None))
     assert RECOVER not in other
+
+
+def test_a_config_file_snakemake_could_not_read_is_named_and_its_notes_pass_untouched(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["snakemake", "-n", "--configfile", "config/smok.yaml"])
+    formatter = OneLineFormatter(quiet=set(), show_failed_logs=True, dryrun=False)
+    note = "Config file config/config.yaml is extended by additional config specified via the command line."
+    assert formatter.format(logging.LogRecord("snakemake", logging.INFO, "", 0, note, (), None)) == note
+    unread = "WorkflowError:\nConfig file must be given as JSON or YAML with keys at top level."
+    said = formatter.format(logging.LogRecord("snakemake", logging.ERROR, "", 0, unread, (), None))
+    assert said.startswith("Invalid config file config/smok.yaml, not found; ") and "\n" not in said
 
 
 def test_the_profile_sets_the_projects_logger_and_no_shell_commands():

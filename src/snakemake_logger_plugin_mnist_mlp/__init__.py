@@ -17,6 +17,7 @@ Snakemake finds this module by its name (snakemake_logger_plugin_*); ``pip insta
 installs it with the project's own code.
 """
 
+import logging
 import os
 import re
 import sys
@@ -139,7 +140,7 @@ class OneLineFormatter(DefaultFormatter):
             return f"{text}\n{RECOVER}"
         if getattr(record, "exception", None) == USER_FAULT:
             return fault_alone(text)
-        if CONFIG_UNREAD.search(text):
+        if record.levelno >= logging.ERROR and CONFIG_UNREAD.search(text):
             return unreadable_config_file(sys.argv[1:]) or text
         return "" if SCHEDULING.fullmatch(text) else text
 

@@ -72,8 +72,15 @@ def test_ctrl_c_ends_a_job_with_one_line_and_no_traceback(tmp_path, under_the_lo
     )
     # the project's console logger says each interrupted job's line itself (it sets LOGGER_ENV)
     env = {**os.environ, snakemake_logger_plugin_mnist_mlp.LOGGER_ENV: "1"} if under_the_logger else None
+    # Ctrl-C is SIGINT's default, which a shell without job control (a background CI) sets ignored
+    # for its children; Python then never raises KeyboardInterrupt
     process = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdout.readline().strip() == "ready"
     process.send_signal(signal.SIGINT)

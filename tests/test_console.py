@@ -97,6 +97,9 @@ def test_a_config_file_snakemake_could_not_read_is_named_and_its_notes_pass_unto
     unread = "WorkflowError:\nConfig file must be given as JSON or YAML with keys at top level."
     said = formatter.format(logging.LogRecord("snakemake", logging.ERROR, "", 0, unread, (), None))
     assert said.startswith("Invalid config file config/smok.yaml, not found; ") and "\n" not in said
+    # a command line the parser alone refuses (Snakemake read it with its profiles): its words stand
+    monkeypatch.setattr(sys, "argv", ["snakemake", "--cores", "many", "--configfile", "config/smok.yaml"])
+    assert formatter.format(logging.LogRecord("snakemake", logging.ERROR, "", 0, unread, (), None)) == unread
 
 
 def test_the_profile_sets_the_projects_logger_and_no_shell_commands():

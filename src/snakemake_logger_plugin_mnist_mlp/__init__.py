@@ -106,7 +106,10 @@ def unreadable_config_file(argv: list[str]) -> str | None:
 
     from mnist_mlp.runs.config_check import mapping_file_problem
 
-    args, _ = get_argument_parser().parse_known_args(argv)
+    try:
+        args, _ = get_argument_parser().parse_known_args(argv)
+    except (SystemExit, Exception):  # argparse's refusal, or a value Snakemake's parser refuses:
+        return None  # Snakemake parsed the command line first, with its profiles; its words stand
     for path in args.configfile or ():
         problem = mapping_file_problem(path)
         if not problem:
